@@ -1,0 +1,124 @@
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Thrown for invalid configuration; `main` prints its one-line message and exits 1. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const booleanFromEnv = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((value) =>
+      value === undefined ? fallback : value === 'true' || value === '1' || value === 'yes',
+    );
+
+/** Env helpers for service schemas: every value arrives as a string. */
+export const env = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  int: (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback),
+  boolean: (fallback: boolean) => booleanFromEnv(fallback),
+  url: () => z.url().optional(),
+  urlWithDefault: (fallback: string) => z.url().default(fallback),
+  string: (fallback: string) => z.string().min(1).default(fallback),
+  optionalString: () =>
+    z
+      .string()
+      .optional()
+      .transform((value) => (value === '' ? undefined : value)),
+  list: (fallback: string) =>
+    z
+      .string()
+      .default(fallback)
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
+};
+
+/** The settings every service shares (design §3, §8). Service schemas extend it. */
+export const baseConfigShape = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: env.string('127.0.0.1'),
+  DATA_DIR: env.string('./data'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  LOG_FILE: env.optionalString(),
+  LOG_TO_CONSOLE: env.boolean(true),
+  JWT_SECRET: env.optionalString(),
+  JWT_ISSUER: env.string('shop-platform'),
+  JWT_AUDIENCE: env.string('shop-api'),
+  ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
+  AMQP_URL: env.optionalString(),
+  EVENT_BUS_FILE: env.optionalString(),
+  ELASTICSEARCH_URL: env.optionalString(),
+  CHAOS_ENABLED: env.boolean(false),
+  SHUTDOWN_TIMEOUT_MS: env.int(10_000, 100),
+  BODY_LIMIT_BYTES: env.int(100 * 1024, 1024),
+};
+
+export type BaseConfigShape = typeof baseConfigShape;
+
+/**
+ * Parses `source` (normally process.env, passed in by the service's config.ts) with `schema`.
+ * Throws ConfigError with one readable line naming every invalid variable.
+ */
+export function parseConfig<S extends z.ZodType>(
+  schema: S,
+  source: Record<string, string | undefined>,
+): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`,
+  );
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+const MIN_SECRET_BYTES = 32;
+
+/**
+ * Production requires JWT_SECRET of at least 32 bytes. Locally a random secret is generated once into
+ * `<dataDir>/jwt-secret` and shared by every local service, so `npm start` needs no setup.
+ */
+export function resolveJwtSecret(options: {
+  nodeEnv: string;
+  secret: string | undefined;
+  dataDir: string;
+}): string {
+  const { nodeEnv, secret, dataDir } = options;
+  if (secret !== undefined) {
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+      throw new ConfigError(`Invalid configuration: JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`);
+    }
+    return secret;
+  }
+  if (nodeEnv === 'production') {
+    throw new ConfigError('Invalid configuration: JWT_SECRET is required in production (at least 32 bytes)');
+  }
+  const file = join(resolve(dataDir), 'jwt-secret');
+  mkdirSync(resolve(dataDir), { recursive: true });
+  if (!existsSync(file)) {
+    // Written aside then hard-linked into place: atomic, so services starting together never read half a file.
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(draft, randomBytes(48).toString('base64url'), { mode: 0o600 });
+    try {
+      linkSync(draft, file);
+    } catch (error) {
+      // Another local service created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(draft);
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+export { z };

@@ -1,0 +1,15 @@
+export * from './context/request-context.js';
+export * from './errors/app-error.js';
+export * from './config/config.js';
+export * from './logging/logger.js';
+export * from './logging/redact.js';
+export * from './metrics/registry.js';
+export * from './db/sqlite.js';
+export * from './auth/tokens.js';
+export * from './auth/abilities.js';
+export * from './service/create-service.js';
+export * from './service/run-service.js';
+export * from './service/auth-middleware.js';
+export * from './service/health.js';
+export * from './service/observe.js';
+export { CORRELATION_HEADER } from './service/correlation.js';

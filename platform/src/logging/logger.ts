@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import winston from 'winston';
+import { ecsFormat } from '@elastic/ecs-winston-format';
+import { currentContext } from '../context/request-context.js';
+import { isSecretKey, redact, redactString } from './redact.js';
+
+export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** Also append JSON lines to this file (the local launcher uses data/logs/<service>.log). */
+  file?: string | undefined;
+  /** Write to stdout (default true). */
+  console?: boolean;
+  /** Extra transports, e.g. Elasticsearch (see logging/elasticsearch.ts). */
+  transports?: winston.transport[];
+}
+
+/** Adds correlationId and userId of the current async context to every line, so no call site passes them. */
+const contextFields = winston.format((info) => {
+  const context = currentContext();
+  if (context) {
+    info.correlationId ??= context.correlationId;
+    if (context.userId !== undefined) info.userId ??= context.userId;
+  }
+  return info;
+});
+
+/** Strips secrets from the message and every field before anything is serialised. */
+const redactSecrets = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'timestamp') continue;
+    const value = (info as Record<string, unknown>)[key];
+    (info as Record<string, unknown>)[key] =
+      key === 'message' && typeof value === 'string'
+        ? redactString(value)
+        : isSecretKey(key)
+          ? '[REDACTED]'
+          : redact(value);
+  }
+  return info;
+});
+
+/**
+ * The platform logger: one JSON line per event in Elastic Common Schema fields (`@timestamp`,
+ * `log.level`, `message`, `service.name`, ...) plus `correlationId` and `userId` from the async context.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const format = winston.format.combine(
+    contextFields(),
+    redactSecrets(),
+    ecsFormat({ serviceName: options.service, convertErr: true, apmIntegration: false }),
+  );
+  const transports: winston.transport[] = [];
+  if (options.console ?? true) transports.push(new winston.transports.Console());
+  if (options.file) {
+    mkdirSync(dirname(options.file), { recursive: true });
+    transports.push(new winston.transports.File({ filename: options.file }));
+  }
+  transports.push(...(options.transports ?? []));
+  if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
+  return winston.createLogger({ level: options.level ?? 'info', format, transports, exitOnError: false });
+}

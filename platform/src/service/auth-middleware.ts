@@ -1,0 +1,48 @@
+import type { Context, Next } from 'koa';
+import { currentContext } from '../context/request-context.js';
+import { abilityFor, type Action, type AppAbility, type SubjectType } from '../auth/abilities.js';
+import { bearerToken, type AuthUser, type TokenService } from '../auth/tokens.js';
+import { forbidden, unauthorized } from '../errors/app-error.js';
+
+/**
+ * Verifies a bearer token when one is sent (401 if it is bad) and records the caller on ctx.state.user and
+ * in the async context. Anonymous requests pass; routes decide with `requireUser` / `authorize`.
+ */
+export function authenticate(tokens: TokenService) {
+  return async function authenticateRequest(ctx: Context, next: Next): Promise<void> {
+    const header = ctx.get('Authorization');
+    const token = bearerToken(header === '' ? undefined : header);
+    if (token !== undefined) {
+      const user = tokens.verifyAccessToken(token);
+      ctx.state.user = user;
+      const context = currentContext();
+      if (context) {
+        context.userId = user.id;
+        context.role = user.role;
+        context.authorization = header;
+      }
+    }
+    await next();
+  };
+}
+
+/** The verified caller, or 401. */
+export function requireUser(ctx: Context): AuthUser {
+  const user = ctx.state.user;
+  if (!user) throw unauthorized();
+  return user;
+}
+
+/** The caller's ability (built once per user), or 401 when anonymous. */
+export function abilityOf(ctx: Context): AppAbility {
+  return abilityFor(requireUser(ctx));
+}
+
+/** Route middleware: 401 when anonymous, 403 when the role may never do `action` on `subject`. */
+export function authorize(action: Action, subjectType: SubjectType) {
+  return async function checkPermission(ctx: Context, next: Next): Promise<void> {
+    const ability = abilityOf(ctx);
+    if (!ability.can(action, subjectType)) throw forbidden();
+    await next();
+  };
+}

@@ -1,0 +1,105 @@
+import Koa from 'koa';
+import type { Context, Next } from 'koa';
+import type { Router } from '@koa/router';
+import type { Registry } from 'prom-client';
+import './koa-types.js';
+import type { TokenService } from '../auth/tokens.js';
+import type { Logger } from '../logging/logger.js';
+import { authenticate } from './auth-middleware.js';
+import { createChaos } from './chaos.js';
+import { correlationMiddleware } from './correlation.js';
+import { errorMiddleware } from './error-middleware.js';
+import { runReadiness, type ReadinessCheck } from './health.js';
+import { jsonBody } from './json-body.js';
+import { observeRequests } from './observe.js';
+
+export interface ServiceOptions {
+  name: string;
+  logger: Logger;
+  registry: Registry;
+  tokens: TokenService;
+  /** The service's own routers, mounted after the shared middleware. */
+  routers: Router[];
+  /** Readiness checks by name (database, migrations, broker...). */
+  readiness?: Record<string, ReadinessCheck>;
+  bodyLimitBytes?: number;
+  chaosEnabled?: boolean;
+}
+
+export interface Service {
+  app: Koa;
+  /** Readiness turns 503 and responses ask clients to close their connection (graceful shutdown). */
+  markShuttingDown(): void;
+  readonly shuttingDown: boolean;
+}
+
+/**
+ * The shared defaults every service starts with (like eShop's AddServiceDefaults): error handling first,
+ * correlation ID, request log and metrics, health, /metrics, JSON bodies, authentication, optional chaos,
+ * then the service's own routes. Never listens: main.ts (or a test) does.
+ */
+export function createService(options: ServiceOptions): Service {
+  const { logger, registry } = options;
+  const app = new Koa({ proxy: false });
+  let shuttingDown = false;
+  const readiness = options.readiness ?? {};
+
+  app.use(errorMiddleware(logger));
+  app.use(correlationMiddleware);
+  app.use(observeRequests(logger, registry));
+  app.use(async (ctx: Context, next: Next) => {
+    if (shuttingDown) ctx.set('Connection', 'close');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Cache-Control', 'no-store');
+    await next();
+  });
+  app.use(async (ctx: Context, next: Next) => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      await next();
+      return;
+    }
+    switch (ctx.path) {
+      case '/health/live':
+        ctx.body = { status: 'ok', service: options.name };
+        return;
+      case '/health/ready':
+      case '/health': {
+        const report = await runReadiness(readiness, shuttingDown);
+        ctx.status = report.status === 'ready' ? 200 : 503;
+        ctx.body = { service: options.name, ...report };
+        return;
+      }
+      case '/metrics':
+        ctx.type = registry.contentType;
+        ctx.body = await registry.metrics();
+        return;
+      default:
+        await next();
+    }
+  });
+  app.use(jsonBody(options.bodyLimitBytes ?? 100 * 1024));
+  app.use(authenticate(options.tokens));
+  if (options.chaosEnabled) {
+    const chaos = createChaos();
+    app.use(chaos.router.routes());
+    app.use(chaos.inject);
+    logger.warn('chaos fault injection is enabled (CHAOS_ENABLED=true): never in production');
+  }
+  for (const router of options.routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+
+  // Errors are answered by errorMiddleware; Koa's default handler would print them a second time.
+  app.silent = true;
+
+  return {
+    app,
+    markShuttingDown() {
+      shuttingDown = true;
+    },
+    get shuttingDown() {
+      return shuttingDown;
+    },
+  };
+}

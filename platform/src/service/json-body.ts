@@ -1,0 +1,55 @@
+import type { Context, Next } from 'koa';
+import { AppError } from '../errors/app-error.js';
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * JSON-only bodies (design §4): a body in any other media type is 415, one above `limitBytes` is 413
+ * (counted while streaming, so a lying Content-Length does not help), malformed JSON is 400.
+ */
+export function jsonBody(limitBytes: number) {
+  return async function parseJsonBody(ctx: Context, next: Next): Promise<void> {
+    if (!METHODS_WITH_BODY.has(ctx.method)) {
+      await next();
+      return;
+    }
+    const declared = ctx.request.length;
+    const hasBody = (declared !== undefined && declared > 0) || ctx.get('Transfer-Encoding') !== '';
+    if (!hasBody) {
+      await next();
+      return;
+    }
+    if (!ctx.is('application/json', '+json')) {
+      throw new AppError('unsupported_media_type', 'Request body must be application/json', 415);
+    }
+    if (declared !== undefined && declared > limitBytes) {
+      throw new AppError('payload_too_large', `Request body exceeds ${limitBytes} bytes`, 413);
+    }
+    const text = await readLimited(ctx, limitBytes);
+    if (text.trim() === '') {
+      await next();
+      return;
+    }
+    try {
+      ctx.request.body = JSON.parse(text) as unknown;
+    } catch {
+      throw new AppError('invalid_json', 'Request body is not valid JSON', 400);
+    }
+    await next();
+  };
+}
+
+async function readLimited(ctx: Context, limitBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > limitBytes) {
+      ctx.req.resume();
+      throw new AppError('payload_too_large', `Request body exceeds ${limitBytes} bytes`, 413);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
