@@ -1,0 +1,52 @@
+import type { Customer, CustomerRole } from './customer.js';
+
+/** An account with its password hash: only the authentication use cases ever see it. */
+export type CustomerCredentials = Customer & {
+  passwordHash: string;
+};
+
+export interface CustomerPage {
+  rows: Customer[];
+  total: number;
+}
+
+/** Persistence the domain needs for accounts (implemented in data/customer-repository.ts). */
+export interface CustomerStore {
+  findById(id: string): Customer | undefined;
+  findCredentialsByEmail(email: string): CustomerCredentials | undefined;
+  emailTaken(email: string, exceptId?: string): boolean;
+  insert(customer: CustomerCredentials): void;
+  update(
+    id: string,
+    changes: { name?: string; email?: string; role?: CustomerRole },
+    updatedAt: string,
+  ): void;
+  list(query: { offset: number; limit: number; search?: string | undefined }): CustomerPage;
+  countByRole(role: CustomerRole): number;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  tokenHash: string;
+  familyId: string;
+  customerId: string;
+  expiresAt: string;
+  createdAt: string;
+  revokedAt: string | null;
+  replacedBy: string | null;
+}
+
+/** Persistence for refresh tokens, which exist only as SHA-256 hashes (data/refresh-token-repository.ts). */
+export interface RefreshTokenStore {
+  insert(token: Omit<RefreshTokenRecord, 'revokedAt' | 'replacedBy'>): void;
+  findByHash(tokenHash: string): RefreshTokenRecord | undefined;
+  markReplaced(id: string, replacedBy: string): void;
+  /** Revokes every not yet revoked token of the family; returns how many. */
+  revokeFamily(familyId: string, at: string): number;
+  deleteExpired(before: string): number;
+}
+
+/** Runs `work` in one database transaction (synchronous, as better-sqlite3 transactions are). */
+export type RunInTransaction = <T>(work: () => T) => T;
+
+export type Clock = () => Date;

@@ -1,0 +1,54 @@
+import { Router } from '@koa/router';
+import { abilityOf, forbidden, requireUser, subject } from '@shop/platform';
+import { changeRole, listCustomers, type AdministrationDeps } from '../domain/administration.js';
+import { toProfile } from '../domain/customer.js';
+import { getProfile, updateProfile, type ProfileDeps } from '../domain/profile.js';
+import { mayActOnEveryRow } from './permissions.js';
+import { customerIdParam, listQuery, profileChangesBody, roleChangeBody } from './schemas.js';
+import { parseInput } from './validation.js';
+
+export function customerRoutes(domain: ProfileDeps & AdministrationDeps): Router {
+  const router = new Router({ prefix: '/api/customers' });
+
+  router.get('/me', (ctx) => {
+    const user = requireUser(ctx);
+    const ability = abilityOf(ctx);
+    const customer = getProfile(domain, user.id, (row) =>
+      ability.can('read', subject('Customer', { ...row })),
+    );
+    ctx.body = toProfile(customer);
+  });
+
+  router.patch('/me', (ctx) => {
+    const user = requireUser(ctx);
+    const ability = abilityOf(ctx);
+    const changes = parseInput(profileChangesBody, ctx.request.body);
+    const customer = updateProfile(domain, {
+      customerId: user.id,
+      changes,
+      mayUpdate: (row, field) => ability.can('update', subject('Customer', { ...row }), field),
+    });
+    ctx.body = toProfile(customer);
+  });
+
+  router.get('/', (ctx) => {
+    if (!mayActOnEveryRow(abilityOf(ctx), 'read', 'Customer')) throw forbidden();
+    const query = parseInput(listQuery, ctx.query, 'query');
+    ctx.body = listCustomers(domain, { page: query.page, limit: query.limit, search: query.q });
+  });
+
+  router.patch('/:id/role', (ctx) => {
+    const ability = abilityOf(ctx);
+    if (!ability.can('update', 'Customer', 'role')) throw forbidden();
+    const id = parseInput(customerIdParam, ctx.params.id, 'customer id');
+    const { role } = parseInput(roleChangeBody, ctx.request.body);
+    const customer = changeRole(domain, {
+      customerId: id,
+      role,
+      mayChangeRole: (row) => ability.can('update', subject('Customer', { ...row }), 'role'),
+    });
+    ctx.body = toProfile(customer);
+  });
+
+  return router;
+}

@@ -1,0 +1,20 @@
+import { Router } from '@koa/router';
+import { abilityOf, forbidden, subject } from '@shop/platform';
+import { customerContact, type AdministrationDeps } from '../domain/administration.js';
+import { mayActOnEveryRow } from './permissions.js';
+import { customerIdParam } from './schemas.js';
+import { parseInput } from './validation.js';
+
+/** Service-to-service routes (role service or admin); the gateway never routes /internal. */
+export function internalRoutes(domain: Pick<AdministrationDeps, 'customers'>): Router {
+  const router = new Router({ prefix: '/internal' });
+
+  router.get('/customers/:id', (ctx) => {
+    const ability = abilityOf(ctx);
+    if (!mayActOnEveryRow(ability, 'read', 'Customer')) throw forbidden();
+    const id = parseInput(customerIdParam, ctx.params.id, 'customer id');
+    ctx.body = customerContact(domain, id, (row) => ability.can('read', subject('Customer', { ...row })));
+  });
+
+  return router;
+}

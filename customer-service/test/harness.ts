@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createMetricsRegistry, loadMigrations, openDatabase, startServer, type Db } from '@shop/platform';
+import { captureLogger, request, tempDir, testTokens } from '@shop/platform/testing';
+import { createApp } from '../src/app.js';
+import { createDependencies, type CustomerDependencies } from '../src/dependencies.js';
+import { ensureAdminAccount } from '../src/domain/admin-bootstrap.js';
+import type { Customer } from '../src/domain/customer.js';
+import type { Clock } from '../src/domain/stores.js';
+
+export const STRONG_PASSWORD = 'correct-horse-battery-42';
+
+export interface RunningCustomerService {
+  url: string;
+  db: Db;
+  domain: CustomerDependencies;
+  tokens: ReturnType<typeof testTokens>;
+  logLines: () => Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+/** The real app on a random port with a real SQLite file in `dataDir` (a fresh temp dir by default). */
+export async function startCustomerService(
+  options: { dataDir?: string; clock?: Clock; onRegistered?: (customer: Customer) => void } = {},
+): Promise<RunningCustomerService> {
+  const dir = options.dataDir === undefined ? tempDir('customer-service-') : undefined;
+  const dataDir = options.dataDir ?? (dir as { path: string }).path;
+  const { logger, lines } = captureLogger('customer-service');
+  const registry = createMetricsRegistry('customer-service', { collectDefault: false });
+  const tokens = testTokens();
+  const migrations = loadMigrations(import.meta.url);
+  const db = openDatabase(join(dataDir, 'customer-service.db'), migrations);
+  const domain = createDependencies({
+    db,
+    accessTokens: tokens,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.onRegistered ? { onRegistered: options.onRegistered } : {}),
+  });
+  const service = createApp({ logger, registry, tokens, db, migrations, domain });
+  const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
+  return {
+    url: server.url,
+    db,
+    domain,
+    tokens,
+    logLines: lines,
+    async stop() {
+      await server.stop();
+      db.close();
+      dir?.cleanup();
+    },
+  };
+}
+
+export function newRegistration(overrides: Record<string, unknown> = {}): {
+  name: string;
+  email: string;
+  password: string;
+} & Record<string, unknown> {
+  return {
+    name: 'Ann Example',
+    email: `ann-${randomUUID().slice(0, 8)}@example.com`,
+    password: STRONG_PASSWORD,
+    ...overrides,
+  };
+}
+
+export interface LoginBody {
+  accessToken: string;
+  tokenType: string;
+  expiresIn: number;
+  refreshToken: string;
+}
+
+export interface ProfileBody {
+  id: string;
+  name: string;
+  email: string;
+  role: string;
+  createdAt: string;
+}
+
+export interface ErrorResponseBody {
+  error: { code: string; message: string; correlationId: string; details?: unknown };
+}
+
+/** Registers a fresh customer over HTTP and logs them in. */
+export async function registeredCustomer(
+  url: string,
+  overrides: Record<string, unknown> = {},
+): Promise<{ profile: ProfileBody; session: LoginBody; email: string; password: string }> {
+  const input = newRegistration(overrides);
+  const registered = await request<ProfileBody>(url, 'POST', '/auth/register', { body: input });
+  if (registered.status !== 201) throw new Error(`register failed: ${registered.status}`);
+  const session = await login(url, input.email, input.password);
+  return { profile: registered.body, session, email: input.email, password: input.password };
+}
+
+export async function login(url: string, email: string, password: string): Promise<LoginBody> {
+  const response = await request<LoginBody>(url, 'POST', '/auth/login', { body: { email, password } });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status}`);
+  return response.body;
+}
+
+/** Creates the bootstrap admin with a known password and logs in as them. */
+export async function adminSession(service: RunningCustomerService): Promise<LoginBody & { id: string }> {
+  const email = `admin-${randomUUID().slice(0, 8)}@shop.local`;
+  const result = await ensureAdminAccount(service.domain, { email, password: STRONG_PASSWORD });
+  if (!result.created) throw new Error('an admin already exists in this test database');
+  return { ...(await login(service.url, email, STRONG_PASSWORD)), id: result.admin.id };
+}
+
+export function countRows(db: Db, table: 'customers' | 'refresh_tokens'): number {
+  return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
