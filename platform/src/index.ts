@@ -13,3 +13,4 @@ export * from './service/auth-middleware.js';
 export * from './service/health.js';
 export * from './service/observe.js';
 export { CORRELATION_HEADER } from './service/correlation.js';
+export * from './validation/request-input.js';

@@ -1,0 +1,63 @@
+import {
+  checkDatabase,
+  counter,
+  createService,
+  type Db,
+  type Logger,
+  type Registry,
+  type Service,
+  type TokenService,
+} from '@shop/platform';
+import { immediateTransactor, inventoryMigrations } from './data/database.js';
+import { createProductRepository } from './data/product-repository.js';
+import { createReservationRepository } from './data/reservation-repository.js';
+import { createCatalog } from './domain/catalog.js';
+import { noReservationHooks, type ReservationHooks } from './domain/reservation.js';
+import { createReservationBook } from './domain/reservations.js';
+import { productRoutes } from './http/product-routes.js';
+import { RESERVATION_OUTCOMES, reservationRoutes } from './http/reservation-routes.js';
+
+export const SERVICE_NAME = 'inventory-service';
+
+export interface InventoryDeps {
+  db: Db;
+  logger: Logger;
+  registry: Registry;
+  tokens: TokenService;
+  /** Event hooks run inside the stock transactions (the outbox plugs in here); no-ops by default. */
+  hooks?: Partial<ReservationHooks>;
+  bodyLimitBytes?: number;
+  chaosEnabled?: boolean;
+  now?: () => string;
+}
+
+export function createApp(deps: InventoryDeps): Service {
+  const { db, logger, registry, tokens } = deps;
+  const now = deps.now ?? (() => new Date().toISOString());
+  const products = createProductRepository(db);
+  const reservations = createReservationRepository(db);
+  const transaction = immediateTransactor(db);
+  const hooks: ReservationHooks = { ...noReservationHooks, ...deps.hooks };
+
+  const outcomes = counter(registry, {
+    name: 'stock_reservations_total',
+    help: 'Stock reservation state changes by outcome',
+    labelNames: ['outcome'] as const,
+  });
+  for (const outcome of RESERVATION_OUTCOMES) outcomes.inc({ outcome }, 0);
+
+  const catalog = createCatalog({ products, reservations, transaction, now });
+  const book = createReservationBook({ products, reservations, transaction, hooks, now });
+  const migrations = inventoryMigrations();
+
+  return createService({
+    name: SERVICE_NAME,
+    logger,
+    registry,
+    tokens,
+    routers: [productRoutes(catalog), reservationRoutes(book, outcomes)],
+    readiness: { db: () => checkDatabase(db, migrations) },
+    bodyLimitBytes: deps.bodyLimitBytes,
+    chaosEnabled: deps.chaosEnabled,
+  });
+}

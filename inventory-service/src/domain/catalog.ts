@@ -1,0 +1,101 @@
+import { AppError, conflict, notFound } from '@shop/platform';
+import type { Transactor } from '../data/database.js';
+import { isUniqueViolation, type ProductPage, type ProductRepository } from '../data/product-repository.js';
+import type { ReservationRepository } from '../data/reservation-repository.js';
+import {
+  normaliseSearch,
+  type NewProduct,
+  type Product,
+  type ProductDetails,
+  type ProductQuery,
+  type StockChange,
+} from './product.js';
+
+export interface CatalogDeps {
+  products: ProductRepository;
+  reservations: ReservationRepository;
+  transaction: Transactor;
+  now: () => string;
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;
+
+export function createCatalog({ products, reservations, transaction, now }: CatalogDeps) {
+  function skuTaken(sku: string): AppError {
+    return conflict('sku_taken', `A product with SKU ${sku} already exists`);
+  }
+
+  function existing(id: number): Product {
+    const product = products.findById(id);
+    if (!product) throw notFound('Product');
+    return product;
+  }
+
+  return {
+    list(query: ProductQuery): ProductPage {
+      const q = query.q?.trim() ? normaliseSearch(query.q.trim()) : undefined;
+      return products.list({
+        q,
+        sort: query.sort ?? 'id',
+        limit: query.limit,
+        offset: (query.page - 1) * query.limit,
+      });
+    },
+
+    get: existing,
+
+    create(product: NewProduct): Product {
+      try {
+        return products.insert(product, now());
+      } catch (error) {
+        if (isUniqueViolation(error)) throw skuTaken(product.sku);
+        throw error;
+      }
+    },
+
+    replace(id: number, details: ProductDetails): Product {
+      try {
+        const updated = products.update(id, details, now());
+        if (!updated) throw notFound('Product');
+        return updated;
+      } catch (error) {
+        if (isUniqueViolation(error)) throw skuTaken(details.sku);
+        throw error;
+      }
+    },
+
+    /** Refused while a reservation still holds its units: the saga would have nothing to commit or release. */
+    remove(id: number): void {
+      transaction(() => {
+        existing(id);
+        if (reservations.hasActiveFor(id)) {
+          throw conflict(
+            'product_reserved',
+            'The product has active reservations; try again once they settle',
+          );
+        }
+        products.remove(id);
+      });
+    },
+
+    changeStock(id: number, change: StockChange): Product {
+      return transaction(() => {
+        const product = existing(id);
+        const applied =
+          'delta' in change
+            ? products.adjustStock(id, change.delta, now())
+            : products.setStock(id, change.stock, now());
+        if (!applied) {
+          throw new AppError('insufficient_stock', 'Stock cannot go below zero', 409, {
+            details: {
+              productId: id,
+              available: product.stock,
+              delta: 'delta' in change ? change.delta : undefined,
+            },
+          });
+        }
+        return existing(id);
+      });
+    },
+  };
+}

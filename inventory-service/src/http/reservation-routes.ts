@@ -1,0 +1,74 @@
+import { Router } from '@koa/router';
+import { AppError, authorize, z } from '@shop/platform';
+import type { ReservationBook } from '../domain/reservations.js';
+import { parseInput } from '@shop/platform';
+
+export const RESERVATION_OUTCOMES = ['reserved', 'out_of_stock', 'released', 'committed'] as const;
+export type ReservationOutcome = (typeof RESERVATION_OUTCOMES)[number];
+
+/** stock_reservations_total: counted once per state change, never for an idempotent repeat. */
+export interface OutcomeCounter {
+  inc(labels: { outcome: ReservationOutcome }): void;
+}
+
+const reserveBody = z.strictObject({
+  orderId: z.uuid(),
+  items: z
+    .array(z.strictObject({ productId: z.int().min(1), quantity: z.int().min(1).max(10_000) }))
+    .min(1)
+    .max(100),
+});
+const orderPath = z.object({ orderId: z.uuid() });
+
+/** Service-to-service routes of the order saga (design §5); the gateway never routes /internal. */
+export function reservationRoutes(book: ReservationBook, outcomes: OutcomeCounter): Router {
+  const router = new Router({ prefix: '/internal/reservations' });
+
+  router.post('/', authorize('create', 'Reservation'), (ctx) => {
+    const { orderId, items } = parseInput(reserveBody, ctx.request.body, 'body');
+    const result = book.reserve(orderId, items);
+    switch (result.outcome) {
+      case 'reserved':
+        outcomes.inc({ outcome: 'reserved' });
+        ctx.status = 201;
+        ctx.body = result.reservation;
+        return;
+      case 'existing':
+        ctx.status = 200;
+        ctx.body = result.reservation;
+        return;
+      case 'out_of_stock': {
+        outcomes.inc({ outcome: 'out_of_stock' });
+        const { productId, requested, available } = result;
+        throw new AppError('out_of_stock', `Not enough stock for product ${productId}`, 409, {
+          details: { productId, requested, available },
+        });
+      }
+      case 'unknown_product':
+        throw new AppError('unknown_product', `Unknown product(s): ${result.productIds.join(', ')}`, 422, {
+          details: { productIds: result.productIds },
+        });
+    }
+  });
+
+  router.get('/:orderId', authorize('read', 'Reservation'), (ctx) => {
+    const { orderId } = parseInput(orderPath, ctx.params, 'path');
+    ctx.body = book.get(orderId);
+  });
+
+  router.post('/:orderId/release', authorize('update', 'Reservation'), (ctx) => {
+    const { orderId } = parseInput(orderPath, ctx.params, 'path');
+    const { reservation, changed } = book.release(orderId);
+    if (changed) outcomes.inc({ outcome: 'released' });
+    ctx.body = { orderId, status: reservation.status };
+  });
+
+  router.post('/:orderId/commit', authorize('update', 'Reservation'), (ctx) => {
+    const { orderId } = parseInput(orderPath, ctx.params, 'path');
+    const { reservation, changed } = book.commit(orderId);
+    if (changed) outcomes.inc({ outcome: 'committed' });
+    ctx.body = { orderId, status: reservation.status };
+  });
+
+  return router;
+}

@@ -1,0 +1,66 @@
+import { Router } from '@koa/router';
+import { abilityOf, authorize, notFound, requireUser, subject, z, type AppAbility } from '@shop/platform';
+import { PAYMENT_STATUSES, type Payment } from '../domain/payment.js';
+import type { PaymentDesk } from '../domain/payments.js';
+import type { OutcomeCounter } from './outcomes.js';
+import { parseInput, queryInt } from '@shop/platform';
+
+const listQuery = z.strictObject({
+  orderId: z.uuid().optional(),
+  status: z.enum(PAYMENT_STATUSES).optional(),
+  page: queryInt(1, 1_000_000).default(1),
+  limit: queryInt(1, 100).default(20),
+});
+const idPath = z.object({ id: z.uuid() });
+const refundBody = z.strictObject({});
+
+/** True when the caller's read right on payments has no ownership condition (admins, services). */
+function readsEveryPayment(ability: AppAbility): boolean {
+  return ability.rulesFor('read', 'Payment').some((rule) => !rule.inverted && rule.conditions === undefined);
+}
+
+function visible(ability: AppAbility, payment: Payment): boolean {
+  return ability.can('read', subject('Payment', payment));
+}
+
+/** The public payment API behind the gateway (design §4). */
+export function publicRoutes(desk: PaymentDesk, outcomes: OutcomeCounter): Router {
+  const router = new Router({ prefix: '/api/payments' });
+
+  router.get('/', authorize('read', 'Payment'), (ctx) => {
+    const user = requireUser(ctx);
+    const ability = abilityOf(ctx);
+    const query = parseInput(listQuery, ctx.query, 'query');
+    const offset = (query.page - 1) * query.limit;
+    const pagination = { page: query.page, limit: query.limit };
+
+    if (query.orderId !== undefined) {
+      // Another customer's order answers exactly like an order without a payment: its existence is not revealed.
+      const payment = desk.findByOrder(query.orderId);
+      if (!payment || !visible(ability, payment)) throw notFound('Payment');
+      const matches = query.status === undefined || payment.status === query.status ? [payment] : [];
+      ctx.body = {
+        data: matches.slice(offset, offset + query.limit),
+        pagination: { ...pagination, total: matches.length },
+      };
+      return;
+    }
+
+    const customerId = readsEveryPayment(ability) ? undefined : user.id;
+    const page = desk.list({ customerId, status: query.status, limit: query.limit, offset });
+    ctx.body = {
+      data: page.rows.filter((payment) => visible(ability, payment)),
+      pagination: { ...pagination, total: page.total },
+    };
+  });
+
+  router.post('/:id/refund', authorize('refund', 'Payment'), (ctx) => {
+    const { id } = parseInput(idPath, ctx.params, 'path');
+    parseInput(refundBody, ctx.request.body ?? {}, 'body');
+    const { payment, changed } = desk.refundById(id);
+    if (changed) outcomes.inc({ outcome: 'refunded' });
+    ctx.body = payment;
+  });
+
+  return router;
+}
