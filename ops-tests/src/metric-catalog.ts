@@ -1,0 +1,130 @@
+/**
+ * Every metric family the services export: design §8, the platform's own additions, and prom-client's
+ * default process metrics.
+ * Dashboards and alerts may only use these names; a live-scrape test can compare the list with real
+ * /metrics output. Every family also carries the registry's default `service` label.
+ */
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricFamily {
+  name: string;
+  type: MetricType;
+  /** Labels besides the registry-wide `service` label. */
+  labels: readonly string[];
+  /**
+   * design: named in design §8; platform: added by @shop/platform for every service; service: one
+   * service's own counters; default: prom-client's default metrics.
+   */
+  origin: 'design' | 'platform' | 'service' | 'default';
+}
+
+const design: MetricFamily[] = [
+  { name: 'http_requests_total', type: 'counter', labels: ['method', 'route', 'status'], origin: 'design' },
+  {
+    name: 'http_request_duration_seconds',
+    type: 'histogram',
+    labels: ['method', 'route', 'status'],
+    origin: 'design',
+  },
+  { name: 'circuit_breaker_state', type: 'gauge', labels: ['upstream'], origin: 'design' },
+  { name: 'circuit_breaker_events_total', type: 'counter', labels: ['upstream', 'event'], origin: 'design' },
+  { name: 'rate_limit_rejections_total', type: 'counter', labels: ['limiter'], origin: 'design' },
+  { name: 'events_published_total', type: 'counter', labels: ['type'], origin: 'design' },
+  { name: 'events_consumed_total', type: 'counter', labels: ['type', 'outcome'], origin: 'design' },
+  { name: 'events_dead_lettered_total', type: 'counter', labels: ['type'], origin: 'design' },
+  { name: 'outbox_pending', type: 'gauge', labels: [], origin: 'design' },
+  { name: 'orders_total', type: 'counter', labels: ['status'], origin: 'design' },
+  { name: 'payments_total', type: 'counter', labels: ['outcome'], origin: 'design' },
+  { name: 'stock_reservations_total', type: 'counter', labels: ['outcome'], origin: 'design' },
+];
+
+const platform: MetricFamily[] = [
+  // Each attempt of a breaker-guarded upstream call (platform/src/http-client/upstream-telemetry.ts).
+  {
+    name: 'upstream_request_duration_seconds',
+    type: 'histogram',
+    labels: ['upstream', 'method', 'status'],
+    origin: 'platform',
+  },
+];
+
+const serviceOwn: MetricFamily[] = [
+  // order-service: PENDING orders resolved by the recovery worker (confirmed, cancelled, retried).
+  { name: 'order_recoveries_total', type: 'counter', labels: ['outcome'], origin: 'service' },
+  // customer-service
+  { name: 'customer_registrations_total', type: 'counter', labels: [], origin: 'service' },
+  { name: 'auth_logins_total', type: 'counter', labels: ['outcome'], origin: 'service' },
+  { name: 'refresh_token_reuse_total', type: 'counter', labels: [], origin: 'service' },
+];
+
+const defaultGauges = [
+  'process_start_time_seconds',
+  'process_resident_memory_bytes',
+  'process_virtual_memory_bytes',
+  'process_heap_bytes',
+  'process_open_fds',
+  'process_max_fds',
+  'nodejs_eventloop_lag_seconds',
+  'nodejs_eventloop_lag_min_seconds',
+  'nodejs_eventloop_lag_max_seconds',
+  'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_stddev_seconds',
+  'nodejs_eventloop_lag_p50_seconds',
+  'nodejs_eventloop_lag_p90_seconds',
+  'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_active_resources',
+  'nodejs_active_resources_total',
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_requests',
+  'nodejs_active_requests_total',
+  'nodejs_heap_size_total_bytes',
+  'nodejs_heap_size_used_bytes',
+  'nodejs_external_memory_bytes',
+  'nodejs_heap_space_size_total_bytes',
+  'nodejs_heap_space_size_used_bytes',
+  'nodejs_heap_space_size_available_bytes',
+  'nodejs_version_info',
+];
+
+const defaults: MetricFamily[] = [
+  ...['process_cpu_user_seconds_total', 'process_cpu_system_seconds_total', 'process_cpu_seconds_total'].map(
+    (name): MetricFamily => ({ name, type: 'counter', labels: [], origin: 'default' }),
+  ),
+  ...defaultGauges.map((name): MetricFamily => ({ name, type: 'gauge', labels: [], origin: 'default' })),
+  { name: 'nodejs_gc_duration_seconds', type: 'histogram', labels: ['kind'], origin: 'default' },
+];
+
+export const METRIC_CATALOG: readonly MetricFamily[] = [...design, ...platform, ...serviceOwn, ...defaults];
+
+/** Series Prometheus itself adds to every scrape target; they never appear on /metrics. */
+export const SCRAPE_GENERATED_METRICS: readonly string[] = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+];
+
+const histogramSuffixes = ['_bucket', '_sum', '_count'] as const;
+
+/** The series names a family exposes: a histogram `x` exposes `x_bucket`, `x_sum` and `x_count`. */
+export function seriesNamesOf(family: MetricFamily): string[] {
+  return family.type === 'histogram'
+    ? histogramSuffixes.map((suffix) => family.name + suffix)
+    : [family.name];
+}
+
+const seriesToFamily = new Map(
+  METRIC_CATALOG.flatMap((family) => seriesNamesOf(family).map((series) => [series, family] as const)),
+);
+
+/** The catalog family a series name belongs to, or undefined when the services do not export it. */
+export function familyOfSeries(seriesName: string): MetricFamily | undefined {
+  return seriesToFamily.get(seriesName);
+}
+
+/** True when a PromQL expression may use the name: a catalog series or one Prometheus generates. */
+export function isKnownSeries(seriesName: string): boolean {
+  return seriesToFamily.has(seriesName) || SCRAPE_GENERATED_METRICS.includes(seriesName);
+}

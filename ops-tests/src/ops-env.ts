@@ -1,0 +1,7 @@
+// The only place ops-tests read the environment.
+
+/** With REQUIRE_SERVICES=1 or CI=true a missing tool (promtool) is a failure, not a skip. */
+export const toolsRequired: boolean = process.env.REQUIRE_SERVICES === '1' || process.env.CI === 'true';
+
+/** promtool binary; PROMTOOL overrides the one found on PATH. */
+export const promtoolCommand: string = process.env.PROMTOOL ?? 'promtool';

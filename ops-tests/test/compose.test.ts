@@ -1,0 +1,276 @@
+import { describe, expect, test } from 'vitest';
+import { readRepoJson, readRepoText, readRepoYaml, repoFileExists } from '../src/repo-files.js';
+import { INFRA_PORTS, SERVICES, type ServiceSpec } from '../src/service-catalog.js';
+import {
+  arrayAt,
+  asArray,
+  asRecord,
+  asString,
+  at,
+  isRecord,
+  recordAt,
+  type JsonRecord,
+} from '../src/shape.js';
+
+const compose = asRecord(readRepoYaml('docker-compose.yml'), 'docker-compose.yml');
+const services = recordAt(compose, 'services');
+
+function service(name: string): JsonRecord {
+  return asRecord(services[name], `services.${name}`);
+}
+
+function environment(name: string): Record<string, string> {
+  const env = recordAt(service(name), 'environment');
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)]));
+}
+
+function publishedPorts(name: string): string[] {
+  return asArray(service(name).ports ?? [], `${name}.ports`).map((port) => String(port));
+}
+
+/** A value that comes from the shell and whose fallback is visibly a development default. */
+const devDefault = /^\$\{[A-Z][A-Z0-9_]*:-dev-only-[^}]+\}$/;
+const secretName = /SECRET|PASSWORD|PASS$|TOKEN|API_KEY|PRIVATE_KEY/;
+
+describe('docker-compose.yml services', () => {
+  test.each(SERVICES.map((spec) => [spec.name, spec] as const))(
+    'When %s is read, then it builds its own image and publishes its port',
+    (name, spec: ServiceSpec) => {
+      const entry = service(name);
+
+      expect(at(entry, 'build.context')).toBe('.');
+      expect(at(entry, 'build.dockerfile')).toBe('Dockerfile');
+      expect(at(entry, 'build.args.SERVICE')).toBe(name);
+      expect(publishedPorts(name)).toContain(`${spec.port}:${spec.port}`);
+      const env = environment(name);
+      expect(env.PORT).toBe(String(spec.port));
+      expect(env.NODE_ENV).toBe('production');
+      expect(env.HOST).toBe('0.0.0.0');
+      expect(env.DATA_DIR).toBe('/app/data');
+      expect(env.CHAOS_ENABLED).toBe('${CHAOS_ENABLED:-false}');
+      expect(env.JWT_SECRET).toMatch(devDefault);
+      expect(new URL(env.AMQP_URL ?? '').hostname).toBe('rabbitmq');
+    },
+  );
+
+  test.each(SERVICES.map((spec) => [spec.name, spec] as const))(
+    'When %s is read, then it keeps its SQLite data in a named volume and checks readiness on its port',
+    (name, spec: ServiceSpec) => {
+      const entry = service(name);
+      const volumes = arrayAt(entry, 'volumes').map((volume) => asString(volume, 'volume'));
+
+      expect(volumes).toContain(`${name}-data:/app/data`);
+      expect(recordAt(compose, 'volumes')).toHaveProperty(`${name}-data`);
+      const check = arrayAt(entry, 'healthcheck.test').join(' ');
+      // the check builds its URL from PORT, which the service listens on
+      expect(check).toContain("'http://127.0.0.1:' + process.env.PORT + '/health/ready'");
+      expect(environment(name).PORT).toBe(String(spec.port));
+      expect(at(entry, 'depends_on.rabbitmq.condition')).toBe('service_healthy');
+    },
+  );
+
+  test('When the gateway is read, then it uses Redis and starts after every service is healthy', () => {
+    const env = environment('api-gateway');
+
+    expect(new URL(env.REDIS_URL ?? '').hostname).toBe('redis');
+    expect(services).toHaveProperty('redis');
+    for (const spec of SERVICES.filter((entry) => entry.name !== 'api-gateway')) {
+      expect(at(service('api-gateway'), `depends_on.${spec.name}.condition`), spec.name).toBe(
+        'service_healthy',
+      );
+    }
+  });
+
+  test('When upstream URLs are read, then each points at the compose service and port it names', () => {
+    const checked: string[] = [];
+    for (const spec of SERVICES) {
+      for (const [key, value] of Object.entries(environment(spec.name))) {
+        if (!key.endsWith('_SERVICE_URL')) continue;
+        const upstream = SERVICES.find((candidate) => candidate.urlVariable === key);
+        const url = new URL(value);
+        expect(upstream, `${spec.name} ${key}`).toBeDefined();
+        expect(url.hostname, `${spec.name} ${key}`).toBe(upstream?.name);
+        expect(url.port, `${spec.name} ${key}`).toBe(String(upstream?.port));
+        expect(services, `${spec.name} ${key}`).toHaveProperty(url.hostname);
+        checked.push(key);
+      }
+    }
+    // the gateway reaches all six services
+    expect(new Set(checked).size).toBe(6);
+  });
+
+  test('When other URLs are read, then their hosts are compose services', () => {
+    for (const name of Object.keys(services)) {
+      const env = isRecord(service(name).environment) ? environment(name) : {};
+      for (const [key, value] of Object.entries(env)) {
+        if (!/_URL$|_HOSTS$/.test(key)) continue;
+        const urls = value.startsWith('[') ? (JSON.parse(value) as string[]) : [value];
+        for (const url of urls) {
+          expect(services, `${name} ${key}=${url}`).toHaveProperty(new URL(url).hostname);
+        }
+      }
+    }
+  });
+
+  test('When depends_on is read, then every dependency exists and healthchecked ones are awaited healthy', () => {
+    for (const [name, entry] of Object.entries(services)) {
+      const dependsOn = at(entry, 'depends_on');
+      if (dependsOn === undefined) continue;
+      for (const [dependency, condition] of Object.entries(asRecord(dependsOn, `${name}.depends_on`))) {
+        const target = asRecord(services[dependency], `${name} depends on ${dependency}`);
+        const expected =
+          target.healthcheck !== undefined ? 'service_healthy' : 'service_completed_successfully';
+        expect(at(condition, 'condition'), `${name} -> ${dependency}`).toBe(expected);
+      }
+    }
+  });
+});
+
+describe('docker-compose.yml secrets', () => {
+  test('When environment values are read, then secrets are only overridable, clearly marked dev defaults', () => {
+    const offenders: string[] = [];
+    let secretsSeen = 0;
+    for (const name of Object.keys(services)) {
+      const env = isRecord(service(name).environment) ? environment(name) : {};
+      for (const [key, value] of Object.entries(env)) {
+        if (secretName.test(key)) {
+          secretsSeen += 1;
+          if (!devDefault.test(value)) offenders.push(`${name} ${key}=${value}`);
+        }
+        const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]+:([^@]+)@/i.exec(value)?.[1];
+        if (password !== undefined && !devDefault.test(password))
+          offenders.push(`${name} ${key} password in URL`);
+      }
+    }
+
+    expect(offenders).toEqual([]);
+    // JWT_SECRET x7, ADMIN_PASSWORD, RABBITMQ_DEFAULT_PASS, GF_SECURITY_ADMIN_PASSWORD
+    expect(secretsSeen).toBe(10);
+  });
+
+  test('When the JWT dev default is expanded, then it is long enough for production mode (32 bytes)', () => {
+    const fallback = /:-([^}]+)\}$/.exec(environment('api-gateway').JWT_SECRET ?? '')?.[1] ?? '';
+
+    expect(Buffer.byteLength(fallback)).toBeGreaterThanOrEqual(32);
+  });
+
+  test('When the broker password is read, then RabbitMQ and the services use the same variable', () => {
+    const brokerPassword = environment('rabbitmq').RABBITMQ_DEFAULT_PASS;
+    const user = environment('rabbitmq').RABBITMQ_DEFAULT_USER;
+
+    for (const spec of SERVICES) {
+      expect(environment(spec.name).AMQP_URL).toBe(
+        `amqp://${user}:${brokerPassword}@rabbitmq:${INFRA_PORTS.rabbitmq}`,
+      );
+    }
+  });
+});
+
+describe('docker-compose.yml infrastructure', () => {
+  test('When infrastructure services are read, then each publishes the documented port', () => {
+    expect(publishedPorts('rabbitmq')).toEqual([
+      `${INFRA_PORTS.rabbitmq}:${INFRA_PORTS.rabbitmq}`,
+      `${INFRA_PORTS.rabbitmqManagement}:${INFRA_PORTS.rabbitmqManagement}`,
+    ]);
+    expect(publishedPorts('prometheus')).toEqual([`${INFRA_PORTS.prometheus}:${INFRA_PORTS.prometheus}`]);
+    expect(publishedPorts('grafana')).toEqual([`${INFRA_PORTS.grafana}:${INFRA_PORTS.grafana}`]);
+    expect(publishedPorts('elasticsearch')).toEqual([
+      `${INFRA_PORTS.elasticsearch}:${INFRA_PORTS.elasticsearch}`,
+    ]);
+    expect(publishedPorts('kibana')).toEqual([`${INFRA_PORTS.kibana}:${INFRA_PORTS.kibana}`]);
+    expect(publishedPorts('logstash')).toContain(`${INFRA_PORTS.logstashBeats}:${INFRA_PORTS.logstashBeats}`);
+  });
+
+  test('When bind mounts are read, then every mounted repository file or folder exists', () => {
+    const mounts: string[] = [];
+    for (const [name, entry] of Object.entries(services)) {
+      for (const volume of asArray(at(entry, 'volumes') ?? [], `${name}.volumes`)) {
+        const source = asString(volume, `${name} volume`).split(':')[0] ?? '';
+        if (!source.startsWith('./')) continue;
+        mounts.push(source);
+        expect(repoFileExists(source.slice(2)), `${name} mounts ${source}`).toBe(true);
+      }
+    }
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        './prometheus.yml',
+        './prometheus-alerts.yml',
+        './grafana/provisioning',
+        './grafana/dashboards',
+        './logstash/pipeline',
+        './elasticsearch/ecommerce-logs-template.json',
+        './kibana/ecommerce-logs.ndjson',
+      ]),
+    );
+  });
+
+  test('When Prometheus is read, then its alert rules are mounted where prometheus.yml looks for them', () => {
+    const volumes = arrayAt(service('prometheus'), 'volumes').map((volume) => asString(volume, 'volume'));
+    const ruleFile = asString(arrayAt(readRepoYaml('prometheus.yml'), 'rule_files')[0], 'rule_files[0]');
+
+    expect(volumes).toContain('./prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    expect(volumes).toContain(`./${ruleFile}:/etc/prometheus/${ruleFile}:ro`);
+    expect(arrayAt(service('prometheus'), 'command')).toContain(
+      '--config.file=/etc/prometheus/prometheus.yml',
+    );
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readRepoText('Dockerfile');
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+
+  test('When it is read, then it is multi-stage, takes SERVICE and builds with npm ci and npm run build', () => {
+    expect(instructions.filter((line) => line.startsWith('FROM ')).length).toBeGreaterThanOrEqual(2);
+    expect(instructions).toContain('ARG SERVICE');
+    expect(instructions.some((line) => /^RUN npm ci\b.*--workspaces/.test(line))).toBe(true);
+    expect(instructions.some((line) => /^RUN npm run build\b/.test(line))).toBe(true);
+  });
+
+  test('When it is read, then every root workspace manifest is copied before npm ci', () => {
+    const workspaces = asArray(
+      asRecord(readRepoJson('package.json'), 'package.json').workspaces,
+      'workspaces',
+    );
+    const npmCi = instructions.findIndex((line) => line.startsWith('RUN npm ci'));
+
+    for (const workspace of workspaces) {
+      const copy = instructions.indexOf(`COPY ${String(workspace)}/package.json ${String(workspace)}/`);
+      expect(copy, String(workspace)).toBeGreaterThan(-1);
+      expect(copy, String(workspace)).toBeLessThan(npmCi);
+    }
+  });
+
+  test('When the runtime stage is read, then it runs the service as non-root with a liveness healthcheck', () => {
+    const runtime = instructions.slice(instructions.findLastIndex((line) => line.startsWith('FROM ')));
+
+    expect(runtime).toContain('USER node');
+    expect(runtime.find((line) => line.startsWith('HEALTHCHECK'))).toContain('/health/live');
+    expect(runtime.find((line) => line.startsWith('CMD'))).toContain(
+      'exec node \\"/app/${SERVICE}/dist/src/main.js\\"',
+    );
+    expect(runtime.some((line) => /^ENV .*DATA_DIR=\/app\/data/.test(line))).toBe(true);
+    expect(runtime.some((line) => /^ENV .*HOST=0\.0\.0\.0/.test(line))).toBe(true);
+    // whole workspace folders: migrations live in <service>/migrations, outside dist
+    expect(runtime).toContain('COPY --from=build /app/${SERVICE} ./${SERVICE}');
+    expect(runtime).toContain('COPY --from=build /app/platform ./platform');
+  });
+
+  test('When .dockerignore is read, then it drops build output and local data but keeps sources', () => {
+    const patterns = readRepoText('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+
+    expect(patterns).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', 'data', '.env']));
+    // repositories live in <service>/src/data/, so no pattern may match a nested data folder
+    expect(patterns.filter((pattern) => /(^|\/)(\*\*\/)?data$/.test(pattern) && pattern !== 'data')).toEqual(
+      [],
+    );
+    expect(patterns.some((pattern) => /^(\*\*\/)?src$|^scripts$|^platform$/.test(pattern))).toBe(false);
+  });
+});
