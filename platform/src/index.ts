@@ -14,3 +14,4 @@ export * from './service/health.js';
 export * from './service/observe.js';
 export { CORRELATION_HEADER } from './service/correlation.js';
 export * from './validation/request-input.js';
+export * from './events/index.js';

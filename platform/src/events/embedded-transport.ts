@@ -1,0 +1,529 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Db } from '../db/sqlite.js';
+import type { Logger } from '../logging/logger.js';
+import type { Registry } from '../metrics/registry.js';
+import { backoffDelay } from './backoff.js';
+import { isEventType, type EventType } from './catalog.js';
+import { parseEnvelope, type EventEnvelope } from './envelope.js';
+import { eventMetrics, type EventMetrics } from './event-metrics.js';
+import {
+  DEFAULT_PREFETCH,
+  DEFAULT_RETRY_DELAYS_MS,
+  type DeadLetter,
+  type DeliveryHandler,
+  type EventTransport,
+  type SubscribeOptions,
+  type Subscription,
+} from './transport.js';
+
+export interface EmbeddedTransportOptions {
+  /** The queue file shared by every local service process, e.g. `data/events.db`. */
+  file: string;
+  logger: Logger;
+  registry: Registry;
+  retryDelaysMs?: readonly number[];
+  /** How often an idle subscription looks for messages published by other processes (default 100 ms). */
+  pollMs?: number;
+  /** A claimed message returns to the queue if its consumer neither settles nor renews it in this time (default 30 s). */
+  visibilityTimeoutMs?: number;
+}
+
+interface MessageRow {
+  id: number;
+  type: string;
+  body: string;
+  attempt: number;
+  deliveries: number;
+}
+
+interface DeadRow {
+  id: number;
+  type: string;
+  body: string;
+  attempt: number;
+  event_id: string | null;
+  correlation_id: string | null;
+  dead_reason: 'invalid' | 'failed';
+  last_error: string | null;
+  dead_at: number | null;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS bindings (
+    queue TEXT NOT NULL,
+    type TEXT NOT NULL,
+    PRIMARY KEY (queue, type)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    event_id TEXT,
+    correlation_id TEXT,
+    status TEXT NOT NULL DEFAULT 'ready' CHECK (status IN ('ready', 'dead')),
+    attempt INTEGER NOT NULL DEFAULT 1,
+    deliveries INTEGER NOT NULL DEFAULT 0,
+    visible_at INTEGER NOT NULL,
+    lease_owner TEXT,
+    last_error TEXT,
+    dead_reason TEXT,
+    dead_at INTEGER,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, status, visible_at, id);
+`;
+
+function openQueueFile(file: string): Db {
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  const db = new Database(file, { timeout: 5_000 });
+  db.pragma('journal_mode = WAL');
+  // FULL: an acknowledged publish survives a power cut, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.transaction(() => db.exec(SCHEMA)).immediate();
+  return db;
+}
+
+/** Wakes subscriptions of this process when it publishes, instead of waiting for their next poll. */
+const localPublishes = new EventEmitter().setMaxListeners(0);
+
+/** Runs synchronous SQLite work behind the asynchronous transport interface: a throw becomes a rejection. */
+function asPromise<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+class EmbeddedSubscription {
+  readonly token = randomUUID();
+  readonly inflight = new Set<Promise<void>>();
+  stopping = false;
+  /** Set by terminate(): in-flight handlers may finish but must not settle anything. */
+  abandoned = false;
+  loopDone: Promise<void> = Promise.resolve();
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeResolve: (() => void) | undefined;
+  readonly onPublish = (queue: string): void => {
+    if (queue === this.queue) this.wake();
+  };
+
+  constructor(
+    readonly queue: string,
+    readonly types: ReadonlySet<string>,
+    readonly handler: DeliveryHandler,
+    readonly prefetch: number,
+  ) {}
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolveSleep) => {
+      this.wakeResolve = resolveSleep;
+      this.wakeTimer = setTimeout(() => this.wake(), ms);
+    });
+  }
+
+  wake(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    const resolveSleep = this.wakeResolve;
+    this.wakeResolve = undefined;
+    resolveSleep?.();
+  }
+}
+
+/**
+ * The event bus without a broker: every local service process shares one SQLite queue file. Publishing
+ * inserts one row per queue bound to the type (bindings live in the file, so a consumer that is down
+ * still gets its copy); consumers claim rows with a lease that expires if they die before settling;
+ * failures are retried after growing delays and finally marked dead (the dead-letter queue).
+ */
+export class EmbeddedTransport implements EventTransport {
+  readonly kind = 'embedded' as const;
+  private db: Db | undefined;
+  private closed = false;
+  private readonly subscriptions = new Set<EmbeddedSubscription>();
+  private readonly retryDelaysMs: readonly number[];
+  private readonly pollMs: number;
+  private readonly visibilityTimeoutMs: number;
+  private readonly metrics: EventMetrics;
+  private readonly signal: string;
+  private readonly leaseTimer: NodeJS.Timeout;
+
+  constructor(private readonly options: EmbeddedTransportOptions) {
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.pollMs = options.pollMs ?? 100;
+    this.visibilityTimeoutMs = options.visibilityTimeoutMs ?? 30_000;
+    this.metrics = eventMetrics(options.registry);
+    this.signal = resolve(options.file);
+    this.handle();
+    this.leaseTimer = setInterval(() => this.renewLeases(), Math.max(10, this.visibilityTimeoutMs / 3));
+    this.leaseTimer.unref();
+  }
+
+  /** The open file handle, reopened after it was lost (the embedded analogue of a reconnect). */
+  private handle(): Db {
+    if (this.closed) throw new Error('embedded event transport is closed');
+    if (!this.db?.open) {
+      this.db = openQueueFile(this.options.file);
+    }
+    return this.db;
+  }
+
+  isConnected(): boolean {
+    try {
+      this.handle().prepare('SELECT 1').get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  publish(envelope: EventEnvelope): Promise<void> {
+    return this.publishRaw(envelope.type, JSON.stringify(envelope));
+  }
+
+  /** Publishes a body as is (no validation): for tools and for tests that need malformed messages. */
+  publishRaw(type: string, body: string): Promise<void> {
+    return asPromise(() => this.insertMessages(type, body));
+  }
+
+  private insertMessages(type: string, body: string): void {
+    const db = this.handle();
+    const hint = parseEnvelope(body);
+    const eventId = hint.ok ? hint.envelope.id : (hint.id ?? null);
+    const correlationId = hint.ok ? hint.envelope.correlationId : null;
+    const now = Date.now();
+    const queues = db
+      .transaction(() => {
+        const bound = db.prepare('SELECT queue FROM bindings WHERE type = ?').pluck().all(type) as string[];
+        const insert = db.prepare(
+          `INSERT INTO messages (queue, type, body, event_id, correlation_id, visible_at, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const queue of bound) insert.run(queue, type, body, eventId, correlationId, now, now);
+        return bound;
+      })
+      .immediate();
+    if (queues.length === 0)
+      this.options.logger.warn('event not routed: no queue is bound to its type', { type });
+    for (const queue of queues) localPublishes.emit(this.signal, queue);
+  }
+
+  subscribe(
+    queue: string,
+    types: readonly EventType[],
+    handler: DeliveryHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    return asPromise(() => {
+      const db = this.handle();
+      const bind = db.prepare('INSERT OR IGNORE INTO bindings (queue, type) VALUES (?, ?)');
+      db.transaction(() => types.forEach((type) => bind.run(queue, type))).immediate();
+
+      const sub = new EmbeddedSubscription(
+        queue,
+        new Set(types),
+        handler,
+        options.prefetch ?? DEFAULT_PREFETCH,
+      );
+      localPublishes.on(this.signal, sub.onPublish);
+      this.subscriptions.add(sub);
+      sub.loopDone = this.run(sub);
+      return { stop: () => this.stopSubscription(sub) };
+    });
+  }
+
+  private async stopSubscription(sub: EmbeddedSubscription): Promise<void> {
+    sub.stopping = true;
+    sub.wake();
+    await sub.loopDone;
+    while (sub.inflight.size > 0) await Promise.allSettled([...sub.inflight]);
+    localPublishes.off(this.signal, sub.onPublish);
+    this.subscriptions.delete(sub);
+  }
+
+  private async run(sub: EmbeddedSubscription): Promise<void> {
+    let failures = 0;
+    while (!sub.stopping) {
+      const capacity = sub.prefetch - sub.inflight.size;
+      if (capacity > 0) {
+        let rows: MessageRow[];
+        try {
+          rows = this.claim(sub, capacity);
+          failures = 0;
+        } catch (error) {
+          failures += 1;
+          if (failures === 1)
+            this.options.logger.warn('embedded event queue unavailable', { err: error, queue: sub.queue });
+          this.dropHandle();
+          await sub.sleep(backoffDelay(failures, { initialMs: this.pollMs, maxMs: 5_000 }));
+          continue;
+        }
+        for (const row of rows) this.dispatch(sub, row);
+        if (rows.length === capacity) continue;
+      }
+      await sub.sleep(this.pollMs);
+    }
+  }
+
+  private claim(sub: EmbeddedSubscription, limit: number): MessageRow[] {
+    const now = Date.now();
+    const db = this.handle();
+    // A read first: idle polls of every local service then never contend for the file's write lock.
+    const waiting = db
+      .prepare(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE queue = ? AND status = 'ready' AND visible_at <= ?)",
+      )
+      .pluck()
+      .get(sub.queue, now);
+    if (waiting !== 1) return [];
+    const rows = db
+      .prepare(
+        `UPDATE messages SET lease_owner = @token, visible_at = @until, deliveries = deliveries + 1
+         WHERE id IN (
+           SELECT id FROM messages
+           WHERE queue = @queue AND status = 'ready' AND visible_at <= @now
+           ORDER BY id LIMIT @limit
+         )
+         RETURNING id, type, body, attempt, deliveries`,
+      )
+      .all({
+        token: sub.token,
+        until: now + this.visibilityTimeoutMs,
+        queue: sub.queue,
+        now,
+        limit,
+      }) as MessageRow[];
+    return rows.sort((a, b) => a.id - b.id);
+  }
+
+  private dispatch(sub: EmbeddedSubscription, row: MessageRow): void {
+    const done = this.deliver(sub, row).finally(() => {
+      sub.inflight.delete(done);
+      sub.wake();
+    });
+    sub.inflight.add(done);
+  }
+
+  private async deliver(sub: EmbeddedSubscription, row: MessageRow): Promise<void> {
+    const { logger } = this.options;
+    const parsed = parseEnvelope(row.body);
+    const type = isEventType(row.type) ? row.type : 'unknown';
+    if (!parsed.ok) {
+      this.metrics.consumed.inc({ type, outcome: 'invalid' });
+      this.metrics.deadLettered.inc({ type });
+      logger.error('invalid event dead-lettered', { queue: sub.queue, type: row.type, error: parsed.error });
+      this.settle(sub, row, 'dead', { reason: 'invalid', error: parsed.error });
+      return;
+    }
+    const event = parsed.envelope;
+    if (!sub.types.has(event.type)) {
+      this.settle(sub, row, 'ack');
+      return;
+    }
+    try {
+      await sub.handler(event, { attempt: row.attempt, redelivered: row.deliveries > 1 });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const delay = this.retryDelaysMs[row.attempt - 1];
+      const fields = {
+        queue: sub.queue,
+        event: { id: event.id, type: event.type },
+        correlationId: event.correlationId,
+      };
+      if (delay !== undefined) {
+        this.metrics.consumed.inc({ type: event.type, outcome: 'retried' });
+        logger.warn('event handler failed, will retry', {
+          ...fields,
+          attempt: row.attempt,
+          retryInMs: delay,
+          error: message,
+        });
+        this.settle(sub, row, 'retry', { delayMs: delay, error: message });
+      } else {
+        this.metrics.consumed.inc({ type: event.type, outcome: 'dead_lettered' });
+        this.metrics.deadLettered.inc({ type: event.type });
+        logger.error('event handler kept failing, dead-lettered', {
+          ...fields,
+          attempts: row.attempt,
+          error: message,
+        });
+        this.settle(sub, row, 'dead', { reason: 'failed', error: message });
+      }
+      return;
+    }
+    this.settle(sub, row, 'ack');
+  }
+
+  /** Acks, reschedules or dead-letters a claimed row, only if this subscription still holds its lease. */
+  private settle(
+    sub: EmbeddedSubscription,
+    row: MessageRow,
+    action: 'ack' | 'retry' | 'dead',
+    detail: { delayMs?: number; reason?: 'invalid' | 'failed'; error?: string } = {},
+  ): void {
+    if (sub.abandoned) return;
+    try {
+      const db = this.handle();
+      const lease = { id: row.id, token: sub.token };
+      const result =
+        action === 'ack'
+          ? db.prepare('DELETE FROM messages WHERE id = @id AND lease_owner = @token').run(lease)
+          : action === 'retry'
+            ? db
+                .prepare(
+                  `UPDATE messages SET attempt = attempt + 1, visible_at = @visibleAt, lease_owner = NULL,
+                   last_error = @error WHERE id = @id AND lease_owner = @token`,
+                )
+                .run({ ...lease, visibleAt: Date.now() + (detail.delayMs ?? 0), error: detail.error ?? null })
+            : db
+                .prepare(
+                  `UPDATE messages SET status = 'dead', lease_owner = NULL, dead_reason = @reason,
+                   last_error = @error, dead_at = @now WHERE id = @id AND lease_owner = @token`,
+                )
+                .run({
+                  ...lease,
+                  reason: detail.reason ?? 'failed',
+                  error: detail.error ?? null,
+                  now: Date.now(),
+                });
+      if (result.changes === 0) {
+        this.options.logger.warn('embedded event lease lost before settling; it will be delivered again', {
+          queue: sub.queue,
+          messageId: row.id,
+        });
+      }
+    } catch (error) {
+      // Unsettled, the row comes back when its lease expires: at-least-once, deduped by the inbox.
+      this.options.logger.warn('cannot settle embedded event', {
+        err: error,
+        queue: sub.queue,
+        messageId: row.id,
+      });
+      this.dropHandle();
+    }
+  }
+
+  /** Keeps the leases of slow handlers alive so they are not redelivered while still running. */
+  private renewLeases(): void {
+    const busy = [...this.subscriptions].filter((sub) => sub.inflight.size > 0 && !sub.abandoned);
+    if (busy.length === 0 || this.closed) return;
+    try {
+      const renew = this.handle().prepare(
+        "UPDATE messages SET visible_at = ? WHERE lease_owner = ? AND status = 'ready'",
+      );
+      for (const sub of busy) renew.run(Date.now() + this.visibilityTimeoutMs, sub.token);
+    } catch (error) {
+      this.options.logger.warn('cannot renew embedded event leases', { err: error });
+      this.dropHandle();
+    }
+  }
+
+  private dropHandle(): void {
+    try {
+      this.db?.close();
+    } catch {
+      // Already unusable; the next call reopens it.
+    }
+    this.db = undefined;
+  }
+
+  /**
+   * Closes the file handle as a lost connection would; every operation reopens it by itself. The contract
+   * tests use it to show that nothing is lost across such an interruption.
+   */
+  disconnect(): void {
+    this.dropHandle();
+  }
+
+  listDeadLetters(queue: string): Promise<DeadLetter[]> {
+    return asPromise(() => this.deadLetters(queue));
+  }
+
+  private deadLetters(queue: string): DeadLetter[] {
+    const rows = this.handle()
+      .prepare(
+        `SELECT id, type, body, attempt, event_id, correlation_id, dead_reason, last_error, dead_at
+         FROM messages WHERE queue = ? AND status = 'dead' ORDER BY id`,
+      )
+      .all(queue) as DeadRow[];
+    return rows.map((row) => ({
+      deadLetterId: String(row.id),
+      eventId: row.event_id ?? undefined,
+      type: row.type,
+      correlationId: row.correlation_id ?? undefined,
+      reason: row.dead_reason,
+      error: row.last_error ?? undefined,
+      attempts: row.attempt,
+      deadLetteredAt: row.dead_at === null ? undefined : new Date(row.dead_at).toISOString(),
+      body: row.body,
+    }));
+  }
+
+  replayDeadLetters(queue: string, ids?: readonly string[]): Promise<number> {
+    return asPromise(() => this.replay(queue, ids));
+  }
+
+  private replay(queue: string, ids?: readonly string[]): number {
+    const db = this.handle();
+    const replay = db.prepare(
+      `UPDATE messages SET status = 'ready', attempt = 1, deliveries = 0, visible_at = ?, lease_owner = NULL,
+       dead_reason = NULL, dead_at = NULL WHERE id = ?`,
+    );
+    const wanted = ids ? new Set(ids) : undefined;
+    const dead = this.deadLetters(queue);
+    const chosen = dead.filter(
+      (letter) =>
+        !wanted ||
+        wanted.has(letter.deadLetterId) ||
+        (letter.eventId !== undefined && wanted.has(letter.eventId)),
+    );
+    db.transaction(() =>
+      chosen.forEach((letter) => replay.run(Date.now(), Number(letter.deadLetterId))),
+    ).immediate();
+    if (chosen.length > 0) localPublishes.emit(this.signal, queue);
+    return chosen.length;
+  }
+
+  /** Messages of `queue` not yet acknowledged (ready, waiting for a retry or in flight); dead letters excluded. */
+  pendingCount(queue: string): Promise<number> {
+    return asPromise(
+      () =>
+        this.handle()
+          .prepare("SELECT COUNT(*) FROM messages WHERE queue = ? AND status = 'ready'")
+          .pluck()
+          .get(queue) as number,
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.all([...this.subscriptions].map((sub) => this.stopSubscription(sub)));
+    this.closed = true;
+    clearInterval(this.leaseTimer);
+    this.dropHandle();
+  }
+
+  /**
+   * Stops at once, as a crashed process would: in-flight messages are neither finished nor settled, so
+   * their leases expire and another consumer gets them.
+   */
+  async terminate(): Promise<void> {
+    for (const sub of this.subscriptions) {
+      sub.stopping = true;
+      sub.abandoned = true;
+      sub.wake();
+      localPublishes.off(this.signal, sub.onPublish);
+    }
+    this.closed = true;
+    clearInterval(this.leaseTimer);
+    await Promise.all([...this.subscriptions].map((sub) => sub.loopDone));
+    this.subscriptions.clear();
+    this.dropHandle();
+  }
+}

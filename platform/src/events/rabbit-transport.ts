@@ -1,0 +1,622 @@
+import { randomUUID } from 'node:crypto';
+import amqp, {
+  type Channel,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type Message,
+} from 'amqplib';
+import type { Logger } from '../logging/logger.js';
+import type { Registry } from '../metrics/registry.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { isEventType, type EventType } from './catalog.js';
+import { parseEnvelope, type EventEnvelope } from './envelope.js';
+import { eventMetrics, type EventMetrics } from './event-metrics.js';
+import {
+  DEFAULT_PREFETCH,
+  DEFAULT_RETRY_DELAYS_MS,
+  TransportUnavailableError,
+  type DeadLetter,
+  type DeliveryHandler,
+  type EventTransport,
+  type SubscribeOptions,
+  type Subscription,
+} from './transport.js';
+
+export const DEFAULT_EXCHANGE = 'shop.events';
+
+export interface RabbitTransportOptions {
+  url: string;
+  logger: Logger;
+  registry: Registry;
+  /** The durable topic exchange every event goes through (default `shop.events`). */
+  exchange?: string;
+  retryDelaysMs?: readonly number[];
+  /** Pause between reconnection attempts (default 200 ms doubling up to 10 s). */
+  reconnect?: BackoffOptions;
+  /** Shown by the broker (`rabbitmqctl list_connections client_properties`), e.g. the service name. */
+  connectionName?: string;
+  /** Added to the URL unless it sets one: a dead broker is noticed within two heartbeats (default 10 s). */
+  heartbeatSeconds?: number;
+}
+
+type Headers = Record<string, unknown>;
+
+/** Message headers set by this transport (besides the broker's own `x-death`). */
+const HEADER = {
+  attempt: 'x-attempt',
+  correlationId: 'x-correlation-id',
+  lastError: 'x-last-error',
+  deadLetterId: 'x-dead-letter-id',
+  deadLetterReason: 'x-dead-letter-reason',
+  deadLetterError: 'x-dead-letter-error',
+  deadLetteredAt: 'x-dead-lettered-at',
+} as const;
+
+const BROKER_HEADERS = ['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason'];
+
+export function retryQueueName(queue: string, delayMs: number): string {
+  return `${queue}.retry.${delayMs}ms`;
+}
+
+export function deadLetterQueueName(queue: string): string {
+  return `${queue}.dlq`;
+}
+
+function withHeartbeat(url: string, seconds: number): string {
+  if (/[?&]heartbeat=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}heartbeat=${seconds}`;
+}
+
+function truncate(text: string, max = 1_000): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function headerString(headers: Headers | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (typeof value === 'string') return value;
+  return Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
+}
+
+function headerNumber(headers: Headers | undefined, name: string): number | undefined {
+  const value = Number(headers?.[name]);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+class RabbitSubscription {
+  channel: Channel | undefined;
+  consumerTag: string | undefined;
+  readonly inflight = new Set<Promise<void>>();
+  stopping = false;
+
+  constructor(
+    readonly queue: string,
+    readonly types: ReadonlySet<string>,
+    readonly handler: DeliveryHandler,
+    readonly prefetch: number,
+  ) {}
+}
+
+/**
+ * The RabbitMQ event bus: one durable topic exchange (routing key = event type), a durable queue per
+ * consuming service, persistent messages published on a confirm channel, manual acks with a prefetch.
+ * A failing handler's message goes to `<queue>.retry.<delay>ms` (TTL, then dead-lettered back to the
+ * queue) once per configured delay, then to `<queue>.dlq`; invalid messages go to the DLQ at once.
+ * A lost connection is re-opened with backoff, the topology re-declared and every subscription resumed.
+ */
+export class RabbitTransport implements EventTransport {
+  readonly kind = 'rabbitmq' as const;
+  readonly exchange: string;
+  private connection: ChannelModel | undefined;
+  private publisher: ConfirmChannel | undefined;
+  private closing = false;
+  private failures = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly subscriptions = new Set<RabbitSubscription>();
+  private readonly retryDelaysMs: readonly number[];
+  private readonly metrics: EventMetrics;
+  private readonly url: string;
+  // Connecting and declaring subscriptions never interleave.
+  private topology: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly options: RabbitTransportOptions) {
+    this.exchange = options.exchange ?? DEFAULT_EXCHANGE;
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.metrics = eventMetrics(options.registry);
+    this.url = withHeartbeat(options.url, options.heartbeatSeconds ?? 10);
+  }
+
+  /**
+   * Connects and declares the exchange. If the broker is unreachable it resolves anyway and keeps trying
+   * in the background (a service starts without its broker; its outbox holds the events meanwhile).
+   */
+  static async connect(options: RabbitTransportOptions): Promise<RabbitTransport> {
+    const transport = new RabbitTransport(options);
+    try {
+      await transport.serial(() => transport.open());
+    } catch (error) {
+      options.logger.warn('event broker unreachable, will keep trying', { err: error });
+      transport.scheduleReconnect();
+    }
+    return transport;
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.topology.then(work);
+    this.topology = next.catch(() => undefined);
+    return next;
+  }
+
+  private async open(): Promise<void> {
+    const { logger } = this.options;
+    const connection = await amqp.connect(this.url, {
+      clientProperties: { connection_name: this.options.connectionName ?? 'shop-platform' },
+      // A broker that accepts TCP but never answers must not stall startup or reconnection.
+      timeout: 10_000,
+    });
+    connection.on('error', (error: Error) => logger.warn('event broker connection error', { err: error }));
+    connection.on('close', () => this.onConnectionClosed(connection));
+    connection.on('blocked', (reason: string) => logger.warn('event broker blocked publishing', { reason }));
+    if (this.closing) {
+      await connection.close();
+      return;
+    }
+    try {
+      this.connection = connection;
+      const publisher = await connection.createConfirmChannel();
+      publisher.on('error', (error: Error) => logger.warn('event publish channel error', { err: error }));
+      publisher.on('close', () => this.onChannelLost(connection));
+      publisher.on('return', (message: Message) =>
+        logger.warn('event not routed: no queue is bound to its type', { type: message.fields.routingKey }),
+      );
+      await publisher.assertExchange(this.exchange, 'topic', { durable: true });
+      this.publisher = publisher;
+      for (const sub of this.subscriptions) {
+        if (!sub.stopping) await this.consume(sub, connection);
+      }
+    } catch (error) {
+      this.connection = undefined;
+      this.publisher = undefined;
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+    if (this.failures > 0) logger.info('event broker reconnected', { failures: this.failures });
+    this.failures = 0;
+  }
+
+  private onConnectionClosed(connection: ChannelModel): void {
+    if (connection !== this.connection) return;
+    this.connection = undefined;
+    this.publisher = undefined;
+    for (const sub of this.subscriptions) {
+      sub.channel = undefined;
+      sub.consumerTag = undefined;
+    }
+    if (!this.closing) {
+      this.options.logger.warn('event broker connection lost, reconnecting');
+      this.scheduleReconnect();
+    }
+  }
+
+  /** A channel died under us (e.g. a declare was refused): rebuild everything from a fresh connection. */
+  private onChannelLost(connection: ChannelModel): void {
+    if (this.closing || connection !== this.connection) return;
+    connection.close().catch(() => undefined);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closing || this.reconnectTimer) return;
+    this.failures += 1;
+    const delay = backoffDelay(this.failures, { initialMs: 200, maxMs: 10_000, ...this.options.reconnect });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.closing) return;
+      this.serial(() => this.open()).catch((error: unknown) => {
+        if (this.failures === 1 || this.failures % 10 === 0) {
+          this.options.logger.warn('event broker reconnection failed', {
+            err: error,
+            failures: this.failures,
+          });
+        }
+        this.scheduleReconnect();
+      });
+    }, delay);
+  }
+
+  isConnected(): boolean {
+    return this.connection !== undefined && this.publisher !== undefined;
+  }
+
+  private async declareQueues(channel: Channel, queue: string, types: Iterable<string>): Promise<void> {
+    await channel.assertExchange(this.exchange, 'topic', { durable: true });
+    await channel.assertQueue(queue, { durable: true });
+    for (const type of types) await channel.bindQueue(queue, this.exchange, type);
+    for (const delay of new Set(this.retryDelaysMs)) {
+      await channel.assertQueue(retryQueueName(queue, delay), {
+        durable: true,
+        arguments: {
+          'x-message-ttl': delay,
+          'x-dead-letter-exchange': '',
+          'x-dead-letter-routing-key': queue,
+        },
+      });
+    }
+    await channel.assertQueue(deadLetterQueueName(queue), { durable: true });
+  }
+
+  private async consume(sub: RabbitSubscription, connection: ChannelModel): Promise<void> {
+    const channel = await connection.createChannel();
+    sub.channel = channel;
+    channel.on('error', (error: Error) =>
+      this.options.logger.warn('event consumer channel error', { err: error, queue: sub.queue }),
+    );
+    channel.on('close', () => {
+      if (sub.channel !== channel) return;
+      sub.channel = undefined;
+      sub.consumerTag = undefined;
+      if (!sub.stopping) this.onChannelLost(connection);
+    });
+    await this.declareQueues(channel, sub.queue, sub.types);
+    await channel.prefetch(sub.prefetch);
+    const { consumerTag } = await channel.consume(
+      sub.queue,
+      (message) => this.onMessage(sub, channel, message),
+      {
+        noAck: false,
+      },
+    );
+    sub.consumerTag = consumerTag;
+    if (sub.stopping) await channel.close().catch(() => undefined);
+  }
+
+  async subscribe(
+    queue: string,
+    types: readonly EventType[],
+    handler: DeliveryHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    const sub = new RabbitSubscription(queue, new Set(types), handler, options.prefetch ?? DEFAULT_PREFETCH);
+    this.subscriptions.add(sub);
+    try {
+      await this.serial(async () => {
+        // A reconnection that ran meanwhile may already have started it.
+        if (this.connection && !sub.channel && !sub.stopping) await this.consume(sub, this.connection);
+      });
+    } catch (error) {
+      // Kept registered: the reconnection that follows a failed channel declares it again.
+      this.options.logger.error('cannot start consuming yet, will retry on reconnection', {
+        err: error,
+        queue,
+      });
+    }
+    return { stop: () => this.stopSubscription(sub) };
+  }
+
+  private async stopSubscription(sub: RabbitSubscription): Promise<void> {
+    sub.stopping = true;
+    const { channel, consumerTag } = sub;
+    if (channel && consumerTag) await channel.cancel(consumerTag).catch(() => undefined);
+    while (sub.inflight.size > 0) await Promise.allSettled([...sub.inflight]);
+    this.subscriptions.delete(sub);
+    if (channel) await channel.close().catch(() => undefined);
+  }
+
+  private onMessage(sub: RabbitSubscription, channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (its queue was deleted): re-declare it from a fresh connection.
+      this.options.logger.warn('event consumer cancelled by the broker', { queue: sub.queue });
+      if (!sub.stopping && this.connection) this.onChannelLost(this.connection);
+      return;
+    }
+    const done: Promise<void> = this.deliver(sub, channel, message)
+      .catch((error: unknown) => {
+        // Left unacknowledged: the broker delivers it again once this channel is gone.
+        this.options.logger.warn('event could not be settled', { err: error, queue: sub.queue });
+      })
+      .finally(() => sub.inflight.delete(done));
+    sub.inflight.add(done);
+  }
+
+  private async deliver(sub: RabbitSubscription, channel: Channel, message: ConsumeMessage): Promise<void> {
+    const { logger } = this.options;
+    const headers: Headers | undefined = message.properties.headers;
+    const attempt = headerNumber(headers, HEADER.attempt) ?? 1;
+    const parsed = parseEnvelope(message.content);
+    if (!parsed.ok) {
+      // The routing key it was published with: the retry and DLQ copies keep it as the `type` property.
+      const routedAs = asString(message.properties.type) ?? message.fields.routingKey;
+      const type = isEventType(routedAs) ? routedAs : 'unknown';
+      this.metrics.consumed.inc({ type, outcome: 'invalid' });
+      logger.error('invalid event dead-lettered', {
+        queue: sub.queue,
+        type: parsed.type,
+        error: parsed.error,
+      });
+      await this.deadLetter(sub.queue, channel, message, 'invalid', parsed.error, attempt, type);
+      return;
+    }
+    const event = parsed.envelope;
+    if (!sub.types.has(event.type)) {
+      this.ack(channel, message);
+      return;
+    }
+    try {
+      await sub.handler(event, { attempt, redelivered: message.fields.redelivered });
+    } catch (error) {
+      const reason = truncate(errorMessage(error));
+      const delay = this.retryDelaysMs[attempt - 1];
+      const fields = {
+        queue: sub.queue,
+        event: { id: event.id, type: event.type },
+        correlationId: event.correlationId,
+      };
+      if (delay === undefined) {
+        this.metrics.consumed.inc({ type: event.type, outcome: 'dead_lettered' });
+        logger.error('event handler kept failing, dead-lettered', {
+          ...fields,
+          attempts: attempt,
+          error: reason,
+        });
+        await this.deadLetter(sub.queue, channel, message, 'failed', reason, attempt, event.type);
+      } else {
+        await this.sendToQueue(retryQueueName(sub.queue, delay), message, {
+          [HEADER.attempt]: attempt + 1,
+          [HEADER.lastError]: reason,
+        });
+        this.ack(channel, message);
+        this.metrics.consumed.inc({ type: event.type, outcome: 'retried' });
+        logger.warn('event handler failed, will retry', {
+          ...fields,
+          attempt,
+          retryInMs: delay,
+          error: reason,
+        });
+      }
+      return;
+    }
+    this.ack(channel, message);
+  }
+
+  private async deadLetter(
+    queue: string,
+    channel: Channel,
+    message: Message,
+    reason: 'invalid' | 'failed',
+    error: string,
+    attempt: number,
+    type: string,
+  ): Promise<void> {
+    await this.sendToQueue(deadLetterQueueName(queue), message, {
+      [HEADER.attempt]: attempt,
+      [HEADER.deadLetterId]: randomUUID(),
+      [HEADER.deadLetterReason]: reason,
+      [HEADER.deadLetterError]: truncate(error),
+      [HEADER.deadLetteredAt]: new Date().toISOString(),
+    });
+    this.ack(channel, message);
+    this.metrics.deadLettered.inc({ type });
+  }
+
+  private ack(channel: Channel, message: Message): void {
+    try {
+      channel.ack(message);
+    } catch {
+      // The channel is gone; the broker redelivers the message and the inbox absorbs the duplicate.
+    }
+  }
+
+  /** Copies a received message to a queue (retry, DLQ, replay) and resolves on the broker's confirm. */
+  private sendToQueue(
+    queue: string,
+    message: Message,
+    extraHeaders: Headers,
+    dropHeaders: readonly string[] = [],
+  ): Promise<void> {
+    const headers: Headers = { ...message.properties.headers };
+    for (const name of [...BROKER_HEADERS, ...dropHeaders]) delete headers[name];
+    const props = message.properties;
+    const timestamp = Number(props.timestamp);
+    return this.confirm((publisher, done) =>
+      publisher.sendToQueue(
+        queue,
+        message.content,
+        {
+          persistent: true,
+          contentType: asString(props.contentType),
+          messageId: asString(props.messageId),
+          correlationId: asString(props.correlationId),
+          type: asString(props.type),
+          appId: asString(props.appId),
+          ...(Number.isFinite(timestamp) && { timestamp }),
+          headers: { ...headers, ...extraHeaders },
+        },
+        done,
+      ),
+    );
+  }
+
+  private confirm(send: (publisher: ConfirmChannel, done: (error: unknown) => void) => void): Promise<void> {
+    const publisher = this.publisher;
+    if (!publisher) return Promise.reject(new TransportUnavailableError());
+    return new Promise((resolve, reject) => {
+      try {
+        send(publisher, (error) =>
+          error
+            ? reject(error instanceof Error ? error : new Error('publish not confirmed', { cause: error }))
+            : resolve(),
+        );
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  publish(envelope: EventEnvelope): Promise<void> {
+    return this.publishContent(envelope.type, Buffer.from(JSON.stringify(envelope)), {
+      messageId: envelope.id,
+      correlationId: envelope.correlationId,
+      appId: envelope.source,
+      timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
+      headers: { [HEADER.correlationId]: envelope.correlationId },
+    });
+  }
+
+  /** Publishes a body as is (no validation): for tools and for tests that need malformed messages. */
+  publishRaw(type: string, body: string): Promise<void> {
+    return this.publishContent(type, Buffer.from(body), {});
+  }
+
+  private publishContent(
+    routingKey: string,
+    content: Buffer,
+    properties: {
+      messageId?: string;
+      correlationId?: string;
+      appId?: string;
+      timestamp?: number;
+      headers?: Headers;
+    },
+  ): Promise<void> {
+    return this.confirm((publisher, done) =>
+      publisher.publish(
+        this.exchange,
+        routingKey,
+        content,
+        {
+          ...properties,
+          persistent: true,
+          mandatory: true,
+          contentType: 'application/json',
+          type: routingKey,
+        },
+        done,
+      ),
+    );
+  }
+
+  /** Runs `work` on a short-lived channel; messages it got but did not ack return to their queue on close. */
+  private async withChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    if (!this.connection) throw new TransportUnavailableError();
+    const channel = await this.connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      return await work(channel);
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+
+  private async checkQueue(channel: Channel, queue: string): Promise<number> {
+    try {
+      return (await channel.checkQueue(queue)).messageCount;
+    } catch {
+      throw new Error(`queue ${queue} does not exist`);
+    }
+  }
+
+  private toDeadLetter(message: Message): DeadLetter {
+    const headers: Headers | undefined = message.properties.headers;
+    const reason = headerString(headers, HEADER.deadLetterReason);
+    // Messages published without our properties (by other tools) still show what their body says.
+    const parsed = parseEnvelope(message.content);
+    const body = parsed.ok ? parsed.envelope : { id: parsed.id, correlationId: undefined };
+    return {
+      deadLetterId: headerString(headers, HEADER.deadLetterId) ?? String(message.fields.deliveryTag),
+      eventId: asString(message.properties.messageId) ?? body.id,
+      type: asString(message.properties.type),
+      correlationId: headerString(headers, HEADER.correlationId) ?? body.correlationId,
+      reason: reason === 'invalid' ? 'invalid' : 'failed',
+      error: headerString(headers, HEADER.deadLetterError),
+      attempts: headerNumber(headers, HEADER.attempt) ?? 1,
+      deadLetteredAt: headerString(headers, HEADER.deadLetteredAt),
+      body: message.content.toString('utf8'),
+    };
+  }
+
+  listDeadLetters(queue: string): Promise<DeadLetter[]> {
+    return this.withChannel(async (channel) => {
+      const dlq = deadLetterQueueName(queue);
+      await this.checkQueue(channel, dlq);
+      const letters: DeadLetter[] = [];
+      for (let message = await channel.get(dlq); message; message = await channel.get(dlq)) {
+        letters.push(this.toDeadLetter(message));
+      }
+      return letters;
+    });
+  }
+
+  replayDeadLetters(queue: string, ids?: readonly string[]): Promise<number> {
+    const wanted = ids ? new Set(ids) : undefined;
+    return this.withChannel(async (channel) => {
+      const dlq = deadLetterQueueName(queue);
+      await this.checkQueue(channel, queue);
+      await this.checkQueue(channel, dlq);
+      let replayed = 0;
+      for (let message = await channel.get(dlq); message; message = await channel.get(dlq)) {
+        const letter = this.toDeadLetter(message);
+        const chosen =
+          !wanted ||
+          wanted.has(letter.deadLetterId) ||
+          (letter.eventId !== undefined && wanted.has(letter.eventId));
+        if (!chosen) continue;
+        await this.sendToQueue(queue, message, { [HEADER.attempt]: 1 }, [
+          HEADER.deadLetterId,
+          HEADER.deadLetterReason,
+          HEADER.deadLetterError,
+          HEADER.deadLetteredAt,
+          HEADER.lastError,
+        ]);
+        channel.ack(message);
+        replayed += 1;
+      }
+      return replayed;
+    });
+  }
+
+  /** Messages waiting in `queue` and its retry queues (not those held, unacknowledged, by a consumer). */
+  pendingCount(queue: string): Promise<number> {
+    return this.withChannel(async (channel) => {
+      let total = await this.checkQueue(channel, queue);
+      for (const delay of new Set(this.retryDelaysMs)) {
+        total += await this.checkQueue(channel, retryQueueName(queue, delay));
+      }
+      return total;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await Promise.all([...this.subscriptions].map((sub) => this.stopSubscription(sub)));
+    await this.topology;
+    const { connection, publisher } = this;
+    this.connection = undefined;
+    this.publisher = undefined;
+    await publisher?.waitForConfirms().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+  }
+
+  /**
+   * Drops the connection at once, as a crashed process would: in-flight handlers are not waited for and
+   * their messages are not acknowledged, so the broker delivers them again to another consumer.
+   */
+  async terminate(): Promise<void> {
+    this.closing = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    for (const sub of this.subscriptions) sub.stopping = true;
+    this.subscriptions.clear();
+    const { connection } = this;
+    this.connection = undefined;
+    this.publisher = undefined;
+    await connection?.close().catch(() => undefined);
+  }
+}

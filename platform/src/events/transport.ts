@@ -1,0 +1,82 @@
+import type { EventType } from './catalog.js';
+import type { AnyEventEnvelope, EventEnvelope } from './envelope.js';
+
+/** Facts about one delivery of a message to a subscription. */
+export interface Delivery {
+  /** 1 on first handling; grows by one per retry after a handler failure. */
+  attempt: number;
+  /** The message was delivered before and not acknowledged (e.g. its consumer died). */
+  redelivered: boolean;
+}
+
+/**
+ * Handles one validated event. Resolving acknowledges the message; rejecting schedules a retry (or a
+ * dead letter once the retries are spent).
+ */
+export type DeliveryHandler = (event: AnyEventEnvelope, delivery: Delivery) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Most messages handled at once by this subscription (default 10). */
+  prefetch?: number;
+}
+
+export interface Subscription {
+  /** Stops taking messages and resolves once every in-flight handler has finished and been settled. */
+  stop(): Promise<void>;
+}
+
+/** A message parked on a queue's dead-letter queue. */
+export interface DeadLetter {
+  /** Stable handle for `replayDeadLetters(queue, [id])`. */
+  deadLetterId: string;
+  eventId?: string | undefined;
+  type?: string | undefined;
+  correlationId?: string | undefined;
+  /** `invalid`: unparseable or schema-invalid, never retried; `failed`: the handler kept failing. */
+  reason: 'invalid' | 'failed';
+  error?: string | undefined;
+  attempts: number;
+  deadLetteredAt?: string | undefined;
+  /** The message body as received. */
+  body: string;
+}
+
+/**
+ * The event bus behind one interface: RabbitMQ (`rabbit-transport.ts`) or the embedded SQLite queue file
+ * (`embedded-transport.ts`). Both are durable and at-least-once with acks, retries and dead letters.
+ */
+export interface EventTransport {
+  readonly kind: 'rabbitmq' | 'embedded';
+  /** Resolves only once the message is durably accepted (broker confirm / committed row). */
+  publish(envelope: EventEnvelope): Promise<void>;
+  /**
+   * Consumes `queue` (one per consuming service), bound to exactly `types`. Messages that are not valid
+   * envelopes of the catalogue go straight to the dead-letter queue and never reach `handler`.
+   */
+  subscribe(
+    queue: string,
+    types: readonly EventType[],
+    handler: DeliveryHandler,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
+  listDeadLetters(queue: string): Promise<DeadLetter[]>;
+  /** Moves dead letters (all, or those whose deadLetterId or eventId is in `ids`) back to `queue`; returns how many. */
+  replayDeadLetters(queue: string, ids?: readonly string[]): Promise<number>;
+  /** For readiness: false while the broker is unreachable (the transport keeps reconnecting). */
+  isConnected(): boolean;
+  /** Stops every subscription (waiting for in-flight handlers) and closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Delays before the 2nd, 3rd, ... attempt of a failing handler; after the last one the message is dead-lettered. */
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1_000, 5_000, 30_000];
+
+export const DEFAULT_PREFETCH = 10;
+
+/** Thrown by `publish` while the broker is unreachable; the outbox relay keeps the event and retries. */
+export class TransportUnavailableError extends Error {
+  constructor(message = 'event broker unavailable') {
+    super(message);
+    this.name = 'TransportUnavailableError';
+  }
+}

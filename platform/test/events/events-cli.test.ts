@@ -1,0 +1,142 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { runEventsCli, type EventsCliDeps } from '../../src/cli/events.js';
+import { EmbeddedTransport } from '../../src/events/embedded-transport.js';
+import type { DeadLetter } from '../../src/events/transport.js';
+import { createMetricsRegistry } from '../../src/metrics/registry.js';
+import { captureLogger, tempDir } from '../../src/testing/index.js';
+import { orderConfirmed } from './transport-contract.js';
+
+const QUEUE = 'shipping-service';
+
+describe('npm run events -- dead-letters', () => {
+  let dir: { path: string; cleanup(): void };
+  let file: string;
+
+  function openTransport(): EmbeddedTransport {
+    return new EmbeddedTransport({
+      file,
+      logger: captureLogger('events-cli-test').logger,
+      registry: createMetricsRegistry('events-cli-test', { collectDefault: false }),
+      retryDelaysMs: [],
+      pollMs: 10,
+    });
+  }
+
+  /** Runs the command like `npm run events` would, against the embedded queue file of this test. */
+  async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const deps: EventsCliDeps = {
+      openTransport: () => Promise.resolve(openTransport()),
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+    };
+    const code = await runEventsCli(argv, deps);
+    return { code, out, err };
+  }
+
+  /** Two events whose handler always fails, so both end on the dead-letter queue (no retries configured). */
+  async function seedDeadLetters(): Promise<DeadLetter[]> {
+    const transport = openTransport();
+    const subscription = await transport.subscribe(QUEUE, ['OrderConfirmed'], () =>
+      Promise.reject(new Error('carrier API down')),
+    );
+    await transport.publish(orderConfirmed());
+    await transport.publish(orderConfirmed());
+    await vi.waitFor(async () => expect(await transport.listDeadLetters(QUEUE)).toHaveLength(2), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    await subscription.stop();
+    const letters = await transport.listDeadLetters(QUEUE);
+    await transport.close();
+    return letters;
+  }
+
+  beforeEach(() => {
+    dir = tempDir('events-cli-');
+    file = join(dir.path, 'events.db');
+  });
+
+  afterEach(() => dir.cleanup());
+
+  test('When listing a queue with dead letters, then each is shown with its id, type, reason and error', async () => {
+    const letters = await seedDeadLetters();
+
+    const { code, out } = await cli('dead-letters', 'list', QUEUE);
+
+    expect(code).toBe(0);
+    expect(out[0]).toMatch(/^DEAD-LETTER ID\s+TYPE\s+EVENT ID\s+REASON\s+ATTEMPTS/);
+    expect(out).toHaveLength(3);
+    for (const letter of letters) {
+      const row = out.find((line) => line.startsWith(`${letter.deadLetterId} `));
+      expect(row).toContain(letter.eventId);
+      expect(row).toContain('OrderConfirmed');
+      expect(row).toContain('failed');
+      expect(row).toContain('carrier API down');
+    }
+  });
+
+  test('When listing with --json, then one JSON dead letter is printed per line', async () => {
+    const letters = await seedDeadLetters();
+
+    const { code, out } = await cli('dead-letters', 'list', QUEUE, '--json');
+
+    expect(code).toBe(0);
+    expect(out.map((line) => JSON.parse(line) as DeadLetter)).toEqual(letters);
+  });
+
+  test('When replaying one id, then only that message returns to the queue', async () => {
+    const [first, second] = await seedDeadLetters();
+
+    const { code, out } = await cli('dead-letters', 'replay', QUEUE, '--id', first?.eventId ?? 'missing');
+
+    expect(code).toBe(0);
+    expect(out).toEqual([`replayed 1 dead letter to ${QUEUE}`]);
+    const transport = openTransport();
+    expect((await transport.listDeadLetters(QUEUE)).map((letter) => letter.deadLetterId)).toEqual([
+      second?.deadLetterId,
+    ]);
+    expect(await transport.pendingCount(QUEUE)).toBe(1);
+    await transport.close();
+  });
+
+  test('When replaying without --id, then every dead letter returns to the queue', async () => {
+    await seedDeadLetters();
+
+    const { code, out } = await cli('dead-letters', 'replay', QUEUE);
+
+    expect(code).toBe(0);
+    expect(out).toEqual([`replayed 2 dead letters to ${QUEUE}`]);
+    const transport = openTransport();
+    expect(await transport.listDeadLetters(QUEUE)).toEqual([]);
+    expect(await transport.pendingCount(QUEUE)).toBe(2);
+    await transport.close();
+  });
+
+  test('When replaying an unknown id, then nothing moves and the exit code is 1', async () => {
+    await seedDeadLetters();
+
+    const { code, err } = await cli('dead-letters', 'replay', QUEUE, '--id', 'no-such-id');
+
+    expect(code).toBe(1);
+    expect(err.join('\n')).toContain('1 of the requested ids were not found');
+    const transport = openTransport();
+    expect(await transport.listDeadLetters(QUEUE)).toHaveLength(2);
+    await transport.close();
+  });
+
+  test('When the command is unknown or incomplete, then usage is printed and the exit code is 2', async () => {
+    for (const argv of [
+      [],
+      ['dead-letters', 'list'],
+      ['dead-letters', 'purge', QUEUE],
+      ['dead-letters', 'list', QUEUE, '--id'],
+    ]) {
+      const { code, err } = await cli(...argv);
+      expect(code).toBe(2);
+      expect(err.join('\n')).toContain('Usage: npm run events -- <command>');
+    }
+  });
+});
