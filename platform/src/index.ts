@@ -15,3 +15,4 @@ export * from './service/observe.js';
 export { CORRELATION_HEADER } from './service/correlation.js';
 export * from './validation/request-input.js';
 export * from './events/index.js';
+export * from './http-client/index.js';

@@ -1,0 +1,67 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * One attempt's time budget and cancellation, passed to undici as the request's `signal`: it aborts the
+ * request when the timeout fires or when the caller's own signal aborts, and remembers which of the two.
+ *
+ * Why not AbortController + undici's headersTimeout: undici accepts an EventEmitter with `aborted`/`reason`
+ * as a signal, which costs a fraction of an AbortController (EventTarget) on every gateway request; and
+ * undici's timers are coarse (±500 ms above 1 s), while the timeout is a promise to callers (504 within
+ * timeout + 10 %), so a plain setTimeout keeps it precise.
+ */
+export class AttemptDeadline extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+  timedOut = false;
+  private readonly timer: NodeJS.Timeout;
+  private readonly callerSignal: AbortSignal | undefined;
+
+  constructor(timeoutMs: number, callerSignal: AbortSignal | undefined) {
+    super();
+    this.callerSignal = callerSignal;
+    this.timer = setTimeout(expire, timeoutMs, this);
+    if (callerSignal !== undefined) {
+      if (callerSignal.aborted) this.abort(callerSignal.reason);
+      else callerSignal.addEventListener('abort', this);
+    }
+  }
+
+  get abortedByCaller(): boolean {
+    return this.callerSignal?.aborted === true;
+  }
+
+  get callerReason(): unknown {
+    return this.callerSignal?.reason as unknown;
+  }
+
+  /** The caller's signal aborted (an EventListener object, so no closure per attempt). */
+  handleEvent(): void {
+    this.abort(this.callerSignal?.reason);
+  }
+
+  expire(): void {
+    this.timedOut = true;
+    this.abort(undefined);
+  }
+
+  /** The answer arrived in time; the caller may still cancel until dispose(). */
+  stopClock(): void {
+    clearTimeout(this.timer);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.callerSignal?.removeEventListener('abort', this);
+  }
+
+  private abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
+function expire(deadline: AttemptDeadline): void {
+  deadline.expire();
+}

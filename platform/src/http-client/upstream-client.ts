@@ -1,0 +1,433 @@
+import { Readable } from 'node:stream';
+import CircuitBreaker from 'opossum';
+import { Pool, type Dispatcher } from 'undici';
+import type { Logger } from '../logging/logger.js';
+import type { Registry } from '../metrics/registry.js';
+import { AttemptDeadline } from './attempt-deadline.js';
+import { forwardedHeaders, jsonCallHeaders, withoutHopByHop, type HeaderMap } from './outgoing-headers.js';
+import { isRetryable, waitBeforeRetry } from './retry-policy.js';
+import { UpstreamError, type UpstreamFailureReason } from './upstream-error.js';
+import { createUpstreamTelemetry, type UpstreamTelemetry } from './upstream-telemetry.js';
+
+/** Settings of one upstream client; defaults in platform/src/http-client/README.md. */
+export interface UpstreamOptions {
+  /** Upstream name, e.g. 'payment-service': the `upstream` metric label and the breaker's name. */
+  name: string;
+  /** e.g. http://127.0.0.1:5004; a path part becomes a prefix of every request path. */
+  baseUrl: string;
+  logger: Logger;
+  registry: Registry;
+  /** Per attempt: request() until the body is read; forward() until the headers arrive (then per body chunk). Default 3000. */
+  timeoutMs?: number;
+  /** undici Pool connections (keep-alive). Default 64. */
+  connections?: number;
+  /** Bulkhead: calls in flight at once; more are rejected with 503 bulkhead_full. Default 100. */
+  maxConcurrent?: number;
+  /** Retries of idempotent requests (GET/HEAD or with an idempotency key). Default 2. */
+  retries?: number;
+  /** Base of the exponential backoff with full jitter. Default 50. */
+  retryBaseMs?: number;
+  /** Cap of one backoff delay. Default 1000. */
+  retryMaxDelayMs?: number;
+  breaker?: {
+    /** Failure percentage in the rolling window that opens the breaker. Default 50. */
+    errorThresholdPercentage?: number;
+    /** Calls needed in the rolling window before the breaker may open. Default 5. */
+    volumeThreshold?: number;
+    /** Time open before one probe is let through (half-open). Default 10000. */
+    resetTimeoutMs?: number;
+    /** Length of the rolling statistics window. Default 10000. */
+    rollingCountTimeoutMs?: number;
+  };
+}
+
+export interface UpstreamRequest {
+  method: string;
+  /** Path including the query string, e.g. '/payments?orderId=42'. */
+  path: string;
+  /** Explicit headers win over the ones added from the request context. */
+  headers?: Record<string, string>;
+  /** JSON-encoded when present. */
+  body?: unknown;
+  /** Sent as Idempotency-Key; makes a non-GET request retryable. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON when the content type is JSON, the text otherwise, undefined when empty. */
+  body: T;
+}
+
+export interface ForwardRequest {
+  method: string;
+  path: string;
+  /** The incoming headers; hop-by-hop headers and Host are dropped. */
+  headers: Record<string, string | string[] | undefined>;
+  /** A stream is sent as is (and makes the call non-retryable); a Buffer can be resent. */
+  body?: Buffer | NodeJS.ReadableStream | null;
+  /** Abort when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export interface ForwardResponse {
+  status: number;
+  /** The upstream's headers without hop-by-hop headers. */
+  headers: Record<string, string | string[] | undefined>;
+  /** Streamed: the caller must consume or destroy it (it holds a connection and a bulkhead slot). */
+  body: NodeJS.ReadableStream;
+}
+
+/** A resilient client for one upstream: keep-alive pool, per-attempt timeout, bulkhead, retries and a breaker. */
+export interface UpstreamClient {
+  readonly name: string;
+  /**
+   * JSON call. Resolves with the upstream's response for every status (a 5xx only after retries are
+   * exhausted; it still counts against the breaker). Rejects with UpstreamError when there is no response.
+   */
+  request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>>;
+  /** Pass-through call: status, headers and a streamed body exactly as the upstream sent them. */
+  forward(req: ForwardRequest): Promise<ForwardResponse>;
+  state(): 'closed' | 'open' | 'half-open';
+  /** Shuts the breaker down and closes the pool once in-flight requests finish. */
+  close(): Promise<void>;
+}
+
+type Send = () => Promise<unknown>;
+type StreamedBody = Dispatcher.ResponseData['body'];
+type PassThroughResponse = { status: number; headers: Record<string, string | string[]>; body: StreamedBody };
+
+/** Thrown inside the breaker so that a 5xx counts as a failure; unwrapped into a normal response outside. */
+class ServerErrorResponse extends Error {
+  constructor(readonly response: unknown) {
+    super('Upstream answered with a 5xx status');
+  }
+}
+
+/** A failure that is not the upstream's fault (caller aborted, invalid request); rethrown as `original`. */
+class CallerSideFailure extends Error {
+  constructor(readonly original: unknown) {
+    super('The call failed on the caller side');
+  }
+}
+
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const CALLER_SIDE_CODES = new Set([
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_INVALID_RETURN_VALUE',
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_CLOSED',
+]);
+const TRANSIENT_REASONS: ReadonlySet<UpstreamFailureReason> = new Set([
+  'connection_refused',
+  'bad_gateway',
+  'timeout',
+]);
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+}
+
+function isJson(contentType: string | string[] | undefined): boolean {
+  return typeof contentType === 'string' && contentType.includes('json');
+}
+
+function parseBody(contentType: string | string[] | undefined, text: string): unknown {
+  if (text.length === 0) return undefined;
+  return isJson(contentType) ? JSON.parse(text) : text;
+}
+
+/** RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. */
+function passThroughBody(body: ForwardRequest['body'], headers: HeaderMap): Buffer | Readable | null {
+  if (body === undefined || body === null) return null;
+  if (Buffer.isBuffer(body)) return body;
+  if (headers['content-length'] === undefined && headers['transfer-encoding'] === undefined) return null;
+  return body instanceof Readable ? body : new Readable().wrap(body);
+}
+
+function discardBody(response: PassThroughResponse): void {
+  response.body.dump().catch(() => undefined);
+}
+
+function option(value: number | undefined, fallback: number, label: string, name: string): number {
+  const resolved = value ?? fallback;
+  if (!Number.isFinite(resolved) || resolved < 0) {
+    throw new Error(`Upstream ${name}: ${label} must be a non-negative number, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+class ResilientUpstreamClient implements UpstreamClient {
+  readonly name: string;
+  private readonly pool: Pool;
+  private readonly breaker: CircuitBreaker<[Send], unknown>;
+  private readonly telemetry: UpstreamTelemetry;
+  private readonly pathPrefix: string;
+  private readonly timeoutMs: number;
+  private readonly maxConcurrent: number;
+  private readonly retries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxDelayMs: number;
+  private readonly resetTimeoutMs: number;
+  private inFlight = 0;
+  private openedAt = 0;
+  private readonly leaveBulkhead = (): void => {
+    this.inFlight--;
+  };
+
+  constructor(options: UpstreamOptions) {
+    const { name } = options;
+    this.name = name;
+    this.timeoutMs = option(options.timeoutMs, 3000, 'timeoutMs', name);
+    this.maxConcurrent = option(options.maxConcurrent, 100, 'maxConcurrent', name);
+    this.retries = Math.floor(option(options.retries, 2, 'retries', name));
+    this.retryBaseMs = option(options.retryBaseMs, 50, 'retryBaseMs', name);
+    this.retryMaxDelayMs = option(options.retryMaxDelayMs, 1000, 'retryMaxDelayMs', name);
+    this.resetTimeoutMs = option(options.breaker?.resetTimeoutMs, 10_000, 'breaker.resetTimeoutMs', name);
+
+    const url = new URL(options.baseUrl);
+    this.pathPrefix = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: option(options.connections, 64, 'connections', name),
+      pipelining: 1,
+      connectTimeout: this.timeoutMs,
+      // Backstops: the precise per-attempt deadline fires first; bodyTimeout bounds silence while streaming.
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
+    });
+
+    this.breaker = new CircuitBreaker((send: Send) => send(), {
+      name,
+      // Timeouts are enforced per attempt by AttemptDeadline, which also aborts the request; opossum's
+      // timeout would only stop waiting and leave the request running.
+      timeout: false,
+      errorThresholdPercentage: option(
+        options.breaker?.errorThresholdPercentage,
+        50,
+        'errorThresholdPercentage',
+        name,
+      ),
+      volumeThreshold: Math.floor(option(options.breaker?.volumeThreshold, 5, 'volumeThreshold', name)),
+      resetTimeout: this.resetTimeoutMs,
+      rollingCountTimeout: option(
+        options.breaker?.rollingCountTimeoutMs,
+        10_000,
+        'rollingCountTimeoutMs',
+        name,
+      ),
+      // Percentiles make every failure sort the whole window; snapshots are an unused timer.
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
+      // Caller-side failures do not count against a closed breaker; while half-open they re-open it,
+      // because opossum would otherwise take the filtered "success" as a successful probe.
+      errorFilter: (error: unknown) => error instanceof CallerSideFailure && this.breaker.closed,
+    });
+    this.breaker.on('open', () => {
+      this.openedAt = Date.now();
+    });
+    this.telemetry = createUpstreamTelemetry(name, options.registry, options.logger);
+    this.telemetry.watch(this.breaker, this.resetTimeoutMs);
+  }
+
+  state(): 'closed' | 'open' | 'half-open' {
+    if (this.breaker.closed) return 'closed';
+    return this.breaker.halfOpen ? 'half-open' : 'open';
+  }
+
+  async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
+    const method = req.method.toUpperCase();
+    const body = req.body === undefined ? undefined : JSON.stringify(req.body);
+    const headers = jsonCallHeaders(req.headers, body !== undefined, req.idempotencyKey);
+    const path = this.pathPrefix + req.path;
+    const retryable = isRetryable(method, headers['idempotency-key'] !== undefined);
+    this.enterBulkhead();
+    try {
+      return await this.execute<UpstreamResponse<T>>(retryable, req.signal, () =>
+        this.sendJson<T>(method, path, headers, body, req.signal),
+      );
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async forward(req: ForwardRequest): Promise<ForwardResponse> {
+    const method = req.method.toUpperCase();
+    const headers = forwardedHeaders(req.headers);
+    const body = passThroughBody(req.body, req.headers);
+    const retryable =
+      !(body instanceof Readable) && isRetryable(method, headers['idempotency-key'] !== undefined);
+    const path = this.pathPrefix + req.path;
+    this.enterBulkhead();
+    let response: PassThroughResponse;
+    try {
+      response = await this.execute<PassThroughResponse>(
+        retryable,
+        req.signal,
+        () => this.sendForward(method, path, headers, body, req.signal),
+        discardBody,
+      );
+    } catch (error) {
+      this.inFlight--;
+      throw error;
+    }
+    // The slot is held until the body is consumed or destroyed: it still occupies a connection.
+    if (response.body.closed) this.inFlight--;
+    else response.body.once('close', this.leaveBulkhead);
+    return response;
+  }
+
+  async close(): Promise<void> {
+    this.breaker.shutdown();
+    await this.pool.close();
+  }
+
+  private enterBulkhead(): void {
+    if (this.inFlight >= this.maxConcurrent) {
+      this.telemetry.count('bulkheadRejected');
+      throw new UpstreamError(this.name, 'bulkhead_full');
+    }
+    this.inFlight++;
+  }
+
+  /** Fires attempts through the breaker, retrying transient failures of retryable calls while it is closed. */
+  private async execute<R extends { status: number }>(
+    retryable: boolean,
+    signal: AbortSignal | undefined,
+    send: () => Promise<R>,
+    discard?: (response: R) => void,
+  ): Promise<R> {
+    const attempts = retryable ? this.retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      let response: R;
+      try {
+        response = (await this.breaker.fire(send)) as R;
+      } catch (error) {
+        if (!(error instanceof ServerErrorResponse)) {
+          const failure = this.unwrap(error);
+          const transient = failure instanceof UpstreamError && TRANSIENT_REASONS.has(failure.reason);
+          if (!transient || attempt >= attempts || !this.breaker.closed) throw failure;
+          await waitBeforeRetry(attempt, this.retryBaseMs, this.retryMaxDelayMs, signal);
+          continue;
+        }
+        response = error.response as R;
+      }
+      if (response.status < 500 || attempt >= attempts || !this.breaker.closed) return response;
+      discard?.(response);
+      await waitBeforeRetry(attempt, this.retryBaseMs, this.retryMaxDelayMs, signal);
+    }
+  }
+
+  private unwrap(error: unknown): unknown {
+    if (error instanceof CallerSideFailure) return error.original;
+    if (error instanceof Error && CircuitBreaker.isOurError(error)) {
+      // EOPENBREAKER while open or while the half-open probe is in flight; ESHUTDOWN after close().
+      return new UpstreamError(
+        this.name,
+        errorCode(error) === 'EOPENBREAKER' ? 'breaker_open' : 'connection_refused',
+        {
+          retryAfterSeconds: this.secondsUntilProbe(),
+          cause: error,
+        },
+      );
+    }
+    return error;
+  }
+
+  private secondsUntilProbe(): number {
+    if (!this.breaker.opened) return 1;
+    return Math.ceil((this.openedAt + this.resetTimeoutMs - Date.now()) / 1000);
+  }
+
+  private async sendJson<T>(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<UpstreamResponse<T>> {
+    const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
+    const startedAt = performance.now();
+    try {
+      const answer = await this.pool.request({ method, path, headers, body, signal: deadline });
+      const text = await answer.body.text();
+      const response: UpstreamResponse<T> = {
+        status: answer.statusCode,
+        headers: answer.headers,
+        body: parseBody(answer.headers['content-type'], text) as T,
+      };
+      this.telemetry.observe(method, answer.statusCode, startedAt);
+      if (answer.statusCode >= 500) throw new ServerErrorResponse(response);
+      return response;
+    } catch (error) {
+      if (error instanceof ServerErrorResponse) throw error;
+      throw this.failure(error, deadline, method, startedAt);
+    } finally {
+      deadline.dispose();
+    }
+  }
+
+  private async sendForward(
+    method: string,
+    path: string,
+    headers: Record<string, string | string[]>,
+    body: Buffer | Readable | null,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<PassThroughResponse> {
+    const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
+    const startedAt = performance.now();
+    let answer: Dispatcher.ResponseData;
+    try {
+      answer = await this.pool.request({ method, path, headers, body, signal: deadline });
+    } catch (error) {
+      deadline.dispose();
+      throw this.failure(error, deadline, method, startedAt);
+    }
+    // Headers arrived in time; from here the body is paced by the client reading it (bodyTimeout guards silence).
+    deadline.stopClock();
+    if (callerSignal !== undefined) answer.body.once('close', () => deadline.dispose());
+    this.telemetry.observe(method, answer.statusCode, startedAt);
+    const response: PassThroughResponse = {
+      status: answer.statusCode,
+      headers: withoutHopByHop(answer.headers),
+      body: answer.body,
+    };
+    if (answer.statusCode >= 500) throw new ServerErrorResponse(response);
+    return response;
+  }
+
+  /** Maps what undici threw to the error the breaker and the caller see. */
+  private failure(error: unknown, deadline: AttemptDeadline, method: string, startedAt: number): Error {
+    if (!deadline.timedOut && deadline.abortedByCaller) return new CallerSideFailure(deadline.callerReason);
+    const code = errorCode(error);
+    if (!deadline.timedOut && typeof code === 'string' && CALLER_SIDE_CODES.has(code)) {
+      return new CallerSideFailure(error);
+    }
+    let reason: UpstreamFailureReason = 'bad_gateway';
+    if (deadline.timedOut || (typeof code === 'string' && TIMEOUT_CODES.has(code))) reason = 'timeout';
+    else if (typeof code === 'string' && NOT_SENT_CODES.has(code)) reason = 'connection_refused';
+    if (reason === 'timeout') this.telemetry.count('timeout');
+    this.telemetry.observe(method, reason, startedAt);
+    return new UpstreamError(this.name, reason, { cause: error });
+  }
+}
+
+/**
+ * Creates the client for one upstream. One per upstream per calling service: each has its own pool,
+ * breaker and bulkhead. See platform/src/http-client/README.md for the policies.
+ */
+export function createUpstreamClient(options: UpstreamOptions): UpstreamClient {
+  return new ResilientUpstreamClient(options);
+}
