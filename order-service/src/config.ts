@@ -1,0 +1,41 @@
+import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
+
+const schema = z
+  .object({
+    ...baseConfigShape,
+    PORT: env.port(5003),
+    INVENTORY_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5002'),
+    PAYMENT_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5004'),
+    /** Per attempt of a call to inventory or payment. */
+    UPSTREAM_TIMEOUT_MS: env.int(2000, 10),
+    /** Retries of a call to inventory or payment (all of them carry an idempotency key). */
+    UPSTREAM_RETRIES: env.int(1, 0),
+    /** How often the recovery worker runs; 0 disables the timer (tests call recoverPendingOrders themselves). */
+    ORDER_RECOVERY_INTERVAL_MS: env.int(2000, 0),
+    /** PENDING orders younger than this are left to their saga; must exceed a call's total time budget. */
+    ORDER_RECOVERY_MIN_AGE_MS: env.int(10_000, 0),
+    /** Past this age a PENDING order payment never saw is cancelled (pending_timeout); 2x is the hard deadline. */
+    ORDER_PENDING_DEADLINE_MS: env.int(5 * 60_000, 1000),
+    ORDER_RECOVERY_BATCH_SIZE: env.int(50, 1),
+    /** Backoff of the recovery worker and of follow-up tasks (commit, release, refund). */
+    ORDER_RETRY_BASE_MS: env.int(1000, 1),
+    ORDER_RETRY_MAX_MS: env.int(60_000, 1),
+    /** Retry-After of a 503 when the failing dependency suggested none. */
+    DEPENDENCY_RETRY_AFTER_SECONDS: env.int(5, 1),
+    IDEMPOTENCY_KEY_TTL_MS: env.int(24 * 60 * 60_000, 60_000),
+  })
+  .refine(
+    (config) =>
+      config.ORDER_RECOVERY_MIN_AGE_MS >= config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 1),
+    {
+      message:
+        'must be at least UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1), or recovery could race a running call',
+      path: ['ORDER_RECOVERY_MIN_AGE_MS'],
+    },
+  );
+
+export type OrderServiceConfig = z.infer<typeof schema>;
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): OrderServiceConfig {
+  return parseConfig(schema, source);
+}

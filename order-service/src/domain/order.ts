@@ -1,0 +1,83 @@
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const CANCEL_REASONS = [
+  'out_of_stock',
+  'unknown_product',
+  'payment_declined',
+  'payment_not_received',
+  'payment_refunded',
+  'dependency_unavailable',
+  'pending_timeout',
+  'cancelled_by_customer',
+  'cancelled_by_admin',
+] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
+/** How far the saga got: payment is never called before 'charging', so a 'reserving' order was never charged. */
+export type SagaStep = 'reserving' | 'charging' | 'settled';
+
+export interface OrderLine {
+  productId: number;
+  /** Name and prices come from the inventory reservation; null until the order is priced. */
+  name: string | null;
+  quantity: number;
+  unitPriceCents: number | null;
+  lineTotalCents: number | null;
+}
+
+export interface Order {
+  id: string;
+  customerId: string;
+  status: OrderStatus;
+  cancelReason: CancelReason | null;
+  items: OrderLine[];
+  totalCents: number | null;
+  currency: string;
+  paymentId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The stored order with the saga's bookkeeping, which never leaves the service. */
+export interface OrderRecord extends Order {
+  sagaStep: SagaStep;
+  recoveryAttempts: number;
+  nextRecoveryAt: string | null;
+}
+
+/** A line as the customer asked for it: product and quantity, nothing else. */
+export interface RequestedLine {
+  productId: number;
+  quantity: number;
+}
+
+/** The representation clients receive (optional fields omitted when empty). */
+export interface OrderView {
+  id: string;
+  customerId: string;
+  status: OrderStatus;
+  cancelReason?: CancelReason;
+  items: OrderLine[];
+  totalCents: number | null;
+  currency: string;
+  paymentId?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toView(order: Order): OrderView {
+  const view: OrderView = {
+    id: order.id,
+    customerId: order.customerId,
+    status: order.status,
+    items: order.items.map((line) => ({ ...line })),
+    totalCents: order.totalCents,
+    currency: order.currency,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+  if (order.cancelReason !== null) view.cancelReason = order.cancelReason;
+  if (order.paymentId !== null) view.paymentId = order.paymentId;
+  return view;
+}

@@ -1,0 +1,148 @@
+import type { CancelReason, Order, OrderRecord, OrderStatus, RequestedLine, SagaStep } from './order.js';
+
+/**
+ * Why a dependency gave no usable answer. `not_sent`: it certainly did not act (breaker open, connection
+ * refused, or it rejected the call), so compensating now is safe. `unknown`: it may have acted (timeout after
+ * sending, 5xx, broken response), so only a later look at its state can tell.
+ */
+export interface Unavailable {
+  kind: 'unavailable';
+  outcome: 'not_sent' | 'unknown';
+  retryAfterSeconds: number | undefined;
+  detail: string;
+}
+
+export interface ReservedItem {
+  productId: number;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export type ReserveResult =
+  | { kind: 'reserved'; items: ReservedItem[]; currency: string }
+  | { kind: 'out_of_stock'; message: string; details: unknown }
+  | { kind: 'unknown_product'; message: string; details: unknown }
+  | Unavailable;
+
+export interface InventoryPort {
+  reserve(orderId: string, items: RequestedLine[]): Promise<ReserveResult>;
+  /** Returns the units to stock; a reservation that does not exist counts as released. */
+  release(orderId: string): Promise<{ kind: 'done' } | Unavailable>;
+  commit(orderId: string): Promise<{ kind: 'done' } | { kind: 'missing' } | Unavailable>;
+}
+
+export type PaymentStatus = 'CAPTURED' | 'DECLINED' | 'REFUNDED';
+
+export interface PaymentSummary {
+  id: string;
+  status: PaymentStatus;
+}
+
+export interface ChargeRequest {
+  orderId: string;
+  customerId: string;
+  amountCents: number;
+  currency: string;
+  token: string;
+}
+
+export type ChargeResult =
+  { kind: 'captured'; payment: PaymentSummary } | { kind: 'declined'; message: string } | Unavailable;
+
+export interface PaymentPort {
+  /** Idempotent on orderId: a repeat returns the first result and never captures twice. */
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+  findByOrder(
+    orderId: string,
+  ): Promise<{ kind: 'found'; payment: PaymentSummary } | { kind: 'not_found' } | Unavailable>;
+  refund(orderId: string): Promise<{ kind: 'refunded' | 'not_found' | 'not_refundable' } | Unavailable>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+/**
+ * Called synchronously inside the transaction that changes the order, so an outbox row written here commits
+ * or rolls back with the change (design §6). No-ops until the event bus is wired.
+ */
+export interface OrderEventHooks {
+  onOrderCreated(order: Order): void;
+  onOrderConfirmed(order: Order): void;
+  onOrderCancelled(order: Order): void;
+  onOrderStatusChanged(order: Order, previous: OrderStatus): void;
+}
+
+export const NO_EVENT_HOOKS: OrderEventHooks = {
+  onOrderCreated: () => undefined,
+  onOrderConfirmed: () => undefined,
+  onOrderCancelled: () => undefined,
+  onOrderStatusChanged: () => undefined,
+};
+
+export type TaskKind = 'commit_reservation' | 'release_reservation' | 'refund_payment' | 'reconcile_payment';
+
+export interface OrderTask {
+  orderId: string;
+  kind: TaskKind;
+  attempts: number;
+  nextAttemptAt: string;
+}
+
+export interface NewOrder {
+  id: string;
+  customerId: string;
+  lines: RequestedLine[];
+  createdAt: string;
+}
+
+export interface PricedLine {
+  productId: number;
+  name: string;
+  unitPriceCents: number;
+}
+
+export interface StatusChange {
+  from: OrderStatus;
+  to: OrderStatus;
+  at: string;
+  cancelReason?: CancelReason;
+  paymentId?: string;
+  sagaStep?: SagaStep;
+}
+
+export interface OrderListQuery {
+  /** undefined: every customer (admin); otherwise only these customers' orders. */
+  customerIds: string[] | undefined;
+  status: OrderStatus | undefined;
+  customerId: string | undefined;
+  page: number;
+  limit: number;
+}
+
+/** What the domain needs from storage. Every method is synchronous (better-sqlite3), so `transaction` is atomic. */
+export interface OrderStore {
+  transaction<T>(work: () => T): T;
+  insert(order: NewOrder): OrderRecord;
+  find(id: string): OrderRecord | undefined;
+  list(query: OrderListQuery): { orders: Order[]; total: number };
+  price(orderId: string, lines: PricedLine[], totalCents: number, currency: string, at: string): void;
+  setSagaStep(orderId: string, step: SagaStep, at: string): void;
+  /** Conditional on `from`: false when the order is no longer in that status (someone else moved it). */
+  changeStatus(orderId: string, change: StatusChange): boolean;
+  scheduleRecovery(orderId: string, attempts: number, nextAt: string): void;
+  /** PENDING orders created at or before `createdBefore` whose next recovery time has come. */
+  pendingDue(createdBefore: string, now: string, limit: number): OrderRecord[];
+  addTask(orderId: string, kind: TaskKind, nextAttemptAt: string): void;
+  tasksFor(orderId: string): OrderTask[];
+  dueTasks(now: string, limit: number): OrderTask[];
+  completeTask(orderId: string, kind: TaskKind): void;
+  retryTask(orderId: string, kind: TaskKind, attempts: number, nextAttemptAt: string, error: string): void;
+}
+
+export interface OrderMetrics {
+  /** Counts an order entering a status (orders_total{status}). */
+  entered(status: OrderStatus): void;
+  recovery(outcome: 'confirmed' | 'cancelled' | 'retried'): void;
+}

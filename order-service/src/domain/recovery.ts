@@ -1,0 +1,115 @@
+import type { Logger } from '@shop/platform';
+import type { TaskRunner } from './follow-up-tasks.js';
+import type { OrderLifecycle } from './order-lifecycle.js';
+import type { Clock, OrderMetrics, OrderStore, PaymentPort } from './ports.js';
+import { decideRecovery, type RecoveryPolicy } from './saga-decisions.js';
+
+export interface RecoverySettings extends RecoveryPolicy {
+  /**
+   * Orders younger than this are left alone: their saga may still be running, or a charge sent just before a
+   * timeout may still be on its way to payment. Must exceed the payment call's total time budget.
+   */
+  minAgeMs: number;
+  batchSize: number;
+}
+
+export interface RecoveryReport {
+  confirmed: number;
+  cancelled: number;
+  retried: number;
+  tasksCompleted: number;
+  tasksRetried: number;
+}
+
+export interface Recovery {
+  /** One pass of the recovery worker at `now`: resolves due PENDING orders, then runs due follow-up tasks. */
+  recoverPendingOrders(now?: Date): Promise<RecoveryReport>;
+}
+
+/**
+ * Design §5: no order stays PENDING forever. For each PENDING order old enough, payment (the only party
+ * that can have taken money) is asked about it: captured -> CONFIRMED; declined, refunded or never received ->
+ * CANCELLED with the stock released; no answer -> back off and ask again, and past the hard deadline cancel
+ * anyway with a later payment reconciliation that refunds any capture that shows up.
+ */
+export function createRecovery(deps: {
+  store: OrderStore;
+  payment: PaymentPort;
+  lifecycle: OrderLifecycle;
+  tasks: TaskRunner;
+  clock: Clock;
+  metrics: OrderMetrics;
+  inFlight: Set<string>;
+  logger: Logger;
+  settings: RecoverySettings;
+}): Recovery {
+  const { store, payment, lifecycle, tasks, clock, metrics, inFlight, logger, settings } = deps;
+
+  return {
+    async recoverPendingOrders(now = clock.now()) {
+      const report: RecoveryReport = {
+        confirmed: 0,
+        cancelled: 0,
+        retried: 0,
+        tasksCompleted: 0,
+        tasksRetried: 0,
+      };
+      const createdBefore = new Date(now.getTime() - settings.minAgeMs).toISOString();
+      for (const order of store.pendingDue(createdBefore, now.toISOString(), settings.batchSize)) {
+        if (inFlight.has(order.id)) continue;
+        inFlight.add(order.id);
+        try {
+          const lookup = order.sagaStep === 'reserving' ? undefined : await payment.findByOrder(order.id);
+          const decision = decideRecovery(order, lookup, now, settings);
+          switch (decision.action) {
+            case 'confirm':
+              if (lifecycle.confirm(order.id, decision.paymentId, now) !== undefined) report.confirmed++;
+              break;
+            case 'cancel': {
+              const reconcileAt = decision.reconcilePayment
+                ? new Date(now.getTime() + settings.minAgeMs)
+                : undefined;
+              const compensation = {
+                release: decision.release,
+                refund: false,
+                reconcilePaymentAt: reconcileAt,
+              };
+              if (lifecycle.cancel(order.id, 'PENDING', decision.reason, compensation, now))
+                report.cancelled++;
+              logger.info('pending order cancelled by recovery', {
+                orderId: order.id,
+                reason: decision.reason,
+              });
+              break;
+            }
+            case 'retry':
+              store.scheduleRecovery(order.id, decision.attempts, decision.nextAttemptAt.toISOString());
+              report.retried++;
+              logger.warn('pending order could not be resolved yet, will retry', {
+                orderId: order.id,
+                attempts: decision.attempts,
+                nextAttemptAt: decision.nextAttemptAt.toISOString(),
+              });
+              break;
+          }
+          if (decision.action !== 'retry') await tasks.runForOrder(order.id, now);
+          metrics.recovery(
+            decision.action === 'confirm'
+              ? 'confirmed'
+              : decision.action === 'cancel'
+                ? 'cancelled'
+                : 'retried',
+          );
+        } catch (error) {
+          logger.error('recovery of a pending order failed', { orderId: order.id, err: error as Error });
+        } finally {
+          inFlight.delete(order.id);
+        }
+      }
+      const taskReport = await tasks.runDue(now, settings.batchSize);
+      report.tasksCompleted = taskReport.completed;
+      report.tasksRetried = taskReport.retried;
+      return report;
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Context } from 'koa';
+import type { StoredResponse } from '../domain/idempotency.js';
+import { toView, type Order } from '../domain/order.js';
+import type { PlaceOrderOutcome } from '../domain/saga.js';
+
+export const orderLocation = (orderId: string) => `/api/orders/${orderId}`;
+
+/** Every status of POST /api/orders comes from here (README: "POST /api/orders status codes"). */
+export function renderOutcome(outcome: PlaceOrderOutcome, correlationId: string): StoredResponse {
+  const location = { Location: orderLocation(outcome.order.id) };
+  switch (outcome.kind) {
+    case 'confirmed':
+      return { status: 201, headers: location, body: toView(outcome.order) };
+    case 'pending':
+      return { status: 202, headers: location, body: toView(outcome.order) };
+    case 'rejected': {
+      const { rejection } = outcome;
+      const headers: Record<string, string> = {};
+      if (rejection.retryAfterSeconds !== undefined)
+        headers['Retry-After'] = String(rejection.retryAfterSeconds);
+      const error: Record<string, unknown> = {
+        code: rejection.code,
+        message: rejection.message,
+        correlationId,
+      };
+      if (rejection.details !== undefined) error.details = rejection.details;
+      return { status: rejection.status, headers, body: { error } };
+    }
+  }
+}
+
+/** The order as it stands now, for a request whose first attempt was interrupted before it answered. */
+export function renderCurrent(order: Order): StoredResponse {
+  return {
+    status: order.status === 'PENDING' ? 202 : 200,
+    headers: { Location: orderLocation(order.id) },
+    body: toView(order),
+  };
+}
+
+export function send(
+  ctx: Context,
+  response: StoredResponse,
+  extraHeaders: Record<string, string> = {},
+): void {
+  for (const [name, value] of Object.entries({ ...response.headers, ...extraHeaders })) ctx.set(name, value);
+  ctx.status = response.status;
+  ctx.body = response.body;
+}

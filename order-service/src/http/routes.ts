@@ -1,0 +1,153 @@
+import { Router } from '@koa/router';
+import type { Context } from 'koa';
+import {
+  AppError,
+  abilityOf,
+  authorize,
+  currentCorrelationId,
+  forbidden,
+  notFound,
+  requireUser,
+  subject,
+} from '@shop/platform';
+import type { Cancellation } from '../domain/cancellation.js';
+import { requestHash, type Idempotency } from '../domain/idempotency.js';
+import { toView, type OrderRecord } from '../domain/order.js';
+import type { Clock, OrderStore } from '../domain/ports.js';
+import type { OrderSaga } from '../domain/saga.js';
+import { orderReadScope } from './order-access.js';
+import {
+  parseCancelBody,
+  parseIdempotencyKey,
+  parseListQuery,
+  parseOrderId,
+  parseOrderRequest,
+} from './order-requests.js';
+import { renderCurrent, renderOutcome, send } from './order-responses.js';
+
+export interface OrderRouteDeps {
+  store: OrderStore;
+  saga: OrderSaga;
+  idempotency: Idempotency;
+  cancellation: Cancellation;
+  clock: Clock;
+}
+
+const REPLAYED = { 'Idempotent-Replayed': 'true' };
+
+function orderRef(order: OrderRecord) {
+  return subject('Order', { id: order.id, customerId: order.customerId });
+}
+
+/** The order if the caller may read it; another customer's order is 404, exactly like a missing one. */
+function readableOrder(ctx: Context, id: string | undefined, store: OrderStore): OrderRecord {
+  const order = store.find(parseOrderId(id));
+  if (order === undefined || !abilityOf(ctx).can('read', orderRef(order))) throw notFound('Order');
+  return order;
+}
+
+export function orderRoutes(deps: OrderRouteDeps): Router {
+  const { store, saga, idempotency, cancellation, clock } = deps;
+  const router = new Router();
+
+  router.post('/api/orders', authorize('create', 'Order'), async (ctx) => {
+    // The order is always the caller's own: a customerId in the body is ignored (see order-requests.ts).
+    const customerId = requireUser(ctx).id;
+    const key = parseIdempotencyKey(ctx.get('Idempotency-Key'));
+    const request = parseOrderRequest(ctx.request.body);
+    const command = { customerId, lines: request.lines, paymentToken: request.paymentToken };
+    const correlationId = currentCorrelationId() ?? '';
+
+    if (key === undefined) {
+      send(ctx, renderOutcome(await saga.placeOrder(command), correlationId));
+      return;
+    }
+
+    const claim = idempotency.claim(
+      customerId,
+      key,
+      requestHash(request.lines, request.paymentToken),
+      clock.now().toISOString(),
+    );
+    switch (claim.kind) {
+      case 'replay':
+        send(ctx, claim.response, REPLAYED);
+        return;
+      case 'key_reused':
+        throw new AppError(
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request body',
+          422,
+        );
+      case 'in_progress':
+        throw new AppError(
+          'idempotency_in_progress',
+          'A request with this Idempotency-Key is still in progress',
+          409,
+          {
+            headers: { 'Retry-After': '1' },
+          },
+        );
+      case 'interrupted': {
+        const order = store.find(claim.orderId);
+        if (order === undefined) throw notFound('Order');
+        send(ctx, renderCurrent(order), REPLAYED);
+        return;
+      }
+      case 'claimed':
+        break;
+    }
+
+    let outcome;
+    try {
+      outcome = await saga.placeOrder(command, (orderId) =>
+        idempotency.attachOrder(customerId, key, orderId),
+      );
+    } catch (error) {
+      // Only reachable when the order could not even be created: nothing happened, the key is free again.
+      idempotency.abandon(customerId, key);
+      throw error;
+    }
+    const response = renderOutcome(outcome, correlationId);
+    idempotency.complete(customerId, key, response, clock.now().toISOString());
+    send(ctx, response);
+  });
+
+  router.get('/api/orders', (ctx) => {
+    const query = parseListQuery(ctx.query);
+    const scope = orderReadScope(abilityOf(ctx));
+    if (scope === 'none') throw forbidden();
+    const { orders, total } = store.list({
+      customerIds: scope.all ? undefined : scope.customerIds,
+      status: query.status,
+      customerId: query.customerId,
+      page: query.page,
+      limit: query.limit,
+    });
+    ctx.body = { data: orders.map(toView), pagination: { page: query.page, limit: query.limit, total } };
+  });
+
+  router.get('/api/orders/:id', (ctx) => {
+    ctx.body = toView(readableOrder(ctx, ctx.params.id, store));
+  });
+
+  router.post('/api/orders/:id/cancel', async (ctx) => {
+    const user = requireUser(ctx);
+    const order = readableOrder(ctx, ctx.params.id, store);
+    parseCancelBody(ctx.request.body);
+    if (!abilityOf(ctx).can('cancel', orderRef(order))) throw forbidden();
+    const cancelled = await cancellation.cancel(order, user.role === 'admin' ? 'admin' : 'customer');
+    ctx.body = toView(cancelled);
+  });
+
+  // For other services (shipping, notification): any order, but only for callers with unrestricted read.
+  router.get('/internal/orders/:id', (ctx) => {
+    const scope = orderReadScope(abilityOf(ctx));
+    if (scope === 'none' || !scope.all) throw forbidden();
+    const order = store.find(parseOrderId(ctx.params.id));
+    if (order === undefined) throw notFound('Order');
+    ctx.body = toView(order);
+  });
+
+  return router;
+}

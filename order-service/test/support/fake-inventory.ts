@@ -1,0 +1,123 @@
+import { FakeHttpService, sendJson, wait, type RecordedCall } from './fake-http.js';
+import type { ServerResponse } from 'node:http';
+
+interface Product {
+  name: string;
+  priceCents: number;
+  stock: number;
+}
+
+interface Reservation {
+  orderId: string;
+  status: 'RESERVED' | 'COMMITTED' | 'RELEASED';
+  items: { productId: number; name: string; quantity: number; unitPriceCents: number }[];
+}
+
+/** The internal inventory contract (service.md), in memory, with switches to play failures. */
+export class FakeInventory extends FakeHttpService {
+  readonly products = new Map<number, Product>();
+  readonly reservations = new Map<string, Reservation>();
+  /** Delay before answering a reservation (the reservation itself happens at once). */
+  reserveDelayMs = 0;
+
+  constructor(products: Record<number, Product>) {
+    super((call, res) => this.answer(call, res));
+    for (const [id, product] of Object.entries(products)) this.products.set(Number(id), { ...product });
+  }
+
+  stockOf(productId: number): number {
+    return this.products.get(productId)?.stock ?? 0;
+  }
+
+  private async answer(call: RecordedCall, res: ServerResponse): Promise<void> {
+    if (call.method === 'POST' && call.path === '/internal/reservations') {
+      const response = this.reserve(
+        call.body as { orderId: string; items: { productId: number; quantity: number }[] },
+      );
+      if (this.reserveDelayMs > 0) await wait(this.reserveDelayMs);
+      sendJson(res, response.status, response.body);
+      return;
+    }
+    const match = /^\/internal\/reservations\/([^/]+)(?:\/(release|commit))?$/.exec(call.path);
+    const reservation = match ? this.reservations.get(match[1] ?? '') : undefined;
+    if (!match || reservation === undefined) {
+      sendJson(res, 404, { error: { code: 'not_found', message: 'Reservation not found' } });
+      return;
+    }
+    if (match[2] === 'release') {
+      if (reservation.status !== 'RELEASED') {
+        for (const item of reservation.items) {
+          const product = this.products.get(item.productId);
+          if (product) product.stock += item.quantity;
+        }
+        reservation.status = 'RELEASED';
+      }
+      sendJson(res, 200, { orderId: reservation.orderId, status: 'RELEASED' });
+      return;
+    }
+    if (match[2] === 'commit') {
+      if (reservation.status === 'RESERVED') reservation.status = 'COMMITTED';
+      sendJson(res, 200, { orderId: reservation.orderId, status: reservation.status });
+      return;
+    }
+    sendJson(res, 200, this.view(reservation));
+  }
+
+  private view(reservation: Reservation) {
+    const totalCents = reservation.items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
+    return {
+      orderId: reservation.orderId,
+      status: reservation.status,
+      items: reservation.items,
+      totalCents,
+      currency: 'USD',
+    };
+  }
+
+  private reserve(body: { orderId: string; items: { productId: number; quantity: number }[] }): {
+    status: number;
+    body: unknown;
+  } {
+    const existing = this.reservations.get(body.orderId);
+    if (existing) return { status: 200, body: this.view(existing) };
+    const unknown = body.items
+      .filter((item) => !this.products.has(item.productId))
+      .map((item) => item.productId);
+    if (unknown.length > 0) {
+      return {
+        status: 422,
+        body: {
+          error: { code: 'unknown_product', message: 'Unknown product', details: { productIds: unknown } },
+        },
+      };
+    }
+    for (const item of body.items) {
+      const available = this.stockOf(item.productId);
+      if (available < item.quantity) {
+        return {
+          status: 409,
+          body: {
+            error: {
+              code: 'out_of_stock',
+              message: `Not enough stock for product ${item.productId}`,
+              details: { productId: item.productId, requested: item.quantity, available },
+            },
+          },
+        };
+      }
+    }
+    const items = body.items.map((item) => {
+      const product = this.products.get(item.productId) as Product;
+      product.stock -= item.quantity;
+      return {
+        productId: item.productId,
+        name: product.name,
+        quantity: item.quantity,
+        unitPriceCents: product.priceCents,
+      };
+    });
+    const reservation: Reservation = { orderId: body.orderId, status: 'RESERVED', items };
+    this.reservations.set(body.orderId, reservation);
+    return { status: 201, body: this.view(reservation) };
+  }
+}

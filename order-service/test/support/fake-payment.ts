@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { FakeHttpService, sendJson, wait, type RecordedCall } from './fake-http.js';
+
+export interface FakePaymentRecord {
+  id: string;
+  orderId: string;
+  customerId: string;
+  amountCents: number;
+  currency: string;
+  status: 'CAPTURED' | 'DECLINED' | 'REFUNDED';
+  createdAt: string;
+}
+
+/**
+ * How the fake answers a charge: `normal`; `slow_capture` captures, then answers only after `delayMs` (the
+ * answer is lost to a shorter timeout); `slow_no_charge` never charges and answers late; `error_500` answers
+ * 500 without charging.
+ */
+export type ChargeMode = 'normal' | 'slow_capture' | 'slow_no_charge' | 'error_500';
+
+/** The internal payment contract (service.md), in memory, with switches to play failures. */
+export class FakePayment extends FakeHttpService {
+  readonly payments = new Map<string, FakePaymentRecord>();
+  chargeMode: ChargeMode = 'normal';
+  delayMs = 1500;
+  /** Answer 500 to GET by-order (payment reachable but broken). */
+  lookupFails = false;
+
+  constructor() {
+    super((call, res) => this.answer(call, res));
+  }
+
+  captured(): FakePaymentRecord[] {
+    return [...this.payments.values()].filter((payment) => payment.status === 'CAPTURED');
+  }
+
+  /** Stores a payment as if a charge had reached payment late (for reconciliation tests). */
+  capture(orderId: string, amountCents: number): FakePaymentRecord {
+    const record: FakePaymentRecord = {
+      id: randomUUID(),
+      orderId,
+      customerId: 'unknown',
+      amountCents,
+      currency: 'USD',
+      status: 'CAPTURED',
+      createdAt: new Date().toISOString(),
+    };
+    this.payments.set(orderId, record);
+    return record;
+  }
+
+  private charge(body: {
+    orderId: string;
+    customerId: string;
+    amountCents: number;
+    currency: string;
+    token?: string;
+  }) {
+    const existing = this.payments.get(body.orderId);
+    const record =
+      existing ??
+      ({
+        id: randomUUID(),
+        orderId: body.orderId,
+        customerId: body.customerId,
+        amountCents: body.amountCents,
+        currency: body.currency,
+        status: body.token === 'tok_chargeDeclined' ? 'DECLINED' : 'CAPTURED',
+        createdAt: new Date().toISOString(),
+      } satisfies FakePaymentRecord);
+    this.payments.set(body.orderId, record);
+    if (record.status === 'DECLINED') {
+      return {
+        status: 402,
+        body: { error: { code: 'payment_declined', message: 'Your card was declined' } },
+      };
+    }
+    return { status: existing ? 200 : 201, body: record };
+  }
+
+  private async answer(call: RecordedCall, res: ServerResponse): Promise<void> {
+    if (call.method === 'POST' && call.path === '/internal/payments') {
+      const body = call.body as Parameters<FakePayment['charge']>[0];
+      switch (this.chargeMode) {
+        case 'error_500':
+          sendJson(res, 500, { error: { code: 'internal_error', message: 'Internal server error' } });
+          return;
+        case 'slow_no_charge':
+          await wait(this.delayMs);
+          sendJson(res, 503, { error: { code: 'unavailable', message: 'gave up' } });
+          return;
+        case 'slow_capture': {
+          const result = this.charge(body);
+          await wait(this.delayMs);
+          sendJson(res, result.status, result.body);
+          return;
+        }
+        case 'normal': {
+          const result = this.charge(body);
+          sendJson(res, result.status, result.body);
+          return;
+        }
+      }
+    }
+    const match = /^\/internal\/payments\/by-order\/([^/]+)(\/refund)?$/.exec(call.path);
+    const payment = match ? this.payments.get(match[1] ?? '') : undefined;
+    if (call.method === 'GET' && match && this.lookupFails) {
+      sendJson(res, 500, { error: { code: 'internal_error', message: 'Internal server error' } });
+      return;
+    }
+    if (!match || payment === undefined) {
+      sendJson(res, 404, { error: { code: 'not_found', message: 'Payment not found' } });
+      return;
+    }
+    if (match[2] === '/refund') {
+      if (payment.status === 'DECLINED') {
+        sendJson(res, 409, {
+          error: { code: 'payment_not_refundable', message: 'Declined payments cannot be refunded' },
+        });
+        return;
+      }
+      payment.status = 'REFUNDED';
+    }
+    sendJson(res, 200, payment);
+  }
+}
