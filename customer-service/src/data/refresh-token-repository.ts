@@ -1,0 +1,58 @@
+import type { Db } from '@shop/platform';
+import type { RefreshTokenRecord, RefreshTokenStore } from '../domain/stores.js';
+
+interface RefreshTokenRow {
+  id: string;
+  token_hash: string;
+  family_id: string;
+  customer_id: string;
+  expires_at: string;
+  created_at: string;
+  revoked_at: string | null;
+  replaced_by: string | null;
+}
+
+function toRecord(row: RefreshTokenRow): RefreshTokenRecord {
+  return {
+    id: row.id,
+    tokenHash: row.token_hash,
+    familyId: row.family_id,
+    customerId: row.customer_id,
+    expiresAt: row.expires_at,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    replacedBy: row.replaced_by,
+  };
+}
+
+export function createRefreshTokenRepository(db: Db): RefreshTokenStore {
+  const insert = db.prepare(
+    `INSERT INTO refresh_tokens (id, token_hash, family_id, customer_id, expires_at, created_at)
+     VALUES (@id, @tokenHash, @familyId, @customerId, @expiresAt, @createdAt)`,
+  );
+  const byHash = db.prepare<[string], RefreshTokenRow>('SELECT * FROM refresh_tokens WHERE token_hash = ?');
+  const markReplaced = db.prepare<[string, string]>('UPDATE refresh_tokens SET replaced_by = ? WHERE id = ?');
+  const revokeFamily = db.prepare<[string, string]>(
+    'UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL',
+  );
+  const deleteExpired = db.prepare<[string]>('DELETE FROM refresh_tokens WHERE expires_at < ?');
+
+  return {
+    insert(token) {
+      insert.run(token);
+    },
+    findByHash(tokenHash) {
+      const row = byHash.get(tokenHash);
+      return row ? toRecord(row) : undefined;
+    },
+    markReplaced(id, replacedBy) {
+      markReplaced.run(replacedBy, id);
+    },
+    revokeFamily(familyId, at) {
+      return revokeFamily.run(at, familyId).changes;
+    },
+    deleteExpired(before) {
+      return deleteExpired.run(before).changes;
+    },
+  };
+}

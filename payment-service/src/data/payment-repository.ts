@@ -1,0 +1,104 @@
+import type { Db } from '@shop/platform';
+import { CURRENCY, type Payment, type PaymentStatus } from '../domain/payment.js';
+
+interface PaymentRow {
+  id: string;
+  order_id: string;
+  customer_id: string;
+  amount_cents: number;
+  status: PaymentStatus;
+  decline_reason: string | null;
+  created_at: string;
+  refunded_at: string | null;
+}
+
+const COLUMNS = 'id, order_id, customer_id, amount_cents, status, decline_reason, created_at, refunded_at';
+
+function toPayment(row: PaymentRow): Payment {
+  const payment: Payment = {
+    id: row.id,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    amountCents: row.amount_cents,
+    currency: CURRENCY,
+    status: row.status,
+    createdAt: row.created_at,
+  };
+  if (row.decline_reason !== null) payment.declineReason = row.decline_reason;
+  if (row.refunded_at !== null) payment.refundedAt = row.refunded_at;
+  return payment;
+}
+
+export interface PaymentFilter {
+  /** Only this customer's payments; all customers' when undefined. */
+  customerId?: string | undefined;
+  status?: PaymentStatus | undefined;
+  limit: number;
+  offset: number;
+}
+
+export type PaymentRepository = ReturnType<typeof createPaymentRepository>;
+
+export function createPaymentRepository(db: Db) {
+  const byId = db.prepare<[string], PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id = ?`);
+  const byOrder = db.prepare<[string], PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE order_id = ?`);
+  const insert = db.prepare<{
+    id: string;
+    orderId: string;
+    customerId: string;
+    amountCents: number;
+    currency: string;
+    status: PaymentStatus;
+    declineReason: string | null;
+    createdAt: string;
+  }>(
+    `INSERT INTO payments (id, order_id, customer_id, amount_cents, currency, status, decline_reason, created_at, updated_at)
+     VALUES (@id, @orderId, @customerId, @amountCents, @currency, @status, @declineReason, @createdAt, @createdAt)`,
+  );
+  const markRefunded = db.prepare<[string, string, string]>(
+    "UPDATE payments SET status = 'REFUNDED', refunded_at = ?, updated_at = ? WHERE id = ? AND status = 'CAPTURED'",
+  );
+  const where = '(@customerId IS NULL OR customer_id = @customerId) AND (@status IS NULL OR status = @status)';
+  const page = db.prepare<{ customerId: string | null; status: string | null; limit: number; offset: number }, PaymentRow>(
+    `SELECT ${COLUMNS} FROM payments WHERE ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit OFFSET @offset`,
+  );
+  const count = db.prepare<{ customerId: string | null; status: string | null }, { n: number }>(
+    `SELECT COUNT(*) AS n FROM payments WHERE ${where}`,
+  );
+
+  return {
+    findById(id: string): Payment | undefined {
+      const row = byId.get(id);
+      return row ? toPayment(row) : undefined;
+    },
+
+    findByOrderId(orderId: string): Payment | undefined {
+      const row = byOrder.get(orderId);
+      return row ? toPayment(row) : undefined;
+    },
+
+    insert(payment: Payment): void {
+      insert.run({
+        id: payment.id,
+        orderId: payment.orderId,
+        customerId: payment.customerId,
+        amountCents: payment.amountCents,
+        currency: payment.currency,
+        status: payment.status,
+        declineReason: payment.declineReason ?? null,
+        createdAt: payment.createdAt,
+      });
+    },
+
+    /** CAPTURED -> REFUNDED; false when the payment was not CAPTURED. */
+    markRefunded(id: string, now: string): boolean {
+      return markRefunded.run(now, now, id).changes === 1;
+    },
+
+    list(filter: PaymentFilter): { rows: Payment[]; total: number } {
+      const params = { customerId: filter.customerId ?? null, status: filter.status ?? null };
+      const rows = page.all({ ...params, limit: filter.limit, offset: filter.offset });
+      return { rows: rows.map(toPayment), total: count.get(params)?.n ?? 0 };
+    },
+  };
+}
