@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import winston from 'winston';
 import { ecsFormat } from '@elastic/ecs-winston-format';
 import { currentContext } from '../context/request-context.js';
+import { createElasticsearchTransport, type ElasticsearchShippingOptions } from './elasticsearch.js';
 import { isSecretKey, redact, redactString } from './redact.js';
 
 export type Logger = winston.Logger;
@@ -14,8 +15,15 @@ export interface LoggerOptions {
   file?: string | undefined;
   /** Write to stdout (default true). */
   console?: boolean;
-  /** Extra transports, e.g. Elasticsearch (see logging/elasticsearch.ts). */
+  /** Extra transports. */
   transports?: winston.transport[];
+  /**
+   * Also ship every line to Elasticsearch (buffered bulk requests, see logging/elasticsearch.ts).
+   * Logging never waits for Elasticsearch and keeps working when it is down.
+   */
+  elasticsearch?: ElasticsearchShippingOptions | undefined;
+  /** Shorthand for `elasticsearch: { url }`; unset or empty means no shipping (pass ELASTICSEARCH_URL as is). */
+  elasticsearchUrl?: string | undefined;
 }
 
 /** Adds correlationId and userId of the current async context to every line, so no call site passes them. */
@@ -60,6 +68,9 @@ export function createLogger(options: LoggerOptions): Logger {
     transports.push(new winston.transports.File({ filename: options.file }));
   }
   transports.push(...(options.transports ?? []));
+  const shipping =
+    options.elasticsearch ?? (options.elasticsearchUrl ? { url: options.elasticsearchUrl } : undefined);
+  if (shipping) transports.push(createElasticsearchTransport(options.service, shipping));
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
   return winston.createLogger({ level: options.level ?? 'info', format, transports, exitOnError: false });
 }

@@ -1,0 +1,33 @@
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { TraceSourceError } from './source-error.js';
+import { parseLogLine, selectRequest, type TimelineEntry } from './timeline.js';
+
+/**
+ * The lines of one request from the local JSON log files `<dir>/*.log` (one JSON object per line, as
+ * the launcher writes them), oldest first. Lines that are not JSON are skipped.
+ */
+export async function readRequestFromLogFiles(dir: string, correlationId: string): Promise<TimelineEntry[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.log'))
+      .map((entry) => entry.name)
+      .sort();
+  } catch (error) {
+    throw new TraceSourceError(`cannot read the log directory ${dir}: ${(error as Error).message}`);
+  }
+  const found: TimelineEntry[] = [];
+  for (const name of names) {
+    const lines = createInterface({ input: createReadStream(join(dir, name), 'utf8'), crlfDelay: Infinity });
+    for await (const line of lines) {
+      // Cheap test first: log files are large and the ID's characters never need JSON escaping.
+      if (!line.includes(correlationId)) continue;
+      const entry = parseLogLine(line);
+      if (entry) found.push(entry);
+    }
+  }
+  return selectRequest(found, correlationId);
+}
