@@ -4,6 +4,7 @@ import {
   type Db,
   type Logger,
   type Migration,
+  type ReadinessCheck,
   type Registry,
   type Service,
   type TokenService,
@@ -18,6 +19,8 @@ export interface AppDeps {
   db: Db;
   migrations: Migration[];
   domain: CustomerDependencies;
+  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
+  brokerReadiness?: ReadinessCheck;
   bodyLimitBytes?: number;
   chaosEnabled?: boolean;
 }
@@ -29,7 +32,10 @@ export function createApp(deps: AppDeps): Service {
     registry: deps.registry,
     tokens: deps.tokens,
     routers: createRouters(deps.domain, deps.logger, deps.registry),
-    readiness: { db: () => checkDatabase(deps.db, deps.migrations) },
+    readiness: {
+      db: () => checkDatabase(deps.db, deps.migrations),
+      ...(deps.brokerReadiness === undefined ? {} : { broker: deps.brokerReadiness }),
+    },
     ...(deps.bodyLimitBytes === undefined ? {} : { bodyLimitBytes: deps.bodyLimitBytes }),
     ...(deps.chaosEnabled === undefined ? {} : { chaosEnabled: deps.chaosEnabled }),
   });

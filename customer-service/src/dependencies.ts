@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db, Outbox } from '@shop/platform';
 import { createCustomerRepository } from './data/customer-repository.js';
 import { createRefreshTokenRepository } from './data/refresh-token-repository.js';
 import { transactionRunner } from './data/transaction.js';
@@ -10,6 +10,7 @@ import type { ProfileDeps } from './domain/profile.js';
 import type { RegistrationDeps } from './domain/registration.js';
 import type { AccessTokenIssuer, SessionDeps } from './domain/sessions.js';
 import type { Clock } from './domain/stores.js';
+import { publishCustomerRegistered } from './events/customer-events.js';
 
 /** Everything the use cases need, built once per database. */
 export type CustomerDependencies = RegistrationDeps &
@@ -24,7 +25,9 @@ export interface DependencyOptions {
   refreshTokenTtlDays?: number;
   clock?: Clock;
   hasher?: PasswordHasher;
-  /** Domain event hook of the registration transaction; a no-op until the event bus is wired. */
+  /** The event bus outbox: registration writes CustomerRegistered into it, inside its transaction. */
+  outbox?: Outbox;
+  /** Replaces the outbox hook of the registration transaction (tests); a no-op without either. */
   onRegistered?: (customer: Customer) => void;
 }
 
@@ -39,6 +42,7 @@ export function createDependencies(options: DependencyOptions): CustomerDependen
     accessTokens: options.accessTokens,
     clock: options.clock ?? (() => new Date()),
     refreshTokenTtlMs: (options.refreshTokenTtlDays ?? 14) * DAY_MS,
-    onRegistered: options.onRegistered ?? (() => undefined),
+    onRegistered:
+      options.onRegistered ?? (options.outbox ? publishCustomerRegistered(options.outbox) : () => undefined),
   };
 }

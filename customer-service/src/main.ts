@@ -3,11 +3,13 @@ import {
   createLogger,
   createMetricsRegistry,
   createTokenService,
+  eventBusSettings,
   loadMigrations,
   openDatabase,
   resolveJwtSecret,
   runMain,
   startServer,
+  startServiceBus,
 } from '@shop/platform';
 import { announceGeneratedAdmin } from './admin-announcement.js';
 import { createApp } from './app.js';
@@ -36,8 +38,16 @@ runMain('customer-service', async () => {
     audience: config.JWT_AUDIENCE,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
+  const bus = await startServiceBus({
+    service: 'customer-service',
+    db,
+    ...eventBusSettings(config),
+    logger,
+    registry,
+  });
   const domain = createDependencies({
     db,
+    outbox: bus.outbox,
     accessTokens: tokens,
     refreshTokenTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
   });
@@ -69,6 +79,7 @@ runMain('customer-service', async () => {
     db,
     migrations,
     domain,
+    brokerReadiness: bus.readiness,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     chaosEnabled: config.CHAOS_ENABLED,
   });
@@ -78,7 +89,8 @@ runMain('customer-service', async () => {
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onShutdown: () => {
+    onShutdown: async () => {
+      await bus.stop();
       db.close();
     },
   });

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createMetricsRegistry, loadMigrations, openDatabase, startServer, type Db } from '@shop/platform';
+import {
+  createMetricsRegistry,
+  createOutbox,
+  loadMigrations,
+  openDatabase,
+  startServer,
+  type Db,
+} from '@shop/platform';
 import { captureLogger, request, tempDir, testTokens } from '@shop/platform/testing';
 import { createApp } from '../src/app.js';
 import { createDependencies, type CustomerDependencies } from '../src/dependencies.js';
@@ -21,7 +28,13 @@ export interface RunningCustomerService {
 
 /** The real app on a random port with a real SQLite file in `dataDir` (a fresh temp dir by default). */
 export async function startCustomerService(
-  options: { dataDir?: string; clock?: Clock; onRegistered?: (customer: Customer) => void } = {},
+  options: {
+    dataDir?: string;
+    clock?: Clock;
+    onRegistered?: (customer: Customer) => void;
+    /** Wires the real event outbox into the registration transaction, as main.ts does. */
+    withOutbox?: boolean;
+  } = {},
 ): Promise<RunningCustomerService> {
   const dir = options.dataDir === undefined ? tempDir('customer-service-') : undefined;
   const dataDir = options.dataDir ?? (dir as { path: string }).path;
@@ -33,6 +46,7 @@ export async function startCustomerService(
   const domain = createDependencies({
     db,
     accessTokens: tokens,
+    ...(options.withOutbox ? { outbox: createOutbox(db, { source: 'customer-service' }) } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.onRegistered ? { onRegistered: options.onRegistered } : {}),
   });

@@ -4,6 +4,8 @@ import {
   createService,
   type Db,
   type Logger,
+  type Outbox,
+  type ReadinessCheck,
   type Registry,
   type Service,
   type TokenService,
@@ -16,6 +18,7 @@ import { noReservationHooks, type ReservationHooks } from './domain/reservation.
 import { createReservationBook } from './domain/reservations.js';
 import { productRoutes } from './http/product-routes.js';
 import { RESERVATION_OUTCOMES, reservationRoutes } from './http/reservation-routes.js';
+import { stockEventHooks } from './events/stock-events.js';
 
 export const SERVICE_NAME = 'inventory-service';
 
@@ -24,7 +27,11 @@ export interface InventoryDeps {
   logger: Logger;
   registry: Registry;
   tokens: TokenService;
-  /** Event hooks run inside the stock transactions (the outbox plugs in here); no-ops by default. */
+  /** The event bus outbox: the state-changing transactions write their events into it. */
+  outbox?: Outbox;
+  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
+  brokerReadiness?: ReadinessCheck;
+  /** Replace the outbox hooks run inside the transactions (tests); no-ops without an outbox. */
   hooks?: Partial<ReservationHooks>;
   bodyLimitBytes?: number;
   chaosEnabled?: boolean;
@@ -37,7 +44,11 @@ export function createApp(deps: InventoryDeps): Service {
   const products = createProductRepository(db);
   const reservations = createReservationRepository(db);
   const transaction = immediateTransactor(db);
-  const hooks: ReservationHooks = { ...noReservationHooks, ...deps.hooks };
+  const hooks: ReservationHooks = {
+    ...noReservationHooks,
+    ...(deps.outbox && stockEventHooks(deps.outbox)),
+    ...deps.hooks,
+  };
 
   const outcomes = counter(registry, {
     name: 'stock_reservations_total',
@@ -56,7 +67,10 @@ export function createApp(deps: InventoryDeps): Service {
     registry,
     tokens,
     routers: [productRoutes(catalog), reservationRoutes(book, outcomes)],
-    readiness: { db: () => checkDatabase(db, migrations) },
+    readiness: {
+      db: () => checkDatabase(db, migrations),
+      ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),
+    },
     bodyLimitBytes: deps.bodyLimitBytes,
     chaosEnabled: deps.chaosEnabled,
   });

@@ -25,6 +25,7 @@ import {
 } from './domain/ports.js';
 import { createRecovery, type RecoveryReport, type RecoverySettings } from './domain/recovery.js';
 import { createOrderSaga } from './domain/saga.js';
+import { createShipmentTracking, type ShipmentTracking } from './domain/shipment-tracking.js';
 import type { OrderServiceConfig } from './config.js';
 import { orderRoutes } from './http/routes.js';
 import { createOrderMetrics } from './order-metrics.js';
@@ -62,7 +63,7 @@ export interface OrderAppDeps {
   payment: PaymentPort;
   settings: OrderSettings;
   clock?: Clock;
-  /** Event hooks run inside the order's transactions (the outbox is wired here). */
+  /** Event hooks run inside the order's transactions: main.ts passes `outboxOrderEvents(bus.outbox)`. */
   hooks?: Partial<OrderEventHooks>;
   newId?: () => string;
   readiness?: Parameters<typeof createService>[0]['readiness'];
@@ -73,7 +74,9 @@ export interface OrderAppDeps {
 export interface OrderServiceApp extends Service {
   /** One pass of the recovery worker (main.ts runs it on a timer; tests call it with a chosen `now`). */
   recoverPendingOrders(now?: Date): Promise<RecoveryReport>;
-  /** For the shipment-event consumers: moves a confirmed order to SHIPPED or DELIVERED. */
+  /** What shipping-service's events do to orders (src/events/handlers.ts consumes them through it). */
+  shipments: ShipmentTracking;
+  /** Moves a confirmed order to SHIPPED or DELIVERED (the shipment events go through `shipments`). */
   applyFulfilment(
     orderId: string,
     to: 'SHIPPED' | 'DELIVERED',
@@ -147,6 +150,7 @@ export function createApp(deps: OrderAppDeps): OrderServiceApp {
   });
 
   return Object.assign(service, {
+    shipments: createShipmentTracking({ store, lifecycle, clock }),
     recoverPendingOrders: (now?: Date) => recovery.recoverPendingOrders(now),
     applyFulfilment: (orderId: string, to: 'SHIPPED' | 'DELIVERED', at?: Date) =>
       lifecycle.applyFulfilment(orderId, to, at ?? clock.now()),

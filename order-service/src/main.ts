@@ -4,14 +4,18 @@ import {
   createMetricsRegistry,
   createTokenService,
   createUpstreamClient,
+  eventBusSettings,
   loadMigrations,
   openDatabase,
   resolveJwtSecret,
   runMain,
   startServer,
+  startServiceBus,
 } from '@shop/platform';
 import { createApp, settingsFromConfig } from './app.js';
 import { loadConfig } from './config.js';
+import { orderEventHandlers } from './events/handlers.js';
+import { outboxOrderEvents } from './events/order-events.js';
 import { startRecoveryWorker, type RecoveryWorker } from './recovery-worker.js';
 import { createInventoryPort } from './upstream/inventory-client.js';
 import { createPaymentPort } from './upstream/payment-client.js';
@@ -26,6 +30,7 @@ runMain(SERVICE, async () => {
     level: config.LOG_LEVEL,
     file: config.LOG_FILE,
     console: config.LOG_TO_CONSOLE,
+    elasticsearchUrl: config.ELASTICSEARCH_URL,
   });
   const registry = createMetricsRegistry(SERVICE);
   const migrations = loadMigrations(import.meta.url);
@@ -58,6 +63,8 @@ runMain(SERVICE, async () => {
     ...upstream,
   });
 
+  const bus = await startServiceBus({ service: SERVICE, db, ...eventBusSettings(config), logger, registry });
+
   const app = createApp({
     logger,
     registry,
@@ -67,9 +74,13 @@ runMain(SERVICE, async () => {
     inventory: createInventoryPort(inventoryClient, authorization),
     payment: createPaymentPort(paymentClient, authorization),
     settings: settingsFromConfig(config),
+    hooks: outboxOrderEvents(bus.outbox),
+    readiness: { broker: bus.readiness },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     chaosEnabled: config.CHAOS_ENABLED,
   });
+  // After the app: the handlers move orders through its lifecycle.
+  await bus.consume(orderEventHandlers(app.shipments, logger));
 
   let worker: RecoveryWorker | undefined;
   if (config.ORDER_RECOVERY_INTERVAL_MS > 0) {
@@ -91,6 +102,8 @@ runMain(SERVICE, async () => {
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     onShutdown: async () => {
       await worker?.stop();
+      // Before the database closes: finishes the handlers in flight and publishes what is left in the outbox.
+      await bus.stop();
       await Promise.all([inventoryClient.close(), paymentClient.close()]);
       db.close();
     },

@@ -4,6 +4,8 @@ import {
   createService,
   type Db,
   type Logger,
+  type Outbox,
+  type ReadinessCheck,
   type Registry,
   type Service,
   type TokenService,
@@ -15,6 +17,7 @@ import { createPaymentDesk } from './domain/payments.js';
 import { internalRoutes } from './http/internal-routes.js';
 import { PAYMENT_OUTCOMES } from './http/outcomes.js';
 import { publicRoutes } from './http/public-routes.js';
+import { paymentEventHooks } from './events/payment-events.js';
 
 export const SERVICE_NAME = 'payment-service';
 
@@ -23,7 +26,11 @@ export interface PaymentServiceDeps {
   logger: Logger;
   registry: Registry;
   tokens: TokenService;
-  /** Event hooks run inside the payment transactions (the outbox plugs in here); no-ops by default. */
+  /** The event bus outbox: the state-changing transactions write their events into it. */
+  outbox?: Outbox;
+  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
+  brokerReadiness?: ReadinessCheck;
+  /** Replace the outbox hooks run inside the transactions (tests); no-ops without an outbox. */
   hooks?: Partial<PaymentHooks>;
   bodyLimitBytes?: number;
   chaosEnabled?: boolean;
@@ -42,7 +49,7 @@ export function createApp(deps: PaymentServiceDeps): Service {
   const desk = createPaymentDesk({
     payments: createPaymentRepository(db),
     transaction: immediateTransactor(db),
-    hooks: { ...noPaymentHooks, ...deps.hooks },
+    hooks: { ...noPaymentHooks, ...(deps.outbox && paymentEventHooks(deps.outbox)), ...deps.hooks },
     now: deps.now ?? (() => new Date().toISOString()),
   });
   const migrations = paymentMigrations();
@@ -53,7 +60,10 @@ export function createApp(deps: PaymentServiceDeps): Service {
     registry,
     tokens,
     routers: [publicRoutes(desk, outcomes), internalRoutes(desk, outcomes)],
-    readiness: { db: () => checkDatabase(db, migrations) },
+    readiness: {
+      db: () => checkDatabase(db, migrations),
+      ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),
+    },
     bodyLimitBytes: deps.bodyLimitBytes,
     chaosEnabled: deps.chaosEnabled,
   });

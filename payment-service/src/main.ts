@@ -3,9 +3,11 @@ import {
   createLogger,
   createMetricsRegistry,
   createTokenService,
+  eventBusSettings,
   resolveJwtSecret,
   runMain,
   startServer,
+  startServiceBus,
 } from '@shop/platform';
 import { createApp, SERVICE_NAME } from './app.js';
 import { loadConfig } from './config.js';
@@ -31,8 +33,17 @@ runMain(SERVICE_NAME, async () => {
     audience: config.JWT_AUDIENCE,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   });
+  const bus = await startServiceBus({
+    service: SERVICE_NAME,
+    db,
+    ...eventBusSettings(config),
+    logger,
+    registry,
+  });
   const service = createApp({
     db,
+    outbox: bus.outbox,
+    brokerReadiness: bus.readiness,
     logger,
     registry,
     tokens,
@@ -45,7 +56,8 @@ runMain(SERVICE_NAME, async () => {
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onShutdown: () => {
+    onShutdown: async () => {
+      await bus.stop();
       db.close();
     },
   });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createMetricsRegistry, startServer, type Db } from '@shop/platform';
+import { createMetricsRegistry, createOutbox, startServer, type Db } from '@shop/platform';
 import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
 import { createApp } from '../../src/app.js';
 import { openInventoryDatabase } from '../../src/data/database.js';
@@ -16,14 +16,26 @@ export interface RunningInventory {
 
 /** The real app on a random port with a real SQLite file in a temp dir. */
 export async function startInventory(
-  options: { hooks?: Partial<ReservationHooks>; seedDemoCatalog?: boolean } = {},
+  options: {
+    hooks?: Partial<ReservationHooks>;
+    seedDemoCatalog?: boolean;
+    /** Wires the real event outbox into the stock transactions, as main.ts does. */
+    withOutbox?: boolean;
+  } = {},
 ): Promise<RunningInventory> {
   const dir = tempDir('inventory-test-');
   const db = openInventoryDatabase(join(dir.path, 'inventory-service.db'));
   if (options.seedDemoCatalog) seedDemoCatalog(db);
   const { logger } = captureLogger('inventory-service');
   const registry = createMetricsRegistry('inventory-service', { collectDefault: false });
-  const service = createApp({ db, logger, registry, tokens: testTokens(), hooks: options.hooks });
+  const service = createApp({
+    db,
+    logger,
+    registry,
+    tokens: testTokens(),
+    hooks: options.hooks,
+    ...(options.withOutbox && { outbox: createOutbox(db, { source: 'inventory-service' }) }),
+  });
   const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
   return {
     url: server.url,

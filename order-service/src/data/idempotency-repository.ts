@@ -40,7 +40,9 @@ export function createIdempotencyRepository(db: Db): IdempotencyStore {
       `INSERT INTO idempotency_keys (customer_id, idempotency_key, request_hash, state, created_at)
        VALUES (?, ?, ?, 'in_progress', ?)`,
     ),
-    attachOrder: db.prepare('UPDATE idempotency_keys SET order_id = ? WHERE customer_id = ? AND idempotency_key = ?'),
+    attachOrder: db.prepare(
+      'UPDATE idempotency_keys SET order_id = ? WHERE customer_id = ? AND idempotency_key = ?',
+    ),
     complete: db.prepare(
       `UPDATE idempotency_keys SET state = 'completed', response_status = ?, response_headers = ?, response_body = ?,
          completed_at = ? WHERE customer_id = ? AND idempotency_key = ?`,

@@ -10,6 +10,9 @@ interface OrderRow {
   total_cents: number | null;
   currency: string;
   payment_id: string | null;
+  shipment_id: string | null;
+  tracking_number: string | null;
+  correlation_id: string | null;
   saga_step: SagaStep;
   recovery_attempts: number;
   next_recovery_at: string | null;
@@ -52,8 +55,11 @@ function toRecord(row: OrderRow, lines: OrderLine[]): OrderRecord {
     totalCents: row.total_cents,
     currency: row.currency,
     paymentId: row.payment_id,
+    shipmentId: row.shipment_id,
+    trackingNumber: row.tracking_number,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    correlationId: row.correlation_id,
     sagaStep: row.saga_step,
     recoveryAttempts: row.recovery_attempts,
     nextRecoveryAt: row.next_recovery_at,
@@ -61,14 +67,19 @@ function toRecord(row: OrderRow, lines: OrderLine[]): OrderRecord {
 }
 
 function toTask(row: TaskRow): OrderTask {
-  return { orderId: row.order_id, kind: row.kind, attempts: row.attempts, nextAttemptAt: row.next_attempt_at };
+  return {
+    orderId: row.order_id,
+    kind: row.kind,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+  };
 }
 
 export function createOrderRepository(db: Db): OrderStore {
   const statements = {
     insertOrder: db.prepare(
-      `INSERT INTO orders (id, customer_id, status, currency, saga_step, created_at, updated_at)
-       VALUES (@id, @customerId, 'PENDING', 'USD', 'reserving', @createdAt, @createdAt)`,
+      `INSERT INTO orders (id, customer_id, status, currency, saga_step, correlation_id, created_at, updated_at)
+       VALUES (@id, @customerId, 'PENDING', 'USD', 'reserving', @correlationId, @createdAt, @createdAt)`,
     ),
     insertLine: db.prepare(
       `INSERT INTO order_lines (order_id, line_no, product_id, quantity) VALUES (?, ?, ?, ?)`,
@@ -91,7 +102,9 @@ export function createOrderRepository(db: Db): OrderStore {
          AND (@customerId IS NULL OR customer_id = @customerId)
          AND (@allowed IS NULL OR customer_id IN (SELECT value FROM json_each(@allowed)))`,
     ),
-    priceLine: db.prepare('UPDATE order_lines SET name = ?, unit_price_cents = ? WHERE order_id = ? AND product_id = ?'),
+    priceLine: db.prepare(
+      'UPDATE order_lines SET name = ?, unit_price_cents = ? WHERE order_id = ? AND product_id = ?',
+    ),
     priceOrder: db.prepare('UPDATE orders SET total_cents = ?, currency = ?, updated_at = ? WHERE id = ?'),
     setSagaStep: db.prepare('UPDATE orders SET saga_step = ?, updated_at = ? WHERE id = ?'),
     changeStatus: db.prepare(
@@ -101,7 +114,14 @@ export function createOrderRepository(db: Db): OrderStore {
          saga_step = COALESCE(@sagaStep, saga_step)
        WHERE id = @id AND status = @from`,
     ),
-    scheduleRecovery: db.prepare('UPDATE orders SET recovery_attempts = ?, next_recovery_at = ? WHERE id = ?'),
+    scheduleRecovery: db.prepare(
+      'UPDATE orders SET recovery_attempts = ?, next_recovery_at = ? WHERE id = ?',
+    ),
+    recordShipment: db.prepare(
+      `UPDATE orders SET shipment_id = @shipmentId,
+         tracking_number = COALESCE(@trackingNumber, tracking_number), updated_at = @at
+       WHERE id = @id`,
+    ),
     pendingDue: db.prepare<[string, string, number], OrderRow>(
       `SELECT * FROM orders WHERE status = 'PENDING' AND created_at <= ?
          AND (next_recovery_at IS NULL OR next_recovery_at <= ?)
@@ -140,8 +160,15 @@ export function createOrderRepository(db: Db): OrderStore {
   return {
     transaction: (work) => db.transaction(work)(),
     insert(order) {
-      statements.insertOrder.run({ id: order.id, customerId: order.customerId, createdAt: order.createdAt });
-      order.lines.forEach((line, index) => statements.insertLine.run(order.id, index + 1, line.productId, line.quantity));
+      statements.insertOrder.run({
+        id: order.id,
+        customerId: order.customerId,
+        correlationId: order.correlationId ?? null,
+        createdAt: order.createdAt,
+      });
+      order.lines.forEach((line, index) =>
+        statements.insertLine.run(order.id, index + 1, line.productId, line.quantity),
+      );
       return find(order.id) as OrderRecord;
     },
     find,
@@ -151,13 +178,18 @@ export function createOrderRepository(db: Db): OrderStore {
         customerId: query.customerId ?? null,
         allowed: query.customerIds === undefined ? null : JSON.stringify(query.customerIds),
       };
-      const rows = statements.listOrders.all({ ...params, limit: query.limit, offset: (query.page - 1) * query.limit });
+      const rows = statements.listOrders.all({
+        ...params,
+        limit: query.limit,
+        offset: (query.page - 1) * query.limit,
+      });
       const total = statements.countOrders.get(params)?.n ?? 0;
       const orders: Order[] = withLines(rows);
       return { orders, total };
     },
     price(orderId, lines, totalCents, currency, at) {
-      for (const line of lines) statements.priceLine.run(line.name, line.unitPriceCents, orderId, line.productId);
+      for (const line of lines)
+        statements.priceLine.run(line.name, line.unitPriceCents, orderId, line.productId);
       statements.priceOrder.run(totalCents, currency, at, orderId);
     },
     setSagaStep(orderId, step, at) {
@@ -177,6 +209,14 @@ export function createOrderRepository(db: Db): OrderStore {
     },
     scheduleRecovery(orderId, attempts, nextAt) {
       statements.scheduleRecovery.run(attempts, nextAt, orderId);
+    },
+    recordShipment(orderId, shipment, at) {
+      statements.recordShipment.run({
+        id: orderId,
+        shipmentId: shipment.shipmentId,
+        trackingNumber: shipment.trackingNumber ?? null,
+        at,
+      });
     },
     pendingDue(createdBefore, now, limit) {
       return withLines(statements.pendingDue.all(createdBefore, now, limit));

@@ -94,7 +94,7 @@ export function createOrderLifecycle(deps: {
         if (compensation.reconcilePaymentAt !== undefined) {
           store.addTask(orderId, 'reconcile_payment', compensation.reconcilePaymentAt.toISOString());
         }
-        hooks.onOrderCancelled(load(orderId));
+        hooks.onOrderCancelled(load(orderId), from);
         return true;
       });
       if (cancelled) metrics.entered('CANCELLED');

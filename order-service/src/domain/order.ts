@@ -35,12 +35,17 @@ export interface Order {
   totalCents: number | null;
   currency: string;
   paymentId: string | null;
+  /** The shipment shipping-service scheduled for the order (from its events); null until announced. */
+  shipmentId: string | null;
+  trackingNumber: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
 /** The stored order with the saga's bookkeeping, which never leaves the service. */
 export interface OrderRecord extends Order {
+  /** The correlation ID of the request that created the order (null for orders older than migration 002). */
+  correlationId: string | null;
   sagaStep: SagaStep;
   recoveryAttempts: number;
   nextRecoveryAt: string | null;
@@ -62,6 +67,8 @@ export interface OrderView {
   totalCents: number | null;
   currency: string;
   paymentId?: string;
+  shipmentId?: string;
+  trackingNumber?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -79,5 +86,7 @@ export function toView(order: Order): OrderView {
   };
   if (order.cancelReason !== null) view.cancelReason = order.cancelReason;
   if (order.paymentId !== null) view.paymentId = order.paymentId;
+  if (order.shipmentId !== null) view.shipmentId = order.shipmentId;
+  if (order.trackingNumber !== null) view.trackingNumber = order.trackingNumber;
   return view;
 }

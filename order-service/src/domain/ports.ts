@@ -65,13 +65,13 @@ export interface Clock {
 
 /**
  * Called synchronously inside the transaction that changes the order, so an outbox row written here commits
- * or rolls back with the change (design §6). No-ops until the event bus is wired.
+ * or rolls back with the change (design §6). main.ts wires the outbox (src/events/order-events.ts).
  */
 export interface OrderEventHooks {
-  onOrderCreated(order: Order): void;
-  onOrderConfirmed(order: Order): void;
-  onOrderCancelled(order: Order): void;
-  onOrderStatusChanged(order: Order, previous: OrderStatus): void;
+  onOrderCreated(order: OrderRecord): void;
+  onOrderConfirmed(order: OrderRecord): void;
+  onOrderCancelled(order: OrderRecord, previous: OrderStatus): void;
+  onOrderStatusChanged(order: OrderRecord, previous: OrderStatus): void;
 }
 
 export const NO_EVENT_HOOKS: OrderEventHooks = {
@@ -94,6 +94,8 @@ export interface NewOrder {
   id: string;
   customerId: string;
   lines: RequestedLine[];
+  /** The creating request's correlation ID, kept for the events of a later recovery. */
+  correlationId: string | undefined;
   createdAt: string;
 }
 
@@ -132,6 +134,12 @@ export interface OrderStore {
   /** Conditional on `from`: false when the order is no longer in that status (someone else moved it). */
   changeStatus(orderId: string, change: StatusChange): boolean;
   scheduleRecovery(orderId: string, attempts: number, nextAt: string): void;
+  /** Records the order's shipment; a tracking number left undefined keeps the one already stored. */
+  recordShipment(
+    orderId: string,
+    shipment: { shipmentId: string; trackingNumber?: string | undefined },
+    at: string,
+  ): void;
   /** PENDING orders created at or before `createdBefore` whose next recovery time has come. */
   pendingDue(createdBefore: string, now: string, limit: number): OrderRecord[];
   addTask(orderId: string, kind: TaskKind, nextAttemptAt: string): void;

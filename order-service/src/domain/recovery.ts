@@ -1,5 +1,6 @@
-import type { Logger } from '@shop/platform';
+import { runWithContext, type Logger } from '@shop/platform';
 import type { TaskRunner } from './follow-up-tasks.js';
+import type { OrderRecord } from './order.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
 import type { Clock, OrderMetrics, OrderStore, PaymentPort } from './ports.js';
 import { decideRecovery, type RecoveryPolicy } from './saga-decisions.js';
@@ -45,6 +46,49 @@ export function createRecovery(deps: {
 }): Recovery {
   const { store, payment, lifecycle, tasks, clock, metrics, inFlight, logger, settings } = deps;
 
+  async function resolve(order: OrderRecord, now: Date, report: RecoveryReport): Promise<void> {
+    try {
+      const lookup = order.sagaStep === 'reserving' ? undefined : await payment.findByOrder(order.id);
+      const decision = decideRecovery(order, lookup, now, settings);
+      switch (decision.action) {
+        case 'confirm':
+          if (lifecycle.confirm(order.id, decision.paymentId, now) !== undefined) report.confirmed++;
+          break;
+        case 'cancel': {
+          const reconcileAt = decision.reconcilePayment
+            ? new Date(now.getTime() + settings.minAgeMs)
+            : undefined;
+          const compensation = {
+            release: decision.release,
+            refund: false,
+            reconcilePaymentAt: reconcileAt,
+          };
+          if (lifecycle.cancel(order.id, 'PENDING', decision.reason, compensation, now)) report.cancelled++;
+          logger.info('pending order cancelled by recovery', {
+            orderId: order.id,
+            reason: decision.reason,
+          });
+          break;
+        }
+        case 'retry':
+          store.scheduleRecovery(order.id, decision.attempts, decision.nextAttemptAt.toISOString());
+          report.retried++;
+          logger.warn('pending order could not be resolved yet, will retry', {
+            orderId: order.id,
+            attempts: decision.attempts,
+            nextAttemptAt: decision.nextAttemptAt.toISOString(),
+          });
+          break;
+      }
+      if (decision.action !== 'retry') await tasks.runForOrder(order.id, now);
+      metrics.recovery(
+        decision.action === 'confirm' ? 'confirmed' : decision.action === 'cancel' ? 'cancelled' : 'retried',
+      );
+    } catch (error) {
+      logger.error('recovery of a pending order failed', { orderId: order.id, err: error as Error });
+    }
+  }
+
   return {
     async recoverPendingOrders(now = clock.now()) {
       const report: RecoveryReport = {
@@ -59,49 +103,7 @@ export function createRecovery(deps: {
         if (inFlight.has(order.id)) continue;
         inFlight.add(order.id);
         try {
-          const lookup = order.sagaStep === 'reserving' ? undefined : await payment.findByOrder(order.id);
-          const decision = decideRecovery(order, lookup, now, settings);
-          switch (decision.action) {
-            case 'confirm':
-              if (lifecycle.confirm(order.id, decision.paymentId, now) !== undefined) report.confirmed++;
-              break;
-            case 'cancel': {
-              const reconcileAt = decision.reconcilePayment
-                ? new Date(now.getTime() + settings.minAgeMs)
-                : undefined;
-              const compensation = {
-                release: decision.release,
-                refund: false,
-                reconcilePaymentAt: reconcileAt,
-              };
-              if (lifecycle.cancel(order.id, 'PENDING', decision.reason, compensation, now))
-                report.cancelled++;
-              logger.info('pending order cancelled by recovery', {
-                orderId: order.id,
-                reason: decision.reason,
-              });
-              break;
-            }
-            case 'retry':
-              store.scheduleRecovery(order.id, decision.attempts, decision.nextAttemptAt.toISOString());
-              report.retried++;
-              logger.warn('pending order could not be resolved yet, will retry', {
-                orderId: order.id,
-                attempts: decision.attempts,
-                nextAttemptAt: decision.nextAttemptAt.toISOString(),
-              });
-              break;
-          }
-          if (decision.action !== 'retry') await tasks.runForOrder(order.id, now);
-          metrics.recovery(
-            decision.action === 'confirm'
-              ? 'confirmed'
-              : decision.action === 'cancel'
-                ? 'cancelled'
-                : 'retried',
-          );
-        } catch (error) {
-          logger.error('recovery of a pending order failed', { orderId: order.id, err: error as Error });
+          await underOrderCorrelation(order, () => resolve(order, now, report));
         } finally {
           inFlight.delete(order.id);
         }
@@ -112,4 +114,12 @@ export function createRecovery(deps: {
       return report;
     },
   };
+}
+
+/**
+ * Resolves an order under the correlation ID of the request that created it, so the calls, log lines and
+ * events (OrderConfirmed / OrderCancelled) of a recovered order trace back to that request.
+ */
+function underOrderCorrelation<T>(order: OrderRecord, work: () => T): T {
+  return order.correlationId === null ? work() : runWithContext({ correlationId: order.correlationId }, work);
 }

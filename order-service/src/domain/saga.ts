@@ -17,6 +17,8 @@ export interface PlaceOrderCommand {
   /** Distinct products, positive quantities (validated and merged by the caller). */
   lines: RequestedLine[];
   paymentToken: string;
+  /** The request's correlation ID, stored on the order so its recovery can publish events under it. */
+  correlationId?: string | undefined;
 }
 
 export type PlaceOrderOutcome =
@@ -166,6 +168,7 @@ export function createOrderSaga(deps: {
             id,
             customerId: command.customerId,
             lines: command.lines,
+            correlationId: command.correlationId,
             createdAt,
           });
           inCreation?.(id);

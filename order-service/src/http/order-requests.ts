@@ -20,6 +20,8 @@ const ignoredOrderFields = Object.fromEntries(
     'total',
     'currency',
     'paymentId',
+    'shipmentId',
+    'trackingNumber',
     'createdAt',
     'updatedAt',
   ].map((name) => [name, z.unknown().optional()]),

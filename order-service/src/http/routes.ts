@@ -55,8 +55,14 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     const customerId = requireUser(ctx).id;
     const key = parseIdempotencyKey(ctx.get('Idempotency-Key'));
     const request = parseOrderRequest(ctx.request.body);
-    const command = { customerId, lines: request.lines, paymentToken: request.paymentToken };
-    const correlationId = currentCorrelationId() ?? '';
+    const requestCorrelationId = currentCorrelationId();
+    const correlationId = requestCorrelationId ?? '';
+    const command = {
+      customerId,
+      lines: request.lines,
+      paymentToken: request.paymentToken,
+      correlationId: requestCorrelationId,
+    };
 
     if (key === undefined) {
       send(ctx, renderOutcome(await saga.placeOrder(command), correlationId));

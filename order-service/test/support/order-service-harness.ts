@@ -4,8 +4,9 @@ import {
   loadMigrations,
   openDatabase,
   startServer,
+  startServiceBus,
 } from '@shop/platform';
-import type { Db, RunningServer, UpstreamClient } from '@shop/platform';
+import type { Db, RunningServer, ServiceBus, UpstreamClient } from '@shop/platform';
 import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
 import { join } from 'node:path';
 import { createApp, type OrderServiceApp, type OrderSettings } from '../../src/app.js';
@@ -13,6 +14,8 @@ import { createInventoryPort } from '../../src/upstream/inventory-client.js';
 import { createPaymentPort } from '../../src/upstream/payment-client.js';
 import { serviceAuthorization } from '../../src/upstream/service-credentials.js';
 import type { OrderEventHooks } from '../../src/domain/ports.js';
+import { orderEventHandlers } from '../../src/events/handlers.js';
+import { outboxOrderEvents } from '../../src/events/order-events.js';
 
 export const MIN_AGE_MS = 1000;
 export const DEADLINE_MS = 60_000;
@@ -24,15 +27,25 @@ export interface HarnessOptions {
   timeoutMs?: number;
   retries?: number;
   hooks?: Partial<OrderEventHooks>;
+  /**
+   * Wires the real event bus as main.ts does (outbox hooks, consumer on queue `order-service`) over this
+   * embedded queue file, with short polls and retry delays.
+   */
+  eventsFile?: string;
 }
 
 export interface OrderServiceHarness {
   url: string;
   app: OrderServiceApp;
   db: Db;
+  /** Present when started with `eventsFile`. */
+  bus: ServiceBus | undefined;
   logLines: () => Record<string, unknown>[];
   stop(): Promise<void>;
 }
+
+/** Retry delays of the test bus: a handler that kept failing would be dead-lettered within a second. */
+export const TEST_RETRY_DELAYS_MS = [50, 100];
 
 export const settings: OrderSettings = {
   retryAfterSeconds: 5,
@@ -68,6 +81,18 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
     createUpstreamClient({ name: 'payment-service', baseUrl: options.paymentUrl, ...upstream }),
   ];
   const authorization = serviceAuthorization(tokens, 'order-service');
+  const bus =
+    options.eventsFile === undefined
+      ? undefined
+      : await startServiceBus({
+          service: 'order-service',
+          db,
+          embeddedFile: options.eventsFile,
+          logger,
+          registry,
+          pollMs: 20,
+          retryDelaysMs: TEST_RETRY_DELAYS_MS,
+        });
   const app = createApp({
     logger,
     registry,
@@ -77,16 +102,20 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
     inventory: createInventoryPort(clients[0] as UpstreamClient, authorization),
     payment: createPaymentPort(clients[1] as UpstreamClient, authorization),
     settings,
-    hooks: options.hooks,
+    hooks: options.hooks ?? (bus && outboxOrderEvents(bus.outbox)),
+    readiness: bus && { broker: bus.readiness },
   });
+  await bus?.consume(orderEventHandlers(app.shipments, logger));
   const server: RunningServer = await startServer({ service: app, port: 0, host: '127.0.0.1', logger });
   return {
     url: server.url,
     app,
     db,
+    bus,
     logLines: lines,
     async stop() {
       await server.stop();
+      await bus?.stop();
       await Promise.all(clients.map((client) => client.close()));
       db.close();
       dir.cleanup();
@@ -114,6 +143,8 @@ export interface OrderBody {
   totalCents: number | null;
   currency: string;
   paymentId?: string;
+  shipmentId?: string;
+  trackingNumber?: string;
 }
 
 export interface ErrorBody {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createMetricsRegistry, startServer, type Db } from '@shop/platform';
+import { createMetricsRegistry, createOutbox, startServer, type Db } from '@shop/platform';
 import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
 import { createApp } from '../../src/app.js';
 import { openPaymentDatabase } from '../../src/data/database.js';
@@ -14,13 +14,24 @@ export interface RunningPayments {
 
 /** The real app on a random port with a real SQLite file in a temp dir. */
 export async function startPayments(
-  options: { hooks?: Partial<PaymentHooks> } = {},
+  options: {
+    hooks?: Partial<PaymentHooks>;
+    /** Wires the real event outbox into the payment transactions, as main.ts does. */
+    withOutbox?: boolean;
+  } = {},
 ): Promise<RunningPayments> {
   const dir = tempDir('payment-test-');
   const db = openPaymentDatabase(join(dir.path, 'payment-service.db'));
   const { logger } = captureLogger('payment-service');
   const registry = createMetricsRegistry('payment-service', { collectDefault: false });
-  const service = createApp({ db, logger, registry, tokens: testTokens(), hooks: options.hooks });
+  const service = createApp({
+    db,
+    logger,
+    registry,
+    tokens: testTokens(),
+    hooks: options.hooks,
+    ...(options.withOutbox && { outbox: createOutbox(db, { source: 'payment-service' }) }),
+  });
   const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
   return {
     url: server.url,

@@ -52,3 +52,10 @@ export {
   type RabbitTransportOptions,
 } from './rabbit-transport.js';
 export { EmbeddedTransport, type EmbeddedTransportOptions } from './embedded-transport.js';
+export {
+  BROKER_DISCONNECTED_DETAIL,
+  eventBusSettings,
+  startServiceBus,
+  type ServiceBus,
+  type ServiceBusOptions,
+} from './service-bus.js';

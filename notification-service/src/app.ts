@@ -1,0 +1,44 @@
+import {
+  checkDatabase,
+  createService,
+  type Db,
+  type Logger,
+  type ReadinessCheck,
+  type Registry,
+  type Service,
+  type TokenService,
+} from '@shop/platform';
+import { notificationMigrations } from './data/database.js';
+import type { Notifier } from './domain/notifier.js';
+import { notificationRoutes } from './http/routes.js';
+
+export const SERVICE_NAME = 'notification-service';
+
+export interface NotificationAppDeps {
+  db: Db;
+  logger: Logger;
+  registry: Registry;
+  tokens: TokenService;
+  notifier: Notifier;
+  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
+  brokerReadiness?: ReadinessCheck;
+  bodyLimitBytes?: number;
+  chaosEnabled?: boolean;
+}
+
+export function createApp(deps: NotificationAppDeps): Service {
+  const migrations = notificationMigrations();
+  return createService({
+    name: SERVICE_NAME,
+    logger: deps.logger,
+    registry: deps.registry,
+    tokens: deps.tokens,
+    routers: [notificationRoutes(deps.notifier)],
+    readiness: {
+      db: () => checkDatabase(deps.db, migrations),
+      ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),
+    },
+    bodyLimitBytes: deps.bodyLimitBytes,
+    chaosEnabled: deps.chaosEnabled,
+  });
+}

@@ -1,0 +1,19 @@
+import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
+
+const schema = z.object({
+  ...baseConfigShape,
+  PORT: env.port(5006),
+  /** Where e-mail addresses of customers not in the local directory are looked up. */
+  CUSTOMER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5001'),
+  CUSTOMER_LOOKUP_TIMEOUT_MS: env.int(2_000, 50),
+  /** `file`: one JSON line per message in NOTIFICATION_MAIL_FILE (and a log line); `log`: the log line only. */
+  NOTIFICATION_SENDER: z.enum(['file', 'log']).default('file'),
+  /** Default `<DATA_DIR>/outbox-mail/notification-service.log`. */
+  NOTIFICATION_MAIL_FILE: env.optionalString(),
+});
+
+export type NotificationConfig = z.infer<typeof schema>;
+
+export function loadConfig(source: Record<string, string | undefined> = process.env): NotificationConfig {
+  return parseConfig(schema, source);
+}

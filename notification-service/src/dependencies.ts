@@ -1,0 +1,21 @@
+import type { Db } from '@shop/platform';
+import { createCustomerDirectoryRepository } from './data/customer-directory-repository.js';
+import { createNotificationRepository } from './data/notification-repository.js';
+import { createNotifier, type Notifier } from './domain/notifier.js';
+import type { CustomerLookup, NotificationSender } from './domain/ports.js';
+
+/** The notification use cases on one database. */
+export function createNotificationDependencies(options: {
+  db: Db;
+  sender: NotificationSender;
+  lookup?: CustomerLookup | undefined;
+  now?: () => Date;
+}): Notifier {
+  return createNotifier({
+    notifications: createNotificationRepository(options.db),
+    directory: createCustomerDirectoryRepository(options.db),
+    lookup: options.lookup,
+    sender: options.sender,
+    now: options.now ?? (() => new Date()),
+  });
+}

@@ -1,0 +1,45 @@
+export const NOTIFICATION_STATUSES = ['SENT', 'FAILED'] as const;
+export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
+
+/** The events that may notify a customer (the queue is bound to exactly these). */
+export const NOTIFYING_EVENTS = [
+  'CustomerRegistered',
+  'OrderConfirmed',
+  'OrderCancelled',
+  'PaymentRefunded',
+  'ShipmentScheduled',
+  'ShipmentStatusChanged',
+] as const;
+export type NotifyingEvent = (typeof NOTIFYING_EVENTS)[number];
+
+// A type alias (not an interface) so a notification is a plain record for CASL row checks.
+export type Notification = {
+  id: string;
+  customerId: string;
+  channel: 'email';
+  /** The e-mail address, or null when it could not be found (then status is FAILED). */
+  recipient: string | null;
+  subject: string;
+  body: string;
+  status: NotificationStatus;
+  /** Only on FAILED notifications. */
+  failureReason?: string;
+  /** The event that caused it: one notification per event. */
+  eventId: string;
+  eventType: NotifyingEvent;
+  /** The event's correlation ID: the request that started it all. */
+  correlationId: string;
+  createdAt: string;
+};
+
+/** What a customer is told, before it is addressed and sent. */
+export interface Message {
+  customerId: string;
+  subject: string;
+  body: string;
+}
+
+export interface Contact {
+  email: string;
+  name: string;
+}

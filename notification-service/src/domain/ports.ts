@@ -1,0 +1,56 @@
+import type { Contact, Notification, NotificationStatus, NotifyingEvent } from './notification.js';
+
+export interface NotificationPage {
+  rows: Notification[];
+  total: number;
+}
+
+export interface NotificationQuery {
+  customerId?: string | undefined;
+  eventType?: NotifyingEvent | undefined;
+  status?: NotificationStatus | undefined;
+  offset: number;
+  limit: number;
+}
+
+/** Persistence of notifications (data/notification-repository.ts). */
+export interface NotificationStore {
+  insert(notification: Notification): void;
+  findById(id: string): Notification | undefined;
+  findByEventId(eventId: string): Notification | undefined;
+  list(query: NotificationQuery): NotificationPage;
+}
+
+/** The local copy of customers' contact details (data/customer-directory-repository.ts). */
+export interface CustomerDirectory {
+  find(customerId: string): Contact | undefined;
+  save(customerId: string, contact: Contact, at: string): void;
+}
+
+/**
+ * Asks customer-service for a contact it does not know yet. Resolves undefined when the customer does not
+ * exist; rejects when customer-service cannot answer now (the event is then retried).
+ */
+export interface CustomerLookup {
+  contactOf(customerId: string): Promise<Contact | undefined>;
+}
+
+/** One message on its way out. */
+export interface OutgoingMessage {
+  notificationId: string;
+  channel: 'email';
+  recipient: string;
+  subject: string;
+  body: string;
+  customerId: string;
+  /** Also a natural idempotency key for a real provider: one message per event. */
+  eventId: string;
+  eventType: NotifyingEvent;
+  correlationId: string;
+}
+
+/** Delivers a message (senders/); rejects when it could not. */
+export interface NotificationSender {
+  readonly name: string;
+  send(message: OutgoingMessage): Promise<void>;
+}

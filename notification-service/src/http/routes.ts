@@ -1,0 +1,74 @@
+import { Router } from '@koa/router';
+import {
+  abilityOf,
+  authorize,
+  notFound,
+  parseInput,
+  queryInt,
+  requireUser,
+  subject,
+  uuidParam,
+  z,
+  type AppAbility,
+} from '@shop/platform';
+import { NOTIFICATION_STATUSES, NOTIFYING_EVENTS, type Notification } from '../domain/notification.js';
+import type { Notifier } from '../domain/notifier.js';
+
+const listQuery = z.strictObject({
+  customerId: z.string().min(1).max(128).optional(),
+  eventType: z.enum(NOTIFYING_EVENTS).optional(),
+  status: z.enum(NOTIFICATION_STATUSES).optional(),
+  page: queryInt(1, 1_000_000).default(1),
+  limit: queryInt(1, 100).default(20),
+});
+const idPath = z.object({ id: uuidParam });
+
+/** True when the caller's read right on notifications has no ownership condition (admins). */
+function readsEveryNotification(ability: AppAbility): boolean {
+  return ability
+    .rulesFor('read', 'Notification')
+    .some((rule) => !rule.inverted && rule.conditions === undefined);
+}
+
+function visible(ability: AppAbility, notification: Notification): boolean {
+  return ability.can('read', subject('Notification', notification));
+}
+
+/** The public notification API behind the gateway (design §4). */
+export function notificationRoutes(notifier: Notifier): Router {
+  const router = new Router({ prefix: '/api/notifications' });
+
+  // Customers see their own notifications (the customerId filter cannot widen that); admins see all.
+  router.get('/', authorize('read', 'Notification'), (ctx) => {
+    const user = requireUser(ctx);
+    const ability = abilityOf(ctx);
+    const query = parseInput(listQuery, ctx.query, 'query');
+    const everyone = readsEveryNotification(ability);
+    const pagination = { page: query.page, limit: query.limit };
+    if (!everyone && query.customerId !== undefined && query.customerId !== user.id) {
+      ctx.body = { data: [], pagination: { ...pagination, total: 0 } };
+      return;
+    }
+    const page = notifier.list({
+      customerId: everyone ? query.customerId : user.id,
+      eventType: query.eventType,
+      status: query.status,
+      offset: (query.page - 1) * query.limit,
+      limit: query.limit,
+    });
+    ctx.body = {
+      data: page.rows.filter((notification) => visible(ability, notification)),
+      pagination: { ...pagination, total: page.total },
+    };
+  });
+
+  router.get('/:id', authorize('read', 'Notification'), (ctx) => {
+    const { id } = parseInput(idPath, ctx.params, 'path');
+    const notification = notifier.find(id);
+    // Another customer's notification answers exactly like a missing one.
+    if (!notification || !visible(abilityOf(ctx), notification)) throw notFound('Notification');
+    ctx.body = notification;
+  });
+
+  return router;
+}

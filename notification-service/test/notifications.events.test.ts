@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { createMetricsRegistry, createUpstreamClient, type EventData } from '@shop/platform';
+import { captureLogger, request, testTokens } from '@shop/platform/testing';
+import type { Notification } from '../src/domain/notification.js';
+import type { CustomerLookup } from '../src/domain/ports.js';
+import { customerLookup } from '../src/upstream/customer-lookup.js';
+import { startFakeCustomerService } from './support/fake-customer-service.js';
+import {
+  adminToken,
+  customerRegistered,
+  event,
+  handled,
+  orderConfirmed,
+  startNotifications,
+  WAIT,
+  type RunningNotifications,
+} from './support/notification-harness.js';
+
+interface NotificationList {
+  data: Notification[];
+  pagination: { page: number; limit: number; total: number };
+}
+
+async function notificationsOf(running: RunningNotifications, customerId: string): Promise<Notification[]> {
+  const res = await request<NotificationList>(
+    running.url,
+    'GET',
+    `/api/notifications?customerId=${customerId}&limit=100`,
+    { token: adminToken },
+  );
+  expect(res.status).toBe(200);
+  return res.body.data;
+}
+
+/** Deliveries the consumer recognised as already handled (`events_consumed_total{outcome="duplicate"}`). */
+async function duplicateDeliveries(running: RunningNotifications, type: string): Promise<number> {
+  const metrics = (await request<string>(running.url, 'GET', '/metrics')).body;
+  const sample = metrics
+    .split('\n')
+    .find(
+      (line) =>
+        line.startsWith('events_consumed_total{') &&
+        line.includes(`type="${type}"`) &&
+        line.includes('outcome="duplicate"'),
+    );
+  return sample === undefined ? 0 : Number(sample.split(' ').at(-1));
+}
+
+async function notificationFor(running: RunningNotifications, eventId: string): Promise<Notification> {
+  let found: Notification | undefined;
+  await vi.waitFor(async () => {
+    const res = await request<NotificationList>(running.url, 'GET', '/api/notifications?limit=100', {
+      token: adminToken,
+    });
+    found = res.body.data.find((notification) => notification.eventId === eventId);
+    expect(found).toBeDefined();
+  }, WAIT);
+  return found as Notification;
+}
+
+describe('notification-service events (embedded transport)', () => {
+  let service: RunningNotifications;
+
+  beforeAll(async () => {
+    service = await startNotifications();
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  test('When a registered customer has an order confirmed, then it is sent to their address with the event correlation ID (record, mail, log)', async () => {
+    const registered = customerRegistered();
+    const { customerId, email } = registered.data;
+    const confirmed = orderConfirmed(customerId);
+
+    await service.publish(registered);
+    const welcome = await notificationFor(service, registered.id);
+    await service.publish(confirmed);
+    const confirmation = await notificationFor(service, confirmed.id);
+
+    expect(welcome).toEqual(
+      expect.objectContaining({
+        customerId,
+        recipient: email,
+        status: 'SENT',
+        eventType: 'CustomerRegistered',
+      }),
+    );
+    expect(confirmation).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+      customerId,
+      channel: 'email',
+      recipient: email,
+      subject: `Order ${confirmed.data.orderId.split('-')[0]} confirmed`,
+      body: expect.stringContaining('2 x Mug') as unknown,
+      status: 'SENT',
+      eventId: confirmed.id,
+      eventType: 'OrderConfirmed',
+      correlationId: confirmed.correlationId,
+      createdAt: expect.any(String) as unknown,
+    });
+    expect(confirmation.body).toContain('$25.98');
+    expect(service.mailLines().filter((line) => line.notificationId === confirmation.id)).toEqual([
+      expect.objectContaining({ recipient: email, correlationId: confirmed.correlationId }),
+    ]);
+    const logged = service
+      .logLines()
+      .filter((line) => line.eventId === confirmed.id)
+      .map((line) => [line.message, line.correlationId]);
+    expect(logged).toEqual(
+      expect.arrayContaining([
+        ['notification sent', confirmed.correlationId],
+        ['notification recorded', confirmed.correlationId],
+      ]),
+    );
+  });
+
+  test('When the same event is delivered three times, then one notification is recorded and one message sent', async () => {
+    const registered = customerRegistered();
+    const confirmed = orderConfirmed(registered.data.customerId);
+    await service.publish(registered);
+    await notificationFor(service, registered.id);
+    const duplicatesBefore = await duplicateDeliveries(service, 'OrderConfirmed');
+
+    await service.publish(confirmed);
+    await service.publish(confirmed);
+    await service.publish(confirmed);
+    await vi.waitFor(
+      async () => expect(await duplicateDeliveries(service, 'OrderConfirmed')).toBe(duplicatesBefore + 2),
+      WAIT,
+    );
+
+    const recorded = (await notificationsOf(service, registered.data.customerId)).filter(
+      (n) => n.eventId === confirmed.id,
+    );
+    expect(recorded).toEqual([expect.objectContaining({ status: 'SENT' })]);
+    expect(service.mailLines().filter((line) => line.eventId === confirmed.id)).toHaveLength(1);
+  });
+
+  test.each<[string, () => { envelope: Parameters<RunningNotifications['publish']>[0]; subject: RegExp }]>([
+    [
+      'OrderCancelled',
+      () => {
+        const data: EventData<'OrderCancelled'> = {
+          orderId: randomUUID(),
+          customerId: randomUUID(),
+          reason: 'payment_declined',
+          previousStatus: 'PENDING',
+        };
+        return { envelope: event('OrderCancelled', data), subject: /^Order [0-9a-f]{8} cancelled$/ };
+      },
+    ],
+    [
+      'PaymentRefunded',
+      () => ({
+        envelope: event(
+          'PaymentRefunded',
+          {
+            paymentId: randomUUID(),
+            orderId: randomUUID(),
+            customerId: randomUUID(),
+            amountCents: 1_050,
+            currency: 'USD',
+          },
+          'payment-service',
+        ),
+        subject: /^Refund of \$10\.50 for order [0-9a-f]{8}$/,
+      }),
+    ],
+    [
+      'ShipmentScheduled',
+      () => ({
+        envelope: event(
+          'ShipmentScheduled',
+          {
+            shipmentId: randomUUID(),
+            orderId: randomUUID(),
+            customerId: randomUUID(),
+            carrier: 'DHL',
+            trackingNumber: 'JD0123456789ABCDEF',
+            estimatedDelivery: '2030-01-04',
+          },
+          'shipping-service',
+        ),
+        subject: /^Order [0-9a-f]{8} will ship with DHL$/,
+      }),
+    ],
+    ...(['IN_TRANSIT', 'DELIVERED'] as const).map(
+      (
+        status,
+      ): [string, () => { envelope: Parameters<RunningNotifications['publish']>[0]; subject: RegExp }] => [
+        `ShipmentStatusChanged ${status}`,
+        () => ({
+          envelope: event(
+            'ShipmentStatusChanged',
+            {
+              shipmentId: randomUUID(),
+              orderId: randomUUID(),
+              customerId: randomUUID(),
+              status,
+              previousStatus: status === 'IN_TRANSIT' ? 'SCHEDULED' : 'IN_TRANSIT',
+            },
+            'shipping-service',
+          ),
+          subject: status === 'IN_TRANSIT' ? /is on its way$/ : /was delivered$/,
+        }),
+      ],
+    ),
+  ])('When %s arrives, then the customer gets a notification about it', async (_type, build) => {
+    const { envelope, subject } = build();
+
+    await service.publish(envelope);
+    const notification = await notificationFor(service, envelope.id);
+
+    expect(notification.subject).toMatch(subject);
+    expect(notification.correlationId).toBe(envelope.correlationId);
+    expect(notification.customerId).toBe((envelope.data as { customerId: string }).customerId);
+  });
+
+  test('When a shipment is cancelled, then no notification is recorded (the order cancellation tells the customer)', async () => {
+    const cancelledShipment = event(
+      'ShipmentStatusChanged',
+      {
+        shipmentId: randomUUID(),
+        orderId: randomUUID(),
+        customerId: randomUUID(),
+        status: 'CANCELLED',
+        previousStatus: 'SCHEDULED',
+      },
+      'shipping-service',
+    );
+
+    await service.publish(cancelledShipment);
+    await vi.waitFor(() => expect(handled(service.db, cancelledShipment.id)).toBe(true), WAIT);
+
+    expect(await notificationsOf(service, cancelledShipment.data.customerId)).toEqual([]);
+  });
+
+  test('When no address is known and there is no lookup, then the notification is FAILED without a recipient', async () => {
+    const confirmed = orderConfirmed(randomUUID());
+
+    await service.publish(confirmed);
+    const notification = await notificationFor(service, confirmed.id);
+
+    expect(notification).toEqual(
+      expect.objectContaining({
+        status: 'FAILED',
+        recipient: null,
+        failureReason: expect.any(String) as unknown,
+      }),
+    );
+    expect(service.mailLines().some((line) => line.notificationId === notification.id)).toBe(false);
+  });
+});
+
+describe('notification-service recipient lookup at customer-service', () => {
+  let service: RunningNotifications | undefined;
+  const closers: (() => Promise<void>)[] = [];
+
+  afterEach(async () => {
+    await service?.stop();
+    service = undefined;
+    for (const close of closers.splice(0)) await close();
+  });
+
+  test('When the customer is not in the directory, then customer-service is asked once with a service token and the event correlation ID', async () => {
+    const customerId = randomUUID();
+    const customers = await startFakeCustomerService({
+      [customerId]: { name: 'Bo', email: 'bo@example.com' },
+    });
+    closers.push(() => customers.close());
+    const { logger } = captureLogger('notification-service');
+    const client = createUpstreamClient({
+      name: 'customer-service',
+      baseUrl: customers.url,
+      logger,
+      registry: createMetricsRegistry('notification-service', { collectDefault: false }),
+    });
+    closers.push(() => client.close());
+    service = await startNotifications({
+      lookup: customerLookup(client, testTokens(), 'notification-service'),
+    });
+    const first = orderConfirmed(customerId);
+    const second = orderConfirmed(customerId);
+
+    await service.publish(first);
+    const notification = await notificationFor(service, first.id);
+    await service.publish(second);
+    await notificationFor(service, second.id);
+
+    expect(notification).toEqual(expect.objectContaining({ recipient: 'bo@example.com', status: 'SENT' }));
+    expect(customers.calls).toHaveLength(1);
+    expect(customers.calls[0]?.path).toBe(`/internal/customers/${customerId}`);
+    expect(customers.calls[0]?.headers['x-correlation-id']).toBe(first.correlationId);
+    const token = String(customers.calls[0]?.headers.authorization).replace(/^Bearer /, '');
+    expect(testTokens().verifyAccessToken(token)).toEqual(
+      expect.objectContaining({ id: 'service:notification-service', role: 'service' }),
+    );
+  });
+
+  test('When customer-service cannot answer at first, then the event is retried and the notification is sent once', async () => {
+    const customerId = randomUUID();
+    let calls = 0;
+    const flaky: CustomerLookup = {
+      contactOf: () => {
+        calls += 1;
+        return calls === 1
+          ? Promise.reject(new Error('customer-service unavailable'))
+          : Promise.resolve({ name: 'Cy', email: 'cy@example.com' });
+      },
+    };
+    service = await startNotifications({ lookup: flaky });
+    const confirmed = orderConfirmed(customerId);
+
+    await service.publish(confirmed);
+    const notification = await notificationFor(service, confirmed.id);
+
+    expect(notification).toEqual(expect.objectContaining({ recipient: 'cy@example.com', status: 'SENT' }));
+    expect(calls).toBe(2);
+    expect(await notificationsOf(service, customerId)).toHaveLength(1);
+  });
+
+  test('When the sender fails, then the notification is recorded as FAILED with the reason', async () => {
+    service = await startNotifications({
+      sender: { name: 'smtp', send: () => Promise.reject(new Error('connection refused')) },
+    });
+    const registered = customerRegistered();
+
+    await service.publish(registered);
+    const notification = await notificationFor(service, registered.id);
+
+    expect(notification).toEqual(
+      expect.objectContaining({ status: 'FAILED', failureReason: 'smtp sender: connection refused' }),
+    );
+  });
+});

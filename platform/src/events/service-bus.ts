@@ -1,0 +1,198 @@
+import { join } from 'node:path';
+import type { Db } from '../db/sqlite.js';
+import type { Logger } from '../logging/logger.js';
+import type { Registry } from '../metrics/registry.js';
+import type { ReadinessCheck } from '../service/health.js';
+import type { BackoffOptions } from './backoff.js';
+import { ensureInboxSchema, startConsumer, type EventHandlers } from './consumer.js';
+import { createEventTransport } from './create-transport.js';
+import { createOutbox, ensureOutboxSchema, startOutboxRelay, type Outbox } from './outbox.js';
+import type { EventTransport, Subscription } from './transport.js';
+
+/** Readiness detail while the broker is away: the service keeps serving HTTP, its outbox holds the events. */
+export const BROKER_DISCONNECTED_DETAIL = 'broker disconnected, events buffered in outbox';
+
+export interface ServiceBusOptions {
+  /** The service name: the events' `source`, the consumer's queue and inbox name, the broker connection name. */
+  service: string;
+  /** The service's own database: it holds the outbox and the inbox. */
+  db: Db;
+  /** RabbitMQ when set, the embedded queue file otherwise (see `eventBusSettings`). */
+  amqpUrl?: string | undefined;
+  embeddedFile: string;
+  logger: Logger;
+  registry: Registry;
+  /**
+   * The events the service consumes; without handlers the service only produces. When the handlers need
+   * `outbox` (a consumer that also produces), leave this out and call `bus.consume(handlers)` instead.
+   */
+  handlers?: EventHandlers | undefined;
+  /** The consumer's queue and inbox name (default: `service`); tests on a shared broker use a unique one. */
+  queue?: string | undefined;
+  /** Messages handled at once by the consumer (default 10). */
+  prefetch?: number | undefined;
+  /** Idle poll interval of the outbox relay (default 200 ms) and of the embedded queue (default 100 ms). */
+  pollMs?: number | undefined;
+  /** RabbitMQ topic exchange (default `shop.events`); tests use a unique one. */
+  exchange?: string | undefined;
+  /** Delays before each retry of a failing handler (default 1 s, 5 s, 30 s), then the dead-letter queue. */
+  retryDelaysMs?: readonly number[] | undefined;
+  /** RabbitMQ reconnection backoff (default 200 ms doubling to 10 s). */
+  reconnect?: BackoffOptions | undefined;
+  /** Longest wait in stop() for the last outbox events to be published (default 5000 ms). */
+  flushTimeoutMs?: number | undefined;
+}
+
+/** A service's connection to the event bus, built by `startServiceBus`. */
+export interface ServiceBus {
+  /** Call `outbox.add(type, data)` inside the transaction of the state change. */
+  outbox: Outbox;
+  transport: EventTransport;
+  /**
+   * Readiness check named `broker`. Always ok: the saga is HTTP and a producer's events wait in its outbox,
+   * so a broker outage must not take the service out of rotation; the detail says when it is disconnected
+   * (`outbox_pending` and the broker's own alerts tell operators).
+   */
+  readiness: ReadinessCheck;
+  /**
+   * Starts consuming the queue named after the service with `handlers` (inbox dedupe, the event's
+   * correlation context). Once per bus; the `handlers` option calls it at start.
+   */
+  consume(handlers: EventHandlers): Promise<void>;
+  /**
+   * Graceful stop: stops consuming (waits for in-flight handlers), publishes what is left in the outbox
+   * (best effort, bounded by `flushTimeoutMs`), stops the relay and closes the transport. Call it before
+   * closing the database. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+/** The bus settings of the platform base config: RabbitMQ when AMQP_URL is set, else `<DATA_DIR>/events.db`. */
+export function eventBusSettings(config: {
+  AMQP_URL?: string | undefined;
+  EVENT_BUS_FILE?: string | undefined;
+  DATA_DIR: string;
+}): { amqpUrl: string | undefined; embeddedFile: string } {
+  return {
+    amqpUrl: config.AMQP_URL,
+    embeddedFile: config.EVENT_BUS_FILE ?? join(config.DATA_DIR, 'events.db'),
+  };
+}
+
+type Settled = { ok: true } | { ok: false; error: unknown };
+
+async function within(work: Promise<unknown>, timeoutMs: number): Promise<Settled> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<Settled>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, error: new Error(`not done within ${timeoutMs} ms`) }),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        (): Settled => ({ ok: true }),
+        (error: unknown): Settled => ({ ok: false, error }),
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Everything a service's main.ts needs from the event bus in one call (design §6): the transport
+ * (RabbitMQ or embedded), the outbox and its relay, and, when `handlers` are given (or later through
+ * `consume`), the consumer on the queue named after the service.
+ */
+export async function startServiceBus(options: ServiceBusOptions): Promise<ServiceBus> {
+  const { service, db, logger, registry } = options;
+  const queue = options.queue ?? service;
+  const flushTimeoutMs = options.flushTimeoutMs ?? 5_000;
+  ensureOutboxSchema(db);
+  ensureInboxSchema(db);
+
+  const transport = await createEventTransport({
+    amqpUrl: options.amqpUrl,
+    embeddedFile: options.embeddedFile,
+    logger,
+    registry,
+    connectionName: service,
+    exchange: options.exchange,
+    retryDelaysMs: options.retryDelaysMs,
+    reconnect: options.reconnect,
+    pollMs: options.pollMs,
+  });
+  const outbox = createOutbox(db, { source: service });
+  const relay = startOutboxRelay({
+    db,
+    transport,
+    logger,
+    registry,
+    ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+  });
+
+  let consumer: Subscription | undefined;
+  let consuming = false;
+  let stopping: Promise<void> | undefined;
+
+  async function consume(handlers: EventHandlers): Promise<void> {
+    if (consuming) throw new Error(`${service} is already consuming events`);
+    if (stopping) throw new Error(`${service} event bus is stopped`);
+    consuming = true;
+    try {
+      consumer = await startConsumer({
+        db,
+        transport,
+        queue,
+        handlers,
+        logger,
+        registry,
+        ...(options.prefetch !== undefined && { prefetch: options.prefetch }),
+      });
+    } catch (error) {
+      consuming = false;
+      throw error;
+    }
+    logger.info('consuming events', { queue, types: Object.keys(handlers) });
+  }
+
+  if (options.handlers) {
+    try {
+      await consume(options.handlers);
+    } catch (error) {
+      await relay.stop();
+      await transport.close();
+      throw error;
+    }
+  }
+  logger.info('event bus started', { transport: transport.kind });
+
+  async function shutdown(): Promise<void> {
+    await consumer?.stop();
+    const flushed = await within(relay.flush(), flushTimeoutMs);
+    if (!flushed.ok) {
+      logger.warn('events left in the outbox for the next start', { err: flushed.error });
+    }
+    // A publish stuck on a broker that stopped answering must not hold the shutdown forever.
+    const relayStopped = await within(relay.stop(), flushTimeoutMs);
+    if (!relayStopped.ok) logger.warn('outbox relay did not stop in time', { err: relayStopped.error });
+    await transport.close();
+  }
+
+  return {
+    outbox,
+    transport,
+    readiness: () =>
+      transport.isConnected()
+        ? { ok: true, detail: `${transport.kind} connected` }
+        : { ok: true, detail: BROKER_DISCONNECTED_DETAIL },
+    consume,
+    stop: () => {
+      stopping ??= shutdown();
+      return stopping;
+    },
+  };
+}

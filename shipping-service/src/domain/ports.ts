@@ -1,0 +1,47 @@
+import type { Shipment, ShipmentStatus } from './shipment.js';
+
+export interface ShipmentPage {
+  rows: Shipment[];
+  total: number;
+}
+
+export interface ShipmentQuery {
+  customerId?: string | undefined;
+  orderId?: string | undefined;
+  status?: ShipmentStatus | undefined;
+  offset: number;
+  limit: number;
+}
+
+/** Persistence of shipments (data/shipment-repository.ts). */
+export interface ShipmentStore {
+  findById(id: string): Shipment | undefined;
+  findByOrderId(orderId: string): Shipment | undefined;
+  insert(shipment: Shipment): void;
+  setStatus(id: string, status: ShipmentStatus, updatedAt: string): void;
+  list(query: ShipmentQuery): ShipmentPage;
+}
+
+export interface CancelledOrder {
+  orderId: string;
+  customerId: string;
+  reason: string;
+  correlationId: string;
+  cancelledAt: string;
+}
+
+/** Tombstones of orders cancelled before their confirmation arrived (data/cancelled-order-repository.ts). */
+export interface CancelledOrderStore {
+  /** Keeps the first record of an order. */
+  record(order: CancelledOrder): void;
+  isCancelled(orderId: string): boolean;
+}
+
+/** The facts shipping publishes; written to the outbox inside the same transaction as the change. */
+export interface ShipmentEvents {
+  scheduled(shipment: Shipment): void;
+  statusChanged(shipment: Shipment, previousStatus: ShipmentStatus): void;
+}
+
+/** Runs `work` in one database transaction (synchronous, like better-sqlite3). */
+export type RunInTransaction = <T>(work: () => T) => T;

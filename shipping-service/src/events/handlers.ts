@@ -1,0 +1,79 @@
+import type { EventHandlers, Logger } from '@shop/platform';
+import type { CancelOutcome, ScheduleOutcome, Shipping } from '../domain/shipping.js';
+import type { ShipmentMetrics } from '../shipment-metrics.js';
+
+/**
+ * Thin consumers: each applies its effect and the inbox row in one transaction (`inTransaction`), so a
+ * duplicate or redelivered event changes nothing. Log lines carry the event's correlation ID.
+ */
+export function shippingEventHandlers(
+  shipping: Shipping,
+  logger: Logger,
+  metrics: ShipmentMetrics,
+): EventHandlers {
+  return {
+    OrderConfirmed: (event, { inTransaction }) => {
+      let result: ScheduleOutcome | undefined;
+      inTransaction(() => {
+        result = shipping.scheduleShipment(event.data, event.correlationId);
+      });
+      if (result === undefined) return;
+      const { orderId } = event.data;
+      switch (result.outcome) {
+        case 'scheduled':
+          metrics.entered('SCHEDULED');
+          logger.info('shipment scheduled', {
+            orderId,
+            shipmentId: result.shipment.id,
+            carrier: result.shipment.carrier,
+            trackingNumber: result.shipment.trackingNumber,
+          });
+          return;
+        case 'already_scheduled':
+          logger.info('order already has a shipment, nothing scheduled', {
+            orderId,
+            shipmentId: result.shipment.id,
+          });
+          return;
+        case 'order_cancelled':
+          logger.warn('order was cancelled before its confirmation arrived, no shipment scheduled', {
+            orderId,
+          });
+          return;
+      }
+    },
+    OrderCancelled: (event, { inTransaction }) => {
+      let result: CancelOutcome | undefined;
+      inTransaction(() => {
+        result = shipping.cancelForOrder(event.data, event.correlationId);
+      });
+      if (result === undefined) return;
+      const { orderId } = event.data;
+      switch (result.outcome) {
+        case 'cancelled':
+          metrics.entered('CANCELLED');
+          logger.info('shipment cancelled', {
+            orderId,
+            shipmentId: result.shipment.id,
+            reason: event.data.reason,
+          });
+          return;
+        case 'already_cancelled':
+          logger.info('shipment already cancelled', { orderId, shipmentId: result.shipment.id });
+          return;
+        case 'too_late':
+          logger.warn('order cancelled after its shipment left, shipment kept', {
+            orderId,
+            shipmentId: result.shipment.id,
+            status: result.shipment.status,
+          });
+          return;
+        case 'recorded_before_schedule':
+          logger.info('order cancelled before any shipment, a late confirmation will be ignored', {
+            orderId,
+          });
+          return;
+      }
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import { Router } from '@koa/router';
+import {
+  abilityOf,
+  authorize,
+  notFound,
+  parseInput,
+  queryInt,
+  requireUser,
+  subject,
+  uuidParam,
+  z,
+  type AppAbility,
+} from '@shop/platform';
+import { ADVANCE_STATUSES, SHIPMENT_STATUSES, type Shipment } from '../domain/shipment.js';
+import type { Shipping } from '../domain/shipping.js';
+import type { ShipmentMetrics } from '../shipment-metrics.js';
+
+const listQuery = z.strictObject({
+  orderId: z.uuid().optional(),
+  customerId: z.string().min(1).max(128).optional(),
+  status: z.enum(SHIPMENT_STATUSES).optional(),
+  page: queryInt(1, 1_000_000).default(1),
+  limit: queryInt(1, 100).default(20),
+});
+const idPath = z.object({ id: uuidParam });
+const advanceBody = z.strictObject({ status: z.enum(ADVANCE_STATUSES) });
+
+/** True when the caller's read right on shipments has no ownership condition (admins). */
+function readsEveryShipment(ability: AppAbility): boolean {
+  return ability.rulesFor('read', 'Shipment').some((rule) => !rule.inverted && rule.conditions === undefined);
+}
+
+function visible(ability: AppAbility, shipment: Shipment): boolean {
+  return ability.can('read', subject('Shipment', shipment));
+}
+
+/** The public shipment API behind the gateway (design §4). */
+export function shipmentRoutes(shipping: Shipping, metrics: ShipmentMetrics): Router {
+  const router = new Router({ prefix: '/api/shipments' });
+
+  // Customers see their own shipments (the customerId filter cannot widen that); admins see all.
+  router.get('/', authorize('read', 'Shipment'), (ctx) => {
+    const user = requireUser(ctx);
+    const ability = abilityOf(ctx);
+    const query = parseInput(listQuery, ctx.query, 'query');
+    const everyone = readsEveryShipment(ability);
+    if (!everyone && query.customerId !== undefined && query.customerId !== user.id) {
+      ctx.body = { data: [], pagination: { page: query.page, limit: query.limit, total: 0 } };
+      return;
+    }
+    const page = shipping.list({
+      customerId: everyone ? query.customerId : user.id,
+      orderId: query.orderId,
+      status: query.status,
+      offset: (query.page - 1) * query.limit,
+      limit: query.limit,
+    });
+    ctx.body = {
+      data: page.rows.filter((shipment) => visible(ability, shipment)),
+      pagination: { page: query.page, limit: query.limit, total: page.total },
+    };
+  });
+
+  router.get('/:id', authorize('read', 'Shipment'), (ctx) => {
+    const { id } = parseInput(idPath, ctx.params, 'path');
+    const shipment = shipping.find(id);
+    // Another customer's shipment answers exactly like a missing one.
+    if (!shipment || !visible(abilityOf(ctx), shipment)) throw notFound('Shipment');
+    ctx.body = shipment;
+  });
+
+  router.patch('/:id', authorize('update', 'Shipment'), (ctx) => {
+    const { id } = parseInput(idPath, ctx.params, 'path');
+    const { status } = parseInput(advanceBody, ctx.request.body ?? {}, 'body');
+    const shipment = shipping.advance(id, status);
+    metrics.entered(shipment.status);
+    ctx.body = shipment;
+  });
+
+  return router;
+}

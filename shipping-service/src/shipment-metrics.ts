@@ -1,0 +1,17 @@
+import { counter, type Registry } from '@shop/platform';
+import { SHIPMENT_STATUSES, type ShipmentStatus } from './domain/shipment.js';
+
+export interface ShipmentMetrics {
+  entered(status: ShipmentStatus): void;
+}
+
+/** `shipments_total{status}`: shipments that entered each status. */
+export function shipmentMetrics(registry: Registry): ShipmentMetrics {
+  const transitions = counter(registry, {
+    name: 'shipments_total',
+    help: 'Shipments that entered a status (SCHEDULED, IN_TRANSIT, DELIVERED, CANCELLED)',
+    labelNames: ['status'] as const,
+  });
+  for (const status of SHIPMENT_STATUSES) transitions.inc({ status }, 0);
+  return { entered: (status) => transitions.inc({ status }) };
+}
