@@ -9,8 +9,9 @@ import {
   type Registry,
   type Service,
   type TokenService,
+  immediateTransactor,
 } from '@shop/platform';
-import { immediateTransactor, inventoryMigrations } from './data/database.js';
+import { inventoryMigrations } from './data/database.js';
 import { createProductRepository } from './data/product-repository.js';
 import { createReservationRepository } from './data/reservation-repository.js';
 import { createCatalog } from './domain/catalog.js';

@@ -1,18 +1,8 @@
 import { join } from 'node:path';
-import {
-  createLogger,
-  createMetricsRegistry,
-  createTokenService,
-  createUpstreamClient,
-  eventBusSettings,
-  resolveJwtSecret,
-  runMain,
-  startServer,
-  startServiceBus,
-} from '@shop/platform';
+import { createDataRuntime, createUpstreamClient, runMain, serve } from '@shop/platform';
 import { createApp, SERVICE_NAME } from './app.js';
 import { loadConfig } from './config.js';
-import { openNotificationDatabase } from './data/database.js';
+import { notificationMigrations } from './data/database.js';
 import { createNotificationDependencies } from './dependencies.js';
 import { notificationEventHandlers } from './events/handlers.js';
 import { notificationMetrics } from './notification-metrics.js';
@@ -22,24 +12,8 @@ import { customerLookup } from './upstream/customer-lookup.js';
 
 runMain(SERVICE_NAME, async () => {
   const config = loadConfig();
-  const logger = createLogger({
-    service: SERVICE_NAME,
-    level: config.LOG_LEVEL,
-    file: config.LOG_FILE,
-    console: config.LOG_TO_CONSOLE,
-  });
-  const registry = createMetricsRegistry(SERVICE_NAME);
-  const db = openNotificationDatabase(join(config.DATA_DIR, `${SERVICE_NAME}.db`));
-  const tokens = createTokenService({
-    secret: resolveJwtSecret({
-      nodeEnv: config.NODE_ENV,
-      secret: config.JWT_SECRET,
-      dataDir: config.DATA_DIR,
-    }),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-  });
+  const runtime = await createDataRuntime(SERVICE_NAME, config, notificationMigrations());
+  const { db, bus, logger, registry, tokens } = runtime;
   const customers = createUpstreamClient({
     name: 'customer-service',
     baseUrl: config.CUSTOMER_SERVICE_URL,
@@ -59,14 +33,7 @@ runMain(SERVICE_NAME, async () => {
     sender,
     lookup: customerLookup(customers, tokens, SERVICE_NAME),
   });
-  const bus = await startServiceBus({
-    service: SERVICE_NAME,
-    db,
-    ...eventBusSettings(config),
-    logger,
-    registry,
-    handlers: notificationEventHandlers(notifier, logger, notificationMetrics(registry)),
-  });
+  await bus.consume(notificationEventHandlers(notifier, logger, notificationMetrics(registry)));
 
   const service = createApp({
     db,
@@ -78,18 +45,5 @@ runMain(SERVICE_NAME, async () => {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     chaosEnabled: config.CHAOS_ENABLED,
   });
-  const server = await startServer({
-    service,
-    port: config.PORT,
-    host: config.HOST,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onShutdown: async () => {
-      await bus.stop();
-      await customers.close();
-      db.close();
-    },
-  });
-  logger.info(`${SERVICE_NAME} listening`, { url: server.url });
-  return { stop: () => server.stop(), logger };
+  return serve(runtime, service, () => customers.close());
 });

@@ -1,17 +1,4 @@
-import { join } from 'node:path';
-import {
-  createLogger,
-  createMetricsRegistry,
-  createTokenService,
-  createUpstreamClient,
-  eventBusSettings,
-  loadMigrations,
-  openDatabase,
-  resolveJwtSecret,
-  runMain,
-  startServer,
-  startServiceBus,
-} from '@shop/platform';
+import { createDataRuntime, createUpstreamClient, loadMigrations, runMain, serve } from '@shop/platform';
 import { createApp, settingsFromConfig } from './app.js';
 import { loadConfig } from './config.js';
 import { orderEventHandlers } from './events/handlers.js';
@@ -25,26 +12,8 @@ const SERVICE = 'order-service';
 
 runMain(SERVICE, async () => {
   const config = loadConfig();
-  const logger = createLogger({
-    service: SERVICE,
-    level: config.LOG_LEVEL,
-    file: config.LOG_FILE,
-    console: config.LOG_TO_CONSOLE,
-    elasticsearchUrl: config.ELASTICSEARCH_URL,
-  });
-  const registry = createMetricsRegistry(SERVICE);
-  const migrations = loadMigrations(import.meta.url);
-  const db = openDatabase(join(config.DATA_DIR, `${SERVICE}.db`), migrations);
-  const tokens = createTokenService({
-    secret: resolveJwtSecret({
-      nodeEnv: config.NODE_ENV,
-      secret: config.JWT_SECRET,
-      dataDir: config.DATA_DIR,
-    }),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-  });
+  const runtime = await createDataRuntime(SERVICE, config, loadMigrations(import.meta.url));
+  const { db, bus, logger, registry, tokens } = runtime;
   const authorization = serviceAuthorization(tokens, SERVICE);
   const upstream = {
     logger,
@@ -63,14 +32,12 @@ runMain(SERVICE, async () => {
     ...upstream,
   });
 
-  const bus = await startServiceBus({ service: SERVICE, db, ...eventBusSettings(config), logger, registry });
-
   const app = createApp({
     logger,
     registry,
     tokens,
     db,
-    migrations,
+    migrations: runtime.migrations,
     inventory: createInventoryPort(inventoryClient, authorization),
     payment: createPaymentPort(paymentClient, authorization),
     settings: settingsFromConfig(config),
@@ -94,23 +61,8 @@ runMain(SERVICE, async () => {
     });
   }
 
-  const server = await startServer({
-    service: app,
-    port: config.PORT,
-    host: config.HOST,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onShutdown: async () => {
-      await worker?.stop();
-      // Before the database closes: finishes the handlers in flight and publishes what is left in the outbox.
-      await bus.stop();
-      await Promise.all([inventoryClient.close(), paymentClient.close()]);
-      db.close();
-    },
+  return serve(runtime, app, async () => {
+    await worker?.stop();
+    await Promise.all([inventoryClient.close(), paymentClient.close()]);
   });
-  logger.info(`${SERVICE} listening on ${server.url}`, {
-    inventory: config.INVENTORY_SERVICE_URL,
-    payment: config.PAYMENT_SERVICE_URL,
-  });
-  return { stop: () => server.stop(), logger };
 });

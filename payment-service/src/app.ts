@@ -9,8 +9,9 @@ import {
   type Registry,
   type Service,
   type TokenService,
+  immediateTransactor,
 } from '@shop/platform';
-import { immediateTransactor, paymentMigrations } from './data/database.js';
+import { paymentMigrations } from './data/database.js';
 import { createPaymentRepository } from './data/payment-repository.js';
 import { noPaymentHooks, type PaymentHooks } from './domain/payment.js';
 import { createPaymentDesk } from './domain/payments.js';

@@ -1,66 +1,20 @@
-import { join } from 'node:path';
-import {
-  createLogger,
-  createMetricsRegistry,
-  createTokenService,
-  eventBusSettings,
-  resolveJwtSecret,
-  runMain,
-  startServer,
-  startServiceBus,
-} from '@shop/platform';
+import { createDataRuntime, runMain, serve } from '@shop/platform';
 import { createApp, SERVICE_NAME } from './app.js';
 import { loadConfig } from './config.js';
-import { openPaymentDatabase } from './data/database.js';
+import { paymentMigrations } from './data/database.js';
 
 runMain(SERVICE_NAME, async () => {
   const config = loadConfig();
-  const logger = createLogger({
-    service: SERVICE_NAME,
-    level: config.LOG_LEVEL,
-    file: config.LOG_FILE,
-    console: config.LOG_TO_CONSOLE,
-  });
-  const registry = createMetricsRegistry(SERVICE_NAME);
-  const db = openPaymentDatabase(join(config.DATA_DIR, `${SERVICE_NAME}.db`));
-  const tokens = createTokenService({
-    secret: resolveJwtSecret({
-      nodeEnv: config.NODE_ENV,
-      secret: config.JWT_SECRET,
-      dataDir: config.DATA_DIR,
-    }),
-    issuer: config.JWT_ISSUER,
-    audience: config.JWT_AUDIENCE,
-    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-  });
-  const bus = await startServiceBus({
-    service: SERVICE_NAME,
-    db,
-    ...eventBusSettings(config),
-    logger,
-    registry,
-  });
+  const runtime = await createDataRuntime(SERVICE_NAME, config, paymentMigrations());
   const service = createApp({
-    db,
-    outbox: bus.outbox,
-    brokerReadiness: bus.readiness,
-    logger,
-    registry,
-    tokens,
+    db: runtime.db,
+    outbox: runtime.bus.outbox,
+    brokerReadiness: runtime.bus.readiness,
+    logger: runtime.logger,
+    registry: runtime.registry,
+    tokens: runtime.tokens,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     chaosEnabled: config.CHAOS_ENABLED,
   });
-  const server = await startServer({
-    service,
-    port: config.PORT,
-    host: config.HOST,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onShutdown: async () => {
-      await bus.stop();
-      db.close();
-    },
-  });
-  logger.info(`${SERVICE_NAME} listening`, { url: server.url });
-  return { stop: () => server.stop(), logger };
+  return serve(runtime, service);
 });

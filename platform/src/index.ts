@@ -17,3 +17,4 @@ export { CORRELATION_HEADER } from './service/correlation.js';
 export * from './validation/request-input.js';
 export * from './events/index.js';
 export * from './http-client/index.js';
+export * from './service/service-runtime.js';

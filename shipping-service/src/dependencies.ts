@@ -1,6 +1,5 @@
-import type { Db, Outbox } from '@shop/platform';
+import { type Db, type Outbox, immediateTransactor } from '@shop/platform';
 import { createCancelledOrderRepository } from './data/cancelled-order-repository.js';
-import { immediateTransactor } from './data/database.js';
 import { createShipmentRepository } from './data/shipment-repository.js';
 import { createShipping, type Shipping } from './domain/shipping.js';
 import { outboxShipmentEvents } from './events/shipment-events.js';

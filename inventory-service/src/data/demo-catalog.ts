@@ -1,6 +1,5 @@
-import type { Db } from '@shop/platform';
+import { type Db, immediateTransactor } from '@shop/platform';
 import type { NewProduct } from '../domain/product.js';
-import { immediateTransactor } from './database.js';
 import { createProductRepository } from './product-repository.js';
 
 /** Ids 1..12 in this order; the README's walkthrough buys product 1, so it has plenty of stock. */

@@ -1,5 +1,4 @@
-import { AppError, conflict, notFound } from '@shop/platform';
-import type { Transactor } from '../data/database.js';
+import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
 import type { ProductRepository } from '../data/product-repository.js';
 import type { ReservationRepository } from '../data/reservation-repository.js';
 import { CURRENCY } from './product.js';

@@ -1,8 +1,7 @@
 import { Router } from '@koa/router';
-import { authorize, z } from '@shop/platform';
+import { authorize, z, integerIdParam, parseInput, queryInt } from '@shop/platform';
 import type { Catalog } from '../domain/catalog.js';
 import { PRODUCT_SORTS } from '../domain/product.js';
-import { integerIdParam, parseInput, queryInt } from '@shop/platform';
 
 const listQuery = z.strictObject({
   page: queryInt(1, 1_000_000).default(1),

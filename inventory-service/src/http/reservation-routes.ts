@@ -1,7 +1,6 @@
 import { Router } from '@koa/router';
-import { AppError, authorize, z } from '@shop/platform';
+import { AppError, authorize, z, parseInput } from '@shop/platform';
 import type { ReservationBook } from '../domain/reservations.js';
-import { parseInput } from '@shop/platform';
 
 export const RESERVATION_OUTCOMES = ['reserved', 'out_of_stock', 'released', 'committed'] as const;
 export type ReservationOutcome = (typeof RESERVATION_OUTCOMES)[number];

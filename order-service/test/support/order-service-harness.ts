@@ -5,8 +5,11 @@ import {
   openDatabase,
   startServer,
   startServiceBus,
+  type Db,
+  type RunningServer,
+  type ServiceBus,
+  type UpstreamClient,
 } from '@shop/platform';
-import type { Db, RunningServer, ServiceBus, UpstreamClient } from '@shop/platform';
 import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
 import { join } from 'node:path';
 import { createApp, type OrderServiceApp, type OrderSettings } from '../../src/app.js';

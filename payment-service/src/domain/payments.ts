@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, conflict, notFound } from '@shop/platform';
-import type { Transactor } from '../data/database.js';
+import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
 import type { PaymentFilter, PaymentRepository } from '../data/payment-repository.js';
 import { decideCharge } from './card-processor.js';
 import type { ChargeRequest, Payment, PaymentHooks } from './payment.js';

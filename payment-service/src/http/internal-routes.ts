@@ -1,9 +1,8 @@
 import { Router } from '@koa/router';
-import { AppError, authorize, z } from '@shop/platform';
+import { AppError, authorize, z, parseInput } from '@shop/platform';
 import { DEFAULT_CARD_TOKEN, isCardToken } from '../domain/card-processor.js';
 import type { PaymentDesk } from '../domain/payments.js';
 import type { OutcomeCounter } from './outcomes.js';
-import { parseInput } from '@shop/platform';
 
 const chargeBody = z.strictObject({
   orderId: z.uuid(),

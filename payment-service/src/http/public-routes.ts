@@ -1,9 +1,18 @@
 import { Router } from '@koa/router';
-import { abilityOf, authorize, notFound, requireUser, subject, z, type AppAbility } from '@shop/platform';
+import {
+  abilityOf,
+  authorize,
+  notFound,
+  requireUser,
+  subject,
+  z,
+  type AppAbility,
+  parseInput,
+  queryInt,
+} from '@shop/platform';
 import { PAYMENT_STATUSES, type Payment } from '../domain/payment.js';
 import type { PaymentDesk } from '../domain/payments.js';
 import type { OutcomeCounter } from './outcomes.js';
-import { parseInput, queryInt } from '@shop/platform';
 
 const listQuery = z.strictObject({
   orderId: z.uuid().optional(),

@@ -87,3 +87,14 @@ export function loadMigrations(moduleUrl: string): Migration[] {
 }
 
 export { Database };
+
+/** Runs `work` in one transaction. */
+export type Transactor = <T>(work: () => T) => T;
+
+/**
+ * BEGIN IMMEDIATE transactions: the write lock is taken before the first read, so a read-then-write never races
+ * another writer. Inside an event handler's inbox transaction it becomes a savepoint of that transaction.
+ */
+export function immediateTransactor(db: Db): Transactor {
+  return <T>(work: () => T): T => db.transaction(work).immediate();
+}

@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import type { Registry } from 'prom-client';
+import { resolveJwtSecret } from '../config/config.js';
+import { openDatabase, type Db, type Migration } from '../db/sqlite.js';
+import { eventBusSettings, startServiceBus, type ServiceBus } from '../events/service-bus.js';
+import { createTokenService, type TokenService } from '../auth/tokens.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { createMetricsRegistry } from '../metrics/registry.js';
+import type { Service } from './create-service.js';
+import { startServer, type RunningServer } from './run-service.js';
+
+/** The base settings a runtime needs; every service config (baseConfigShape + PORT) has them. */
+export interface RuntimeConfig {
+  NODE_ENV: string;
+  HOST: string;
+  PORT: number;
+  DATA_DIR: string;
+  LOG_LEVEL: string;
+  LOG_FILE?: string | undefined;
+  LOG_TO_CONSOLE: boolean;
+  ELASTICSEARCH_URL?: string | undefined;
+  JWT_SECRET?: string | undefined;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  ACCESS_TOKEN_TTL_SECONDS: number;
+  AMQP_URL?: string | undefined;
+  EVENT_BUS_FILE?: string | undefined;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+export interface Runtime {
+  name: string;
+  config: RuntimeConfig;
+  logger: Logger;
+  registry: Registry;
+  tokens: TokenService;
+}
+
+export interface DataRuntime extends Runtime {
+  /** `<DATA_DIR>/<service>.db`, migrated. */
+  db: Db;
+  migrations: Migration[];
+  /** Outbox relay (and consumer, once `bus.consume` is called) on RabbitMQ or the embedded queue. */
+  bus: ServiceBus;
+}
+
+/** Logger (file and Elasticsearch as configured), metrics registry and token service of a process. */
+export function createRuntime(name: string, config: RuntimeConfig): Runtime {
+  const logger = createLogger({
+    service: name,
+    level: config.LOG_LEVEL,
+    file: config.LOG_FILE,
+    console: config.LOG_TO_CONSOLE,
+    elasticsearchUrl: config.ELASTICSEARCH_URL,
+  });
+  const registry = createMetricsRegistry(name);
+  const tokens = createTokenService({
+    secret: resolveJwtSecret({
+      nodeEnv: config.NODE_ENV,
+      secret: config.JWT_SECRET,
+      dataDir: config.DATA_DIR,
+    }),
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  return { name, config, logger, registry, tokens };
+}
+
+/**
+ * Everything a service with data starts with: the runtime, its SQLite database and its event bus. One call, so a
+ * service's main.ts is only about its own wiring.
+ */
+export async function createDataRuntime(
+  name: string,
+  config: RuntimeConfig,
+  migrations: Migration[],
+): Promise<DataRuntime> {
+  const runtime = createRuntime(name, config);
+  const db = openDatabase(join(config.DATA_DIR, `${name}.db`), migrations);
+  const bus = await startServiceBus({
+    service: name,
+    db,
+    ...eventBusSettings(config),
+    logger: runtime.logger,
+    registry: runtime.registry,
+  });
+  return { ...runtime, db, migrations, bus };
+}
+
+/**
+ * Listens on the configured host and port and returns what `runMain` needs. Graceful stop: HTTP drains first,
+ * then `beforeClose` (workers, upstream clients), then the event bus (stop consuming, flush the outbox), then the
+ * database.
+ */
+export async function serve(
+  runtime: Runtime | DataRuntime,
+  service: Service,
+  beforeClose?: () => Promise<void> | void,
+): Promise<{ stop: () => Promise<void>; logger: Logger; server: RunningServer }> {
+  const { config, logger } = runtime;
+  const server = await startServer({
+    service,
+    port: config.PORT,
+    host: config.HOST,
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onShutdown: async () => {
+      await beforeClose?.();
+      if ('bus' in runtime) {
+        await runtime.bus.stop();
+        runtime.db.close();
+      }
+    },
+  });
+  logger.info(`${runtime.name} listening`, { url: server.url });
+  return { stop: () => server.stop(), logger, server };
+}
