@@ -1,0 +1,109 @@
+import {
+  createService,
+  createUpstreamClient,
+  type Logger,
+  type Registry,
+  type Service,
+  type TokenService,
+  type UpstreamClient,
+} from '@shop/platform';
+import { withVerifiedTokenCache } from './auth/verified-token-cache.js';
+import type { GatewayConfig } from './config.js';
+import { corsAllowlist } from './edge/cors-allowlist.js';
+import { securityHeaders } from './edge/security-headers.js';
+import { aggregateHealth, type HealthTarget } from './health/aggregate-health.js';
+import { createRateLimitStore } from './rate-limit/rate-limit-store.js';
+import { createRateLimits } from './rate-limit/rate-limits.js';
+import { createProxyRouter } from './routing/proxy-router.js';
+import { ROUTES, UPSTREAMS, type UpstreamName } from './routing/route-table.js';
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  registry: Registry;
+  /** Verifies bearer tokens at the edge; built once, with the key as a KeyObject (design §9). */
+  tokens: TokenService;
+}
+
+export interface Gateway {
+  service: Service;
+  /** Waits, at most `timeoutMs`, for the shared rate-limit store, so the first requests already share it. */
+  warmUp(timeoutMs?: number): Promise<void>;
+  /** Closes the upstream pools and the Redis connection (after the HTTP server has drained). */
+  close(): Promise<void>;
+}
+
+const URL_SETTING = {
+  'customer-service': 'CUSTOMER_SERVICE_URL',
+  'inventory-service': 'INVENTORY_SERVICE_URL',
+  'order-service': 'ORDER_SERVICE_URL',
+  'payment-service': 'PAYMENT_SERVICE_URL',
+  'shipping-service': 'SHIPPING_SERVICE_URL',
+  'notification-service': 'NOTIFICATION_SERVICE_URL',
+} as const satisfies Record<UpstreamName, keyof GatewayConfig>;
+
+/** Builds the gateway; never listens (main.ts or a test does). */
+export function createApp({ config, logger, registry, tokens }: GatewayDeps): Gateway {
+  const upstreams = new Map<UpstreamName, UpstreamClient>();
+  const healthTargets: HealthTarget[] = [];
+  for (const name of UPSTREAMS) {
+    const baseUrl = config[URL_SETTING[name]];
+    const client = createUpstreamClient({
+      name,
+      baseUrl,
+      logger,
+      registry,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      retries: config.UPSTREAM_RETRIES,
+      connections: config.UPSTREAM_CONNECTIONS,
+      maxConcurrent: config.UPSTREAM_MAX_CONCURRENT,
+      breaker: {
+        errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENTAGE,
+        volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+        resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+        rollingCountTimeoutMs: config.BREAKER_ROLLING_WINDOW_MS,
+      },
+    });
+    upstreams.set(name, client);
+    healthTargets.push({ name, baseUrl, client });
+  }
+
+  const store = createRateLimitStore(config.REDIS_URL, logger);
+  const rateLimits = createRateLimits(config, store, registry);
+  const proxy = createProxyRouter({
+    routes: ROUTES,
+    upstreams,
+    rateLimits,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    chaosEnabled: config.CHAOS_ENABLED,
+    logger,
+  });
+
+  const service = createService({
+    name: 'api-gateway',
+    logger,
+    registry,
+    tokens: withVerifiedTokenCache(tokens),
+    routers: [proxy],
+    readiness: { rateLimitStore: () => store.describe() },
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    // The gateway injects no faults into itself; /admin/chaos/:service reaches the services' own.
+    chaosEnabled: false,
+  });
+  // Ahead of createService's chain: headers and CORS must also cover 404s and preflights, and the
+  // aggregate /health replaces the per-service one createService would answer.
+  service.app.middleware.unshift(
+    securityHeaders(config.NODE_ENV === 'production'),
+    corsAllowlist(config.CORS_ORIGINS),
+    aggregateHealth(healthTargets, config.HEALTH_TIMEOUT_MS, () => service.shuttingDown),
+  );
+
+  return {
+    service,
+    warmUp: (timeoutMs = 2000) => store.connected(timeoutMs),
+    async close() {
+      await Promise.all([...upstreams.values()].map((client) => client.close()));
+      await store.close();
+    },
+  };
+}

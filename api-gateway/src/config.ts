@@ -1,0 +1,49 @@
+import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
+
+const schema = z.object({
+  ...baseConfigShape,
+  PORT: env.port(8080),
+
+  CUSTOMER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5001'),
+  INVENTORY_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5002'),
+  ORDER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5003'),
+  PAYMENT_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5004'),
+  SHIPPING_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5005'),
+  NOTIFICATION_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5006'),
+
+  UPSTREAM_TIMEOUT_MS: env.int(3000, 1),
+  // The gateway does not retry by default: a retried timeout would double the client's wait, and the
+  // services already retry their own idempotent calls.
+  UPSTREAM_RETRIES: env.int(0),
+  UPSTREAM_CONNECTIONS: env.int(64, 1),
+  UPSTREAM_MAX_CONCURRENT: env.int(256, 1),
+  HEALTH_TIMEOUT_MS: env.int(1000, 1),
+
+  BREAKER_ERROR_THRESHOLD_PERCENTAGE: z.coerce.number().int().min(1).max(100).default(50),
+  BREAKER_VOLUME_THRESHOLD: env.int(5, 1),
+  BREAKER_RESET_TIMEOUT_MS: env.int(10_000, 1),
+  BREAKER_ROLLING_WINDOW_MS: env.int(10_000, 100),
+
+  REDIS_URL: env.optionalString(),
+  RATE_LIMIT_KEY_PREFIX: env.string('gateway-rl'),
+  RATE_LIMIT_ANONYMOUS_POINTS: env.int(300, 1),
+  RATE_LIMIT_ANONYMOUS_DURATION_SECONDS: env.int(60, 1),
+  RATE_LIMIT_AUTH_POINTS: env.int(30, 1),
+  RATE_LIMIT_AUTH_DURATION_SECONDS: env.int(60, 1),
+  RATE_LIMIT_API_POINTS: env.int(600, 1),
+  RATE_LIMIT_API_DURATION_SECONDS: env.int(60, 1),
+  RATE_LIMIT_LOGIN_EMAIL_POINTS: env.int(5, 1),
+  RATE_LIMIT_LOGIN_IP_POINTS: env.int(20, 1),
+  RATE_LIMIT_LOGIN_DURATION_SECONDS: env.int(900, 1),
+  RATE_LIMIT_LOGIN_BLOCK_SECONDS: env.int(900, 0),
+  TRUST_PROXY_HOPS: env.int(0),
+
+  CORS_ORIGINS: env.list(''),
+});
+
+export type GatewayConfig = z.infer<typeof schema>;
+
+/** Reads and validates the gateway's settings once at start; throws ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): GatewayConfig {
+  return parseConfig(schema, source);
+}

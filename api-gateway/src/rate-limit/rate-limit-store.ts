@@ -1,0 +1,107 @@
+import { Redis } from 'ioredis';
+import type { CheckResult, Logger } from '@shop/platform';
+
+/** Where rate-limit counters live: this process's memory, or Redis shared by every gateway replica. */
+export interface RateLimitStore {
+  readonly redis: Redis | undefined;
+  /** Called by the insurance limiters each time Redis could not answer and this instance's memory did. */
+  onFallback(): void;
+  /** Resolves once Redis has answered (connected or refused), or after `timeoutMs`. */
+  connected(timeoutMs: number): Promise<void>;
+  describe(): CheckResult;
+  close(): Promise<void>;
+}
+
+const FALLBACK_LOG_INTERVAL_MS = 10_000;
+
+export function createRateLimitStore(redisUrl: string | undefined, logger: Logger): RateLimitStore {
+  if (redisUrl === undefined) {
+    return {
+      redis: undefined,
+      onFallback() {},
+      connected: () => Promise.resolve(),
+      describe: () => ({ ok: true, detail: 'memory (per instance)' }),
+      close: () => Promise.resolve(),
+    };
+  }
+
+  // No offline queue and a short command timeout: while Redis is away, requests must not wait for it;
+  // the limiters then answer from the in-memory insurance limiter instead.
+  const redis = new Redis(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 500,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  let state: 'connecting' | 'ready' | 'down' = 'connecting';
+  let fallbacks = 0;
+  let lastFallbackLog = 0;
+
+  const markDown = (reason: string): void => {
+    if (state === 'down') return;
+    state = 'down';
+    logger.warn('Redis unavailable: rate limits now use the in-memory insurance limiter of this instance', {
+      reason,
+      redis: { url: redactCredentials(redisUrl) },
+    });
+  };
+  redis.on('error', (error: Error) => markDown(error.message));
+  redis.on('close', () => {
+    if (state === 'ready') markDown('connection closed');
+  });
+  redis.on('ready', () => {
+    if (state === 'down') logger.info('Redis is back: rate limits are shared again');
+    state = 'ready';
+  });
+
+  return {
+    redis,
+    onFallback() {
+      fallbacks++;
+      const now = Date.now();
+      if (now - lastFallbackLog < FALLBACK_LOG_INTERVAL_MS) return;
+      lastFallbackLog = now;
+      logger.warn('Rate limit decided by the in-memory insurance limiter (Redis did not answer)', {
+        fallbacks,
+      });
+    },
+    async connected(timeoutMs) {
+      if (state !== 'connecting') return;
+      // The first answer settles it: connected, or refused (then the insurance limiter serves meanwhile).
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        const settle = () => {
+          redis.off('ready', settle);
+          redis.off('error', settle);
+          resolve();
+        };
+        redis.once('ready', settle);
+        redis.once('error', settle);
+        timer = setTimeout(settle, timeoutMs);
+      });
+      clearTimeout(timer);
+    },
+    describe: () =>
+      state === 'ready'
+        ? { ok: true, detail: 'redis (shared)' }
+        : { ok: true, detail: 'redis unavailable: per-instance in-memory insurance limits' },
+    async close() {
+      try {
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}
+
+function redactCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'invalid url';
+  }
+}

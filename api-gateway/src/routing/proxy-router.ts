@@ -1,0 +1,153 @@
+import type { Context } from 'koa';
+import { Router } from '@koa/router';
+import {
+  AppError,
+  notFound,
+  type AuthUser,
+  type ForwardResponse,
+  type Logger,
+  type UpstreamClient,
+} from '@shop/platform';
+import { outgoingRequest } from '../proxy/outgoing-request.js';
+import { sendUpstreamResponse } from '../proxy/upstream-response.js';
+import { clientIp } from '../rate-limit/client-ip.js';
+import { setQuotaHeaders, type Quota, type RateLimits } from '../rate-limit/rate-limits.js';
+import { assertPermitted } from './permission.js';
+import { upstreamNamed, type RouteEntry, type UpstreamName } from './route-table.js';
+
+export interface ProxyRouterOptions {
+  routes: readonly RouteEntry[];
+  upstreams: ReadonlyMap<UpstreamName, UpstreamClient>;
+  rateLimits: RateLimits;
+  trustProxyHops: number;
+  chaosEnabled: boolean;
+  logger: Logger;
+}
+
+// Dot segments and encoded separators never reach an upstream, whatever its router would make of them.
+const UNSAFE_PATH = /\/\.\.?(?:\/|$)|%2e|%2f|%5c/i;
+const MAX_EMAIL_KEY_LENGTH = 320;
+
+/**
+ * The gateway's router: one layer per route table entry (so metrics get the template), each running the
+ * edge pipeline: rate limit, permission, brute-force guard, then the pass-through through the upstream's
+ * resilient client. Authentication, correlation ID, body checks, access log and metrics come before it,
+ * from createService.
+ */
+export function createProxyRouter(options: ProxyRouterOptions): Router {
+  const router = new Router();
+  for (const route of options.routes) {
+    if (route.chaosOnly === true && !options.chaosEnabled) continue;
+    router.register(route.path, [...route.methods], proxyTo(route, options));
+  }
+  return router;
+}
+
+function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
+  const { rateLimits, trustProxyHops, logger } = options;
+  const fixedUpstream =
+    typeof route.upstream === 'string' ? options.upstreams.get(route.upstream) : undefined;
+
+  return async function proxy(ctx: Context): Promise<void> {
+    if (UNSAFE_PATH.test(ctx.path)) throw notFound('Route');
+    const user = ctx.state.user;
+    const forwardedFor = trustProxyHops > 0 ? ctx.get('X-Forwarded-For') : undefined;
+    const ip = clientIp(ctx.socket.remoteAddress, forwardedFor, trustProxyHops);
+
+    let quota = await consumeBudget(rateLimits, route, user, ip);
+    assertPermitted(route.permission, user);
+    const email = route.loginGuard === true ? loginEmail(ctx.request.body) : undefined;
+    if (route.loginGuard === true) quota = tighter(quota, await consumeLoginAttempt(rateLimits, ip, email));
+    setQuotaHeaders(ctx, quota);
+
+    const upstream = fixedUpstream ?? upstreamFromParams(route, ctx, options.upstreams);
+    const outgoing = outgoingRequest(ctx.req.headers, ip, ctx.request.body);
+    const signal = abortWhenClientLeaves(ctx);
+    let response: ForwardResponse;
+    try {
+      response = await upstream.forward({
+        method: ctx.method,
+        path: route.upstreamPath ?? ctx.url,
+        headers: outgoing.headers,
+        body: outgoing.body,
+        signal,
+      });
+    } catch (error) {
+      // Nobody is waiting for the answer: not a server error, and not worth an error log line.
+      if (signal.aborted) throw new AppError('client_closed_request', 'Client closed the request', 499);
+      throw error;
+    }
+
+    if (route.loginGuard === true && response.status >= 200 && response.status < 300) {
+      // A successful login clears its e-mail's failures and does not count against its IP.
+      const forgiven = [rateLimits.refund('login_ip', ip)];
+      if (email !== undefined) forgiven.push(rateLimits.reset('login_email', email));
+      void Promise.all(forgiven).catch((error: unknown) => {
+        logger.warn('Could not clear login attempts after a successful login', { err: error });
+      });
+    }
+    sendUpstreamResponse(ctx, response);
+  };
+}
+
+function consumeBudget(
+  rateLimits: RateLimits,
+  route: RouteEntry,
+  user: AuthUser | undefined,
+  ip: string,
+): Promise<Quota> {
+  if (route.rateLimit === 'auth') return rateLimits.consume('auth', ip);
+  return user === undefined ? rateLimits.consume('anonymous', ip) : rateLimits.consume('api', user.id);
+}
+
+/** Counts the attempt per IP and per e-mail before it is tried; both must have budget left. */
+async function consumeLoginAttempt(
+  rateLimits: RateLimits,
+  ip: string,
+  email: string | undefined,
+): Promise<Quota> {
+  const attempts = [rateLimits.consume('login_ip', ip)];
+  if (email !== undefined) attempts.push(rateLimits.consume('login_email', email));
+  const outcomes = await Promise.allSettled(attempts);
+  let quota: Quota | undefined;
+  for (const outcome of outcomes) {
+    if (outcome.status === 'rejected') throw outcome.reason;
+    quota = quota === undefined ? outcome.value : tighter(quota, outcome.value);
+  }
+  return quota as Quota;
+}
+
+function tighter(a: Quota, b: Quota): Quota {
+  return b.remaining < a.remaining ? b : a;
+}
+
+function loginEmail(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const email = (body as { email?: unknown }).email;
+  if (typeof email !== 'string') return undefined;
+  const key = email.trim().toLowerCase();
+  return key === '' ? undefined : key.slice(0, MAX_EMAIL_KEY_LENGTH);
+}
+
+function upstreamFromParams(
+  route: RouteEntry,
+  ctx: Context,
+  upstreams: ReadonlyMap<UpstreamName, UpstreamClient>,
+): UpstreamClient {
+  const param = typeof route.upstream === 'string' ? undefined : route.upstream.param;
+  const params = (ctx as Context & { params?: Record<string, string> }).params;
+  const name = upstreamNamed(param === undefined ? undefined : params?.[param]);
+  const upstream = name === undefined ? undefined : upstreams.get(name);
+  if (upstream === undefined) throw new AppError('not_found', 'Unknown service', 404);
+  return upstream;
+}
+
+/** Stops waiting for the upstream (and frees its connection) when the client disconnects first. */
+function abortWhenClientLeaves(ctx: Context): AbortSignal {
+  const controller = new AbortController();
+  const res = ctx.res;
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}

@@ -1,0 +1,247 @@
+import type { Action, SubjectType } from '@shop/platform';
+
+export const UPSTREAMS = [
+  'customer-service',
+  'inventory-service',
+  'order-service',
+  'payment-service',
+  'shipping-service',
+  'notification-service',
+] as const;
+
+export type UpstreamName = (typeof UPSTREAMS)[number];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * What the caller must be allowed before the request leaves the gateway. A CASL pair is checked with the
+ * shared abilities on the subject type (the owning service then checks the row); anonymous callers
+ * failing it get 401, authenticated ones 403.
+ */
+export type Permission = 'public' | 'authenticated' | { action: Action; subject: SubjectType };
+
+/**
+ * Rate-limit budget: `auth` is per client IP; `api` is per user, or per client IP in the `anonymous`
+ * budget when the caller has no token.
+ */
+export type RateLimitBucket = 'auth' | 'api';
+
+export interface RouteEntry {
+  methods: readonly HttpMethod[];
+  /** @koa/router template; it is also the `route` label of the HTTP metrics. */
+  path: string;
+  /** The upstream, or the path parameter naming it (chaos routes). */
+  upstream: UpstreamName | { param: string };
+  /** Fixed path on the upstream; by default the request's own path and query are forwarded. */
+  upstreamPath?: string;
+  permission: Permission;
+  rateLimit: RateLimitBucket;
+  /** Brute-force protection: attempts counted per e-mail (from the JSON body) and per IP. */
+  loginGuard?: boolean;
+  /** Only routed when CHAOS_ENABLED=true. */
+  chaosOnly?: boolean;
+}
+
+const can = (action: Action, subject: SubjectType): Permission => ({ action, subject });
+// Admin-only routes ask for `manage`: only the admin role has it (see platform's abilities).
+const adminOn = (subject: SubjectType): Permission => ({ action: 'manage', subject });
+
+/**
+ * The gateway's whole public surface (design §4). Anything else, `/internal/*` included, is 404; a known
+ * path with another method is 405 with `Allow`. A new public endpoint needs a line here.
+ */
+export const ROUTES: readonly RouteEntry[] = [
+  // customer-service: authentication
+  {
+    methods: ['POST'],
+    path: '/auth/register',
+    upstream: 'customer-service',
+    permission: 'public',
+    rateLimit: 'auth',
+  },
+  {
+    methods: ['POST'],
+    path: '/auth/login',
+    upstream: 'customer-service',
+    permission: 'public',
+    rateLimit: 'auth',
+    loginGuard: true,
+  },
+  {
+    methods: ['POST'],
+    path: '/auth/refresh',
+    upstream: 'customer-service',
+    permission: 'public',
+    rateLimit: 'auth',
+  },
+  {
+    methods: ['POST'],
+    path: '/auth/logout',
+    upstream: 'customer-service',
+    permission: 'public',
+    rateLimit: 'auth',
+  },
+
+  // customer-service: profiles
+  {
+    methods: ['GET'],
+    path: '/api/customers/me',
+    upstream: 'customer-service',
+    permission: can('read', 'Customer'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['PATCH'],
+    path: '/api/customers/me',
+    upstream: 'customer-service',
+    permission: can('update', 'Customer'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['GET'],
+    path: '/api/customers',
+    upstream: 'customer-service',
+    permission: adminOn('Customer'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['PATCH'],
+    path: '/api/customers/:id/role',
+    upstream: 'customer-service',
+    permission: adminOn('Customer'),
+    rateLimit: 'api',
+  },
+
+  // inventory-service: catalog and stock
+  {
+    methods: ['GET'],
+    path: '/api/products',
+    upstream: 'inventory-service',
+    permission: can('read', 'Product'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['POST'],
+    path: '/api/products',
+    upstream: 'inventory-service',
+    permission: can('create', 'Product'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['GET'],
+    path: '/api/products/:id',
+    upstream: 'inventory-service',
+    permission: can('read', 'Product'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['PUT'],
+    path: '/api/products/:id',
+    upstream: 'inventory-service',
+    permission: can('update', 'Product'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['DELETE'],
+    path: '/api/products/:id',
+    upstream: 'inventory-service',
+    permission: can('delete', 'Product'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['PATCH'],
+    path: '/api/products/:id/stock',
+    upstream: 'inventory-service',
+    permission: can('update', 'Stock'),
+    rateLimit: 'api',
+  },
+
+  // order-service
+  {
+    methods: ['GET'],
+    path: '/api/orders',
+    upstream: 'order-service',
+    permission: can('read', 'Order'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['POST'],
+    path: '/api/orders',
+    upstream: 'order-service',
+    permission: can('create', 'Order'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['GET'],
+    path: '/api/orders/:id',
+    upstream: 'order-service',
+    permission: can('read', 'Order'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['POST'],
+    path: '/api/orders/:id/cancel',
+    upstream: 'order-service',
+    permission: can('cancel', 'Order'),
+    rateLimit: 'api',
+  },
+
+  // payment-service
+  {
+    methods: ['GET'],
+    path: '/api/payments',
+    upstream: 'payment-service',
+    permission: can('read', 'Payment'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['POST'],
+    path: '/api/payments/:id/refund',
+    upstream: 'payment-service',
+    permission: can('refund', 'Payment'),
+    rateLimit: 'api',
+  },
+
+  // shipping-service
+  {
+    methods: ['GET'],
+    path: '/api/shipments',
+    upstream: 'shipping-service',
+    permission: can('read', 'Shipment'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['PATCH'],
+    path: '/api/shipments/:id',
+    upstream: 'shipping-service',
+    permission: can('update', 'Shipment'),
+    rateLimit: 'api',
+  },
+
+  // notification-service
+  {
+    methods: ['GET'],
+    path: '/api/notifications',
+    upstream: 'notification-service',
+    permission: can('read', 'Notification'),
+    rateLimit: 'api',
+  },
+
+  // Fault injection on any service (design §7): /admin/chaos/inventory-service -> inventory's /chaos.
+  {
+    methods: ['GET', 'POST', 'DELETE'],
+    path: '/admin/chaos/:service',
+    upstream: { param: 'service' },
+    upstreamPath: '/chaos',
+    permission: adminOn('Chaos'),
+    rateLimit: 'api',
+    chaosOnly: true,
+  },
+];
+
+/** Resolves a chaos target: `inventory-service` or its short form `inventory`. */
+export function upstreamNamed(name: string | undefined): UpstreamName | undefined {
+  if (name === undefined) return undefined;
+  const full = name.endsWith('-service') ? name : `${name}-service`;
+  return (UPSTREAMS as readonly string[]).includes(full) ? (full as UpstreamName) : undefined;
+}
