@@ -113,6 +113,6 @@ export async function serve(
       }
     },
   });
-  logger.info(`${runtime.name} listening`, { url: server.url });
+  logger.info(`${runtime.name} listening on ${server.url}`, { url: { full: server.url } });
   return { stop: () => server.stop(), logger, server };
 }
