@@ -1,0 +1,160 @@
+// `npm run bench`: (a) direct, (b) bare node:http proxy, (c) Koa pass-through and (d) the full api-gateway,
+// side by side in one run on 127.0.0.1, plus jsonwebtoken and access-log micro-benchmarks (design §9).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { createTokenService } from '@shop/platform';
+import { loadConfig } from './config.js';
+import { runLoad, type LoadOptions } from './load.js';
+import { accessLogBenchmarks, jwtVerifyBenchmarks } from './micro.js';
+import {
+  aims,
+  compare,
+  formatReport,
+  type BenchReport,
+  type TargetName,
+  type TargetResult,
+} from './report.js';
+import { startTargetProcess, type TargetProcess } from './target-process.js';
+import type { TargetSpec } from './target-spec.js';
+
+const config = loadConfig();
+const benchRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repoRoot = join(benchRoot, '..');
+const gatewayDist = join(repoRoot, 'api-gateway', 'dist', 'src');
+const PATH = '/api/customers/me';
+
+const jwtSecret = randomBytes(48).toString('base64url');
+const token = createTokenService({
+  secret: jwtSecret,
+  issuer: 'shop-platform',
+  audience: 'shop-api',
+}).signAccessToken(
+  { id: 'c0ffee00-0000-4000-8000-000000000001', role: 'customer', email: 'bench@example.test' },
+  3600,
+);
+const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
+const scratch = mkdtempSync(join(tmpdir(), 'shop-bench-'));
+
+function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
+  switch (name) {
+    case 'direct':
+      return { kind: 'upstream' };
+    case 'bare-proxy':
+      return { kind: 'bare-proxy', upstreamUrl };
+    case 'koa-proxy':
+      return { kind: 'koa-proxy', upstreamUrl };
+    case 'gateway':
+      if (!existsSync(join(gatewayDist, 'app.js'))) {
+        return 'api-gateway is not built (api-gateway/dist/src/app.js missing)';
+      }
+      return {
+        kind: 'gateway',
+        upstreamUrl,
+        gatewayDist,
+        jwtSecret,
+        dataDir: join(scratch, 'gateway'),
+        logFile: join(scratch, 'gateway', 'api-gateway.log'),
+      };
+  }
+}
+
+async function measure(name: TargetName, url: string): Promise<TargetResult> {
+  const base: Omit<LoadOptions, 'connections' | 'durationSeconds'> = { url: `${url}${PATH}`, headers };
+  process.stdout.write(`${name}: warm-up ${config.BENCH_WARMUP} s, `);
+  if (config.BENCH_WARMUP > 0) {
+    await runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_WARMUP });
+  }
+  process.stdout.write(`saturation ${config.BENCH_DURATION} s, `);
+  const saturation = await runLoad({
+    ...base,
+    connections: config.BENCH_CONNECTIONS,
+    durationSeconds: config.BENCH_DURATION,
+  });
+  process.stdout.write(`moderate ${config.BENCH_DURATION} s\n`);
+  const moderate = await runLoad({
+    ...base,
+    connections: config.BENCH_MODERATE_CONNECTIONS,
+    durationSeconds: config.BENCH_DURATION,
+    overallRate: config.BENCH_MODERATE_RATE,
+  });
+  return { name, saturation, moderate };
+}
+
+async function main(): Promise<void> {
+  const order: TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway'];
+  const wanted = order.filter((name) => config.BENCH_TARGETS.includes(name));
+  const upstream = await startTargetProcess({ kind: 'upstream' });
+  const targets: TargetResult[] = [];
+  try {
+    for (const name of wanted) {
+      if (name === 'direct') {
+        targets.push(await measure(name, upstream.url));
+        continue;
+      }
+      const spec = specFor(name, upstream.url);
+      if (typeof spec === 'string') {
+        process.stdout.write(`${name}: skipped, ${spec}\n`);
+        targets.push({ name, skipped: spec });
+        continue;
+      }
+      let target: TargetProcess;
+      try {
+        target = await startTargetProcess(spec);
+      } catch (error) {
+        const reason = `could not start: ${(error as Error).message.split('\n')[0] ?? ''}`;
+        process.stdout.write(`${name}: skipped, ${reason}\n`);
+        targets.push({ name, skipped: reason });
+        continue;
+      }
+      try {
+        targets.push(await measure(name, target.url));
+      } finally {
+        await target.stop();
+      }
+    }
+  } finally {
+    await upstream.stop();
+  }
+
+  const micro = [];
+  if (!config.BENCH_SKIP_MICRO) {
+    process.stdout.write('micro-benchmarks: jsonwebtoken verify, access log lines\n');
+    micro.push(...jwtVerifyBenchmarks(1000), ...(await accessLogBenchmarks(20_000)));
+  }
+
+  const comparison = compare(targets);
+  const cpuList = cpus();
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    settings: {
+      durationSeconds: config.BENCH_DURATION,
+      warmupSeconds: config.BENCH_WARMUP,
+      connections: config.BENCH_CONNECTIONS,
+      moderateRate: config.BENCH_MODERATE_RATE,
+      moderateConnections: config.BENCH_MODERATE_CONNECTIONS,
+    },
+    targets,
+    comparison,
+    aims: aims(comparison),
+    micro,
+  };
+  const out = config.BENCH_RESULTS ?? join(benchRoot, 'results', 'latest.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\n${formatReport(report)}\n\nresults: ${out}\n`);
+}
+
+try {
+  await main();
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -1,0 +1,255 @@
+export type TargetName = 'direct' | 'bare-proxy' | 'koa-proxy' | 'gateway';
+
+export const TARGET_LABELS: Record<TargetName, string> = {
+  direct: '(a) direct to upstream',
+  'bare-proxy': '(b) node:http + undici Pool proxy',
+  'koa-proxy': '(c) Koa + router + undici',
+  gateway: '(d) api-gateway (full stack)',
+};
+
+export interface LatencySummary {
+  p50Ms: number;
+  p99Ms: number;
+  meanMs: number;
+  maxMs: number;
+}
+
+export interface LoadFigures extends LatencySummary {
+  requestsPerSecond: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+}
+
+export type TargetResult =
+  | { name: TargetName; saturation: LoadFigures; moderate: LoadFigures }
+  | { name: TargetName; skipped: string };
+
+export interface MicroResult {
+  name: string;
+  variant: string;
+  operations: number;
+  microsPerOp: number;
+}
+
+export interface LatencyDelta {
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface Comparison {
+  /** Throughput ratios at saturation; undefined when a side was skipped. */
+  gatewayToBare?: number;
+  koaToBare?: number;
+  bareToDirect?: number;
+  /** Latency the gateway adds over the bare proxy. */
+  gatewayAddedAtSaturation?: LatencyDelta;
+  gatewayAddedAtModerate?: LatencyDelta;
+  koaAddedAtModerate?: LatencyDelta;
+}
+
+/** Design §9's aims, reported (never asserted): where the measured figures stand against them. */
+export interface Aim {
+  name: string;
+  aim: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  settings: {
+    durationSeconds: number;
+    warmupSeconds: number;
+    connections: number;
+    moderateRate: number;
+    moderateConnections: number;
+  };
+  targets: TargetResult[];
+  comparison: Comparison;
+  aims: Aim[];
+  micro: MicroResult[];
+}
+
+/** Percentile by nearest rank on an ascending-sorted array (p in 0..100). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
+}
+
+export function summarizeLatencies(samples: readonly number[]): LatencySummary {
+  const sorted = Float64Array.from(samples).sort();
+  const values = Array.from(sorted);
+  const total = values.reduce((sum, value) => sum + value, 0);
+  return {
+    p50Ms: percentile(values, 50),
+    p99Ms: percentile(values, 99),
+    meanMs: values.length ? total / values.length : Number.NaN,
+    maxMs: values.length ? (values[values.length - 1] ?? Number.NaN) : Number.NaN,
+  };
+}
+
+function measured(targets: readonly TargetResult[], name: TargetName) {
+  const found = targets.find((t) => t.name === name);
+  return found && 'saturation' in found ? found : undefined;
+}
+
+function delta(a: LatencySummary, b: LatencySummary): LatencyDelta {
+  return { p50Ms: a.p50Ms - b.p50Ms, p99Ms: a.p99Ms - b.p99Ms };
+}
+
+function ratio(a: number, b: number): number | undefined {
+  return b > 0 ? a / b : undefined;
+}
+
+export function compare(targets: readonly TargetResult[]): Comparison {
+  const direct = measured(targets, 'direct');
+  const bare = measured(targets, 'bare-proxy');
+  const koa = measured(targets, 'koa-proxy');
+  const gateway = measured(targets, 'gateway');
+  const comparison: Comparison = {};
+  if (bare && gateway) {
+    comparison.gatewayToBare = ratio(gateway.saturation.requestsPerSecond, bare.saturation.requestsPerSecond);
+    comparison.gatewayAddedAtSaturation = delta(gateway.saturation, bare.saturation);
+    comparison.gatewayAddedAtModerate = delta(gateway.moderate, bare.moderate);
+  }
+  if (bare && koa) {
+    comparison.koaToBare = ratio(koa.saturation.requestsPerSecond, bare.saturation.requestsPerSecond);
+    comparison.koaAddedAtModerate = delta(koa.moderate, bare.moderate);
+  }
+  if (bare && direct) {
+    comparison.bareToDirect = ratio(bare.saturation.requestsPerSecond, direct.saturation.requestsPerSecond);
+  }
+  return comparison;
+}
+
+export function aims(comparison: Comparison): Aim[] {
+  const throughput = comparison.gatewayToBare;
+  const added = comparison.gatewayAddedAtModerate;
+  return [
+    {
+      name: 'gateway throughput / bare proxy',
+      aim: '>= 0.45',
+      measured: throughput === undefined ? 'n/a' : throughput.toFixed(3),
+      met: throughput === undefined ? undefined : throughput >= 0.45,
+    },
+    {
+      name: 'gateway added p50 (moderate load)',
+      aim: '<= 0.40 ms',
+      measured: added ? `${added.p50Ms.toFixed(2)} ms` : 'n/a',
+      met: added ? added.p50Ms <= 0.4 : undefined,
+    },
+    {
+      name: 'gateway added p99 (moderate load)',
+      aim: '<= 1.00 ms',
+      measured: added ? `${added.p99Ms.toFixed(2)} ms` : 'n/a',
+      met: added ? added.p99Ms <= 1 : undefined,
+    },
+  ];
+}
+
+/** Left-aligned first column, right-aligned figures, one space-padded line per row. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+      )
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
+const signedMs = (value: number) => (value >= 0 ? '+' : '') + value.toFixed(2);
+
+export function formatReport(report: BenchReport): string {
+  const bare = measured(report.targets, 'bare-proxy');
+  const sections: string[] = [];
+  const s = report.settings;
+  sections.push(
+    `Benchmarks on ${report.machine.cpus} CPU(s) ${report.machine.cpuModel}, Node ${report.machine.node}; ` +
+      `${s.connections} connections, ${s.durationSeconds} s each after ${s.warmupSeconds} s warm-up; ` +
+      `moderate load ${s.moderateRate} req/s over ${s.moderateConnections} connections`,
+  );
+  sections.push(
+    formatTable(
+      ['target', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'mod p50', 'mod p99'],
+      report.targets.map((target) => {
+        const label = TARGET_LABELS[target.name];
+        if ('skipped' in target) return [label, 'skipped', '-', '-', '-', '-', '-', '-', '-'];
+        const vsBare = bare
+          ? ratio(target.saturation.requestsPerSecond, bare.saturation.requestsPerSecond)
+          : undefined;
+        return [
+          label,
+          target.saturation.requestsPerSecond.toFixed(0),
+          vsBare === undefined ? 'n/a' : vsBare.toFixed(2),
+          ms(target.saturation.p50Ms),
+          ms(target.saturation.p99Ms),
+          String(target.saturation.non2xx + target.moderate.non2xx),
+          String(target.saturation.errors + target.moderate.errors),
+          ms(target.moderate.p50Ms),
+          ms(target.moderate.p99Ms),
+        ];
+      }),
+    ),
+  );
+  const c = report.comparison;
+  const lines: string[] = [];
+  for (const target of report.targets) {
+    if ('skipped' in target) lines.push(`${TARGET_LABELS[target.name]} skipped: ${target.skipped}`);
+  }
+  if (c.gatewayToBare !== undefined)
+    lines.push(`gateway / bare proxy throughput: ${c.gatewayToBare.toFixed(2)}`);
+  if (c.koaToBare !== undefined) lines.push(`koa / bare proxy throughput:     ${c.koaToBare.toFixed(2)}`);
+  if (c.bareToDirect !== undefined)
+    lines.push(`bare proxy / direct throughput:  ${c.bareToDirect.toFixed(2)}`);
+  if (c.gatewayAddedAtModerate) {
+    lines.push(
+      `gateway added latency vs bare proxy, moderate load: p50 ${signedMs(c.gatewayAddedAtModerate.p50Ms)} ms, ` +
+        `p99 ${signedMs(c.gatewayAddedAtModerate.p99Ms)} ms`,
+    );
+  }
+  if (c.gatewayAddedAtSaturation) {
+    lines.push(
+      `gateway added latency vs bare proxy, saturation:    p50 ${signedMs(c.gatewayAddedAtSaturation.p50Ms)} ms, ` +
+        `p99 ${signedMs(c.gatewayAddedAtSaturation.p99Ms)} ms`,
+    );
+  }
+  if (c.koaAddedAtModerate) {
+    lines.push(
+      `koa added latency vs bare proxy, moderate load:     p50 ${signedMs(c.koaAddedAtModerate.p50Ms)} ms, ` +
+        `p99 ${signedMs(c.koaAddedAtModerate.p99Ms)} ms`,
+    );
+  }
+  if (lines.length) sections.push(lines.join('\n'));
+  sections.push(
+    formatTable(
+      ['design §9 aim', 'aim', 'measured', 'status'],
+      report.aims.map((a) => [
+        a.name,
+        a.aim,
+        a.measured,
+        a.met === undefined ? 'n/a' : a.met ? 'met' : 'NOT met',
+      ]),
+    ),
+  );
+  if (report.micro.length) {
+    sections.push(
+      formatTable(
+        ['micro-benchmark', 'variant', 'ops', 'µs/op'],
+        report.micro.map((m) => [m.name, m.variant, String(m.operations), m.microsPerOp.toFixed(2)]),
+      ),
+    );
+  }
+  return sections.join('\n\n');
+}

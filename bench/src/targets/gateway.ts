@@ -1,0 +1,80 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createLogger,
+  createMetricsRegistry,
+  createTokenService,
+  type Logger,
+  type Registry,
+  type TokenService,
+} from '@shop/platform';
+import type { TargetSpec } from '../target-spec.js';
+
+// The slice of api-gateway's compiled modules the bench drives; loaded at run time so the bench builds
+// (and skips this target) while the gateway is absent.
+interface GatewayAppModule {
+  createApp: (deps: { config: unknown; logger: Logger; registry: Registry; tokens: TokenService }) => {
+    service: { app: { callback(): RequestListener } };
+    close(): Promise<void>;
+  };
+}
+
+interface GatewayConfigModule {
+  loadConfig: (source: Record<string, string | undefined>) => unknown;
+}
+
+const HIGH = String(1_000_000_000);
+
+async function load<T>(file: string, exportName: string): Promise<T> {
+  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  if (typeof module[exportName] !== 'function') throw new Error(`${file} does not export ${exportName}()`);
+  return module as T;
+}
+
+/**
+ * The real api-gateway (createApp from its dist) in production mode: access log to a file, JWT verified,
+ * CASL checked, rate limits set far above the load, breaker and metrics on. Every upstream URL points at
+ * the tiny upstream; the bench calls the protected GET /api/customers/me with a real signed token.
+ */
+export async function createGatewayTarget(
+  spec: Extract<TargetSpec, { kind: 'gateway' }>,
+): Promise<{ server: Server; close(): Promise<void> }> {
+  const { createApp } = await load<GatewayAppModule>(join(spec.gatewayDist, 'app.js'), 'createApp');
+  const { loadConfig } = await load<GatewayConfigModule>(join(spec.gatewayDist, 'config.js'), 'loadConfig');
+  const issuer = 'shop-platform';
+  const audience = 'shop-api';
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATA_DIR: spec.dataDir,
+    LOG_FILE: spec.logFile,
+    LOG_TO_CONSOLE: 'false',
+    LOG_LEVEL: 'info',
+    JWT_SECRET: spec.jwtSecret,
+    JWT_ISSUER: issuer,
+    JWT_AUDIENCE: audience,
+    CUSTOMER_SERVICE_URL: spec.upstreamUrl,
+    INVENTORY_SERVICE_URL: spec.upstreamUrl,
+    ORDER_SERVICE_URL: spec.upstreamUrl,
+    PAYMENT_SERVICE_URL: spec.upstreamUrl,
+    SHIPPING_SERVICE_URL: spec.upstreamUrl,
+    NOTIFICATION_SERVICE_URL: spec.upstreamUrl,
+    RATE_LIMIT_ANONYMOUS_POINTS: HIGH,
+    RATE_LIMIT_AUTH_POINTS: HIGH,
+    RATE_LIMIT_API_POINTS: HIGH,
+  });
+  const logger = createLogger({ service: 'api-gateway', level: 'info', file: spec.logFile, console: false });
+  const registry = createMetricsRegistry('api-gateway');
+  const tokens = createTokenService({ secret: spec.jwtSecret, issuer, audience });
+  const gateway = createApp({ config, logger, registry, tokens });
+  const server = createServer(gateway.service.app.callback());
+  server.keepAliveTimeout = 65_000;
+  return {
+    server,
+    async close() {
+      await gateway.close();
+      logger.end();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { describe, expect, test } from 'vitest';
+import {
+  aims,
+  compare,
+  formatReport,
+  percentile,
+  summarizeLatencies,
+  type BenchReport,
+  type LoadFigures,
+  type TargetResult,
+} from '../src/report.js';
+
+function figures(requestsPerSecond: number, p50Ms: number, p99Ms: number): LoadFigures {
+  return {
+    requestsPerSecond,
+    p50Ms,
+    p99Ms,
+    meanMs: p50Ms,
+    maxMs: p99Ms,
+    requests: 1000,
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    statusCodes: { '200': 1000 },
+  };
+}
+
+const measured = (
+  name: TargetResult['name'],
+  rps: number,
+  p50: number,
+  p99: number,
+  modP50: number,
+  modP99: number,
+): TargetResult => ({
+  name,
+  saturation: figures(rps, p50, p99),
+  moderate: figures(1000, modP50, modP99),
+});
+
+describe('percentile', () => {
+  test('When asked for p50 and p99 of 1..100, then nearest-rank values 50 and 99 are returned', () => {
+    const values = Array.from({ length: 100 }, (_, i) => i + 1);
+    expect(percentile(values, 50)).toBe(50);
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile(values, 100)).toBe(100);
+  });
+
+  test('When there are no samples, then the summary is NaN rather than a made-up zero', () => {
+    expect(Number.isNaN(summarizeLatencies([]).p50Ms)).toBe(true);
+  });
+
+  test('When samples arrive unsorted, then the summary sorts them numerically', () => {
+    const summary = summarizeLatencies([10, 2, 1.5, 30, 3]);
+    expect(summary.p50Ms).toBe(3);
+    expect(summary.maxMs).toBe(30);
+    expect(summary.meanMs).toBeCloseTo(9.3);
+  });
+});
+
+describe('compare', () => {
+  const targets = [
+    measured('direct', 30_000, 1.5, 4, 0.3, 0.9),
+    measured('bare-proxy', 20_000, 2.4, 6, 0.5, 1.2),
+    measured('koa-proxy', 10_600, 4.7, 11, 0.8, 2.0),
+    measured('gateway', 9_000, 5.5, 14, 0.85, 2.1),
+  ];
+
+  test('When all four targets ran, then ratios are relative to the bare proxy', () => {
+    const result = compare(targets);
+    expect(result.gatewayToBare).toBeCloseTo(0.45);
+    expect(result.koaToBare).toBeCloseTo(0.53);
+    expect(result.bareToDirect).toBeCloseTo(2 / 3);
+  });
+
+  test('When all four targets ran, then the added latency is gateway minus bare proxy at p50 and p99', () => {
+    const result = compare(targets);
+    expect(result.gatewayAddedAtModerate?.p50Ms).toBeCloseTo(0.35);
+    expect(result.gatewayAddedAtModerate?.p99Ms).toBeCloseTo(0.9);
+    expect(result.gatewayAddedAtSaturation?.p50Ms).toBeCloseTo(3.1);
+  });
+
+  test('When the gateway was skipped, then its ratio and aims are absent, not zero', () => {
+    const result = compare([...targets.slice(0, 3), { name: 'gateway', skipped: 'not built' }]);
+    expect(result.gatewayToBare).toBeUndefined();
+    expect(aims(result).every((aim) => aim.met === undefined && aim.measured === 'n/a')).toBe(true);
+  });
+
+  test('When the figures are on the design limits, then the aims count as met; just past them, not met', () => {
+    expect(aims(compare(targets)).map((a) => a.met)).toEqual([true, true, true]);
+    const slower = compare([targets[1] as TargetResult, measured('gateway', 8_000, 6, 15, 0.95, 2.5)]);
+    expect(aims(slower).map((a) => a.met)).toEqual([false, false, false]);
+  });
+});
+
+describe('formatReport', () => {
+  test('When printed, then each target has a row with req/s and its ratio, and skipped targets say why', () => {
+    const targets: TargetResult[] = [
+      measured('direct', 30_000, 1.5, 4, 0.3, 0.9),
+      measured('bare-proxy', 20_000, 2.4, 6, 0.5, 1.2),
+      { name: 'gateway', skipped: 'api-gateway is not built' },
+    ];
+    const comparison = compare(targets);
+    const report: BenchReport = {
+      startedAt: '2026-01-01T00:00:00.000Z',
+      machine: { cpus: 2, cpuModel: 'Test CPU', node: '20.0.0', platform: 'linux-x64' },
+      settings: {
+        durationSeconds: 5,
+        warmupSeconds: 1,
+        connections: 50,
+        moderateRate: 1000,
+        moderateConnections: 10,
+      },
+      targets,
+      comparison,
+      aims: aims(comparison),
+      micro: [{ name: 'jsonwebtoken verify', variant: 'KeyObject', operations: 1000, microsPerOp: 6.25 }],
+    };
+
+    const text = formatReport(report);
+
+    expect(text).toMatch(/\(a\) direct to upstream\s+30000\s+1\.50\s+1\.50\s+4\.00/);
+    expect(text).toMatch(/\(b\) node:http \+ undici Pool proxy\s+20000\s+1\.00/);
+    expect(text).toContain('(d) api-gateway (full stack) skipped: api-gateway is not built');
+    expect(text).toContain('bare proxy / direct throughput:  0.67');
+    expect(text).toMatch(/jsonwebtoken verify\s+KeyObject\s+1000\s+6\.25/);
+  });
+});

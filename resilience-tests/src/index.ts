@@ -1,0 +1,22 @@
+export {
+  startPlatform,
+  buildAll,
+  TEST_ADMIN,
+  RELAXED_RATE_LIMITS,
+  type Platform,
+  type StartPlatformOptions,
+  type Credentials,
+  type JwtSettings,
+} from './platform-runner.js';
+export {
+  adminToken,
+  login,
+  newCustomer,
+  signToken,
+  type ApiTarget,
+  type LoginResult,
+  type TestCustomer,
+} from './accounts.js';
+export { invariants, eventuallyInvariants, orderStatusCounts, type InvariantOptions } from './invariants.js';
+export { readStockLevels } from './stock-levels.js';
+export { type BrokerSandbox } from './broker-sandbox.js';

@@ -1,0 +1,179 @@
+// `npm run test:resilience`: starts the platform as real processes (or targets GATEWAY_URL), runs every
+// resilience scenario, prints a pass/fail table with the figures, writes results/latest.json, and exits
+// non-zero when any scenario fails.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from './config.js';
+import { startPlatform, type Platform } from './platform-runner.js';
+import { formatChecks, formatSuiteReport, type SuiteReport } from './suite/report.js';
+import { Checks, type Scenario, type ScenarioResult } from './suite/scenario.js';
+import { badInput } from './suite/scenarios/bad-input.js';
+import { brokerOutage } from './suite/scenarios/broker-outage.js';
+import { burst } from './suite/scenarios/burst.js';
+import { deadService } from './suite/scenarios/dead-service.js';
+import { flakyUpstream } from './suite/scenarios/flaky-upstream.js';
+import { slowService } from './suite/scenarios/slow-service.js';
+import { externalTarget, localTarget, settle, type SuiteTarget } from './suite/target.js';
+
+const config = loadConfig();
+const say = (text: string) => process.stdout.write(`[resilience] ${text}\n`);
+
+// Shorter breaker resets and saga timeouts than production, so each fault and its recovery fit in seconds.
+// The gateway breaker opens at 25 % failures: with the flaky scenario's 50 % error rate it then opens
+// every run, where the default 50 % threshold would make opening a coin toss.
+// order-service's per-call budget (800 ms x 2 attempts) stays under the gateway's 3000 ms upstream timeout,
+// so an unknown payment outcome reaches the client as 202, not as a gateway 504.
+const SUITE_TUNING: Record<string, Record<string, string>> = {
+  'api-gateway': { BREAKER_RESET_TIMEOUT_MS: '2000', BREAKER_ERROR_THRESHOLD_PERCENTAGE: '25' },
+  'order-service': {
+    UPSTREAM_TIMEOUT_MS: '800',
+    UPSTREAM_RETRIES: '1',
+    ORDER_RECOVERY_INTERVAL_MS: '500',
+    ORDER_RECOVERY_MIN_AGE_MS: '2000',
+    ORDER_RETRY_BASE_MS: '200',
+    ORDER_RETRY_MAX_MS: '2000',
+  },
+};
+
+function scenarios(external: boolean): Scenario[] {
+  const latencyMs = config.RESILIENCE_PAYMENT_LATENCY_MS ?? (external ? 2500 : 1500);
+  // burst runs last: on an external stack it spends this IP's login budget.
+  const all = [badInput, flakyUpstream, deadService, slowService({ latencyMs }), brokerOutage, burst];
+  const wanted = config.RESILIENCE_SCENARIOS;
+  return wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
+}
+
+async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<ScenarioResult> {
+  const started = Date.now();
+  const base = { name: scenario.name, title: scenario.title, figures: {}, checks: [] };
+  const skip = await scenario.skipReason(target);
+  if (skip) return { ...base, status: 'skip', reason: skip, durationMs: 0 };
+
+  const checks = new Checks();
+  const figures: Record<string, unknown> = {};
+  const unsettled = await settle(target);
+  if (unsettled.length) {
+    return {
+      ...base,
+      status: 'fail',
+      reason: `no healthy baseline: ${unsettled.join('; ')}`,
+      durationMs: Date.now() - started,
+    };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const traffic = await Promise.race([
+      scenario.run({
+        target,
+        platform: target.platform,
+        broker: target.platform?.broker,
+        checks,
+        figures,
+        progress: (message) => say(`${scenario.name}: ${message}`),
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`timed out after ${scenario.timeoutMs / 1000} s`)),
+          scenario.timeoutMs,
+        );
+      }),
+    ]);
+    const failed = checks.failed[0];
+    return {
+      ...base,
+      status: failed ? 'fail' : 'pass',
+      ...(failed ? { reason: failed.name } : {}),
+      durationMs: Date.now() - started,
+      ...(traffic ? { traffic } : {}),
+      figures,
+      checks: checks.list,
+    };
+  } catch (error) {
+    return {
+      ...base,
+      status: 'fail',
+      reason: (error as Error).message,
+      durationMs: Date.now() - started,
+      figures,
+      checks: [
+        ...checks.list,
+        { name: 'scenario ran to the end', ok: false, detail: (error as Error).message },
+      ],
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main(): Promise<number> {
+  const startedAt = new Date().toISOString();
+  let platform: Platform | undefined;
+  let target: SuiteTarget;
+  let transport: string;
+
+  if (config.GATEWAY_URL) {
+    if (!config.ADMIN_EMAIL || !config.ADMIN_PASSWORD) {
+      say('GATEWAY_URL is set: also set ADMIN_EMAIL and ADMIN_PASSWORD of that stack');
+      return 2;
+    }
+    target = await externalTarget(config.GATEWAY_URL, {
+      email: config.ADMIN_EMAIL,
+      password: config.ADMIN_PASSWORD,
+    });
+    transport = 'unknown (external stack)';
+    say(`targeting ${config.GATEWAY_URL}; process-level faults are skipped`);
+  } else {
+    const env: Record<string, string> = config.AMQP_URL ? { AMQP_URL: config.AMQP_URL } : {};
+    say(`starting the platform (events: ${config.AMQP_URL ? 'RabbitMQ' : 'embedded SQLite queue'})...`);
+    platform = await startPlatform({ chaos: true, env, serviceEnv: SUITE_TUNING });
+    transport = platform.broker
+      ? `RabbitMQ, private vhost ${platform.broker.vhost}`
+      : config.AMQP_URL
+        ? 'RabbitMQ (rabbitmqctl unavailable: broker-outage stops the consumer instead)'
+        : 'embedded SQLite queue';
+    say(`started ${platform.services.join(', ')}; data in ${platform.dataDir}`);
+    target = localTarget(platform);
+  }
+
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of scenarios(platform === undefined)) {
+      say(`${scenario.name}: ${scenario.title}`);
+      const result = await runScenario(scenario, target);
+      results.push(result);
+      say(`${scenario.name}: ${result.status.toUpperCase()}${result.reason ? ` (${result.reason})` : ''}`);
+      if (result.checks.length) process.stdout.write(`${formatChecks(result)}\n`);
+    }
+  } finally {
+    await platform?.shutdown();
+  }
+
+  const report: SuiteReport = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    target: {
+      mode: platform ? 'started' : 'external',
+      gatewayUrl: target.gatewayUrl,
+      transport,
+      services: target.services,
+    },
+    passed: results.every((r) => r.status !== 'fail'),
+    scenarios: results,
+  };
+  const out =
+    config.RESILIENCE_REPORT ??
+    join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'results', 'latest.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`\n${formatSuiteReport(report)}\n\nreport: ${out}\n`);
+  return report.passed ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`resilience suite could not run: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,70 @@
+import type { Platform } from '../platform-runner.js';
+import type { BrokerSandbox } from '../broker-sandbox.js';
+import type { SuiteTarget } from './target.js';
+import type { TallySummary } from './tally.js';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export type ScenarioStatus = 'pass' | 'fail' | 'skip';
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  status: ScenarioStatus;
+  /** Why it was skipped, or the first failed check / error. */
+  reason?: string;
+  durationMs: number;
+  /** Every request the scenario made under fault, summarised. */
+  traffic?: TallySummary;
+  /** Scenario-specific figures (phases, recovery times...). */
+  figures: Record<string, unknown>;
+  checks: Check[];
+}
+
+export interface ScenarioContext {
+  target: SuiteTarget;
+  /** Present when the suite started the platform itself (process-level faults are possible). */
+  platform: Platform | undefined;
+  /** The private RabbitMQ vhost the started platform uses, when AMQP_URL is set and rabbitmqctl works. */
+  broker: BrokerSandbox | undefined;
+  checks: Checks;
+  figures: Record<string, unknown>;
+  progress: (message: string) => void;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** Longest the scenario may take before it is failed as timed out. */
+  timeoutMs: number;
+  /** A reason to skip on this target (missing service, no process control...), or undefined to run. */
+  skipReason(target: SuiteTarget): Promise<string | undefined> | string | undefined;
+  /** Runs the fault; returns the summary of the traffic sent while it was active. */
+  run(context: ScenarioContext): Promise<TallySummary | undefined>;
+}
+
+/** Records named checks; a scenario passes when every check holds. */
+export class Checks {
+  readonly list: Check[] = [];
+
+  check(name: string, ok: boolean, detail?: string): boolean {
+    this.list.push(detail === undefined ? { name, ok } : { name, ok, detail });
+    return ok;
+  }
+
+  /** Fails the check with `detail` when `problems` is not empty. */
+  none(name: string, problems: readonly string[], max = 5): boolean {
+    const shown =
+      problems.slice(0, max).join('; ') +
+      (problems.length > max ? `; ... ${problems.length - max} more` : '');
+    return this.check(name, problems.length === 0, problems.length ? shown : undefined);
+  }
+
+  get failed(): Check[] {
+    return this.list.filter((c) => !c.ok);
+  }
+}
