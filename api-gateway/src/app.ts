@@ -53,7 +53,7 @@ export function createApp({ config, logger, registry, tokens }: GatewayDeps): Ga
       baseUrl,
       logger,
       registry,
-      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      timeoutMs: name === 'order-service' ? config.ORDER_SERVICE_TIMEOUT_MS : config.UPSTREAM_TIMEOUT_MS,
       retries: config.UPSTREAM_RETRIES,
       connections: config.UPSTREAM_CONNECTIONS,
       maxConcurrent: config.UPSTREAM_MAX_CONCURRENT,

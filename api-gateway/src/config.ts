@@ -12,6 +12,10 @@ const schema = z.object({
   NOTIFICATION_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5006'),
 
   UPSTREAM_TIMEOUT_MS: env.int(3000, 1),
+  // POST /api/orders runs the whole saga (reserve, then charge, each with its own timeout and one retry), so the
+  // gateway must wait longer than the saga's worst case; otherwise a slow payment surfaces as a 504 instead of
+  // the 202 PENDING of design §5. Default: order-service's 2 x (2 s x 2 attempts) plus backoff, with margin.
+  ORDER_SERVICE_TIMEOUT_MS: env.int(12_000, 1),
   // The gateway does not retry by default: a retried timeout would double the client's wait, and the
   // services already retry their own idempotent calls.
   UPSTREAM_RETRIES: env.int(0),

@@ -92,9 +92,9 @@ describe('Per-upstream circuit breakers', () => {
     expect(await breakerOf(gateway.url, 'order-service')).toBe('closed');
   });
 
-  test('When order-service is slower than UPSTREAM_TIMEOUT_MS, then 504 upstream_timeout about when the timeout fires', async () => {
+  test('When order-service is slower than its timeout, then 504 upstream_timeout about when the timeout fires', async () => {
     const timeoutMs = 300;
-    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: String(timeoutMs) });
+    gateway = await startGateway(stubs, { ORDER_SERVICE_TIMEOUT_MS: String(timeoutMs) });
     stubs['order-service'].answer = { status: 200, body: { late: true }, delayMs: 3000 };
     const started = performance.now();
     const res = await getOrders(gateway.url);
@@ -106,8 +106,22 @@ describe('Per-upstream circuit breakers', () => {
     expect(elapsed).toBeLessThan(timeoutMs * 1.1 + 200);
   });
 
+  test('When the saga takes longer than UPSTREAM_TIMEOUT_MS, then order-service still answers: it has its own, longer timeout', async () => {
+    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: '200', ORDER_SERVICE_TIMEOUT_MS: '3000' });
+    stubs['order-service'].answer = { status: 202, body: { status: 'PENDING' }, delayMs: 500 };
+    stubs['inventory-service'].answer = { status: 200, body: { data: [] }, delayMs: 500 };
+    const order = await request(gateway.url, 'POST', '/api/orders', {
+      token: customer,
+      body: { product_id: 1, quantity: 1 },
+    });
+    expect(order.status).toBe(202);
+    const products = await request(gateway.url, 'GET', '/api/products');
+    expect(products.status).toBe(504);
+    stubs['inventory-service'].answer = { status: 200, body: { ok: true } };
+  });
+
   test('When the client gives up while the upstream is slow, then the gateway stops waiting without logging an error', async () => {
-    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: '5000' });
+    gateway = await startGateway(stubs, { ORDER_SERVICE_TIMEOUT_MS: '5000' });
     const orders = stubs['order-service'];
     orders.answer = { status: 200, body: { late: true }, delayMs: 3000 };
     const before = orders.callsTo('/api/orders').length;
