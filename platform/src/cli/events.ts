@@ -13,7 +13,7 @@ const USAGE = `Usage: npm run events -- <command>
                                             back to the queue for another try
 
 The transport is RabbitMQ when AMQP_URL is set (exchange EVENTS_EXCHANGE, default shop.events),
-otherwise the embedded queue file $DATA_DIR/events.db (DATA_DIR defaults to ./data).
+otherwise the embedded queue file $EVENT_BUS_FILE, or $DATA_DIR/events.db (DATA_DIR defaults to ./data).
 Queues are named after the consuming service, e.g. shipping-service, notification-service.`;
 
 export interface EventsCliDeps {
@@ -131,7 +131,7 @@ export function defaultEventsCliDeps(env: NodeJS.ProcessEnv): EventsCliDeps {
     openTransport: () =>
       createEventTransport({
         amqpUrl: env.AMQP_URL || undefined,
-        embeddedFile: join(env.DATA_DIR || 'data', 'events.db'),
+        embeddedFile: env.EVENT_BUS_FILE || join(env.DATA_DIR || 'data', 'events.db'),
         exchange: env.EVENTS_EXCHANGE || undefined,
         connectionName: 'events-cli',
         // One quick attempt: an operator wants an answer, not a retry loop.
