@@ -17,8 +17,12 @@ const color = process.stdout.isTTY;
 const say = (text) =>
   process.stdout.write(`${color ? '\x1b[1m' : ''}[launcher]${color ? '\x1b[0m' : ''} ${text}\n`);
 
-say('building (incremental)...');
-const build = spawnSync(process.execPath, [join(root, 'scripts', 'tsc.mjs'), '-b'], {
+say('building the services (incremental)...');
+// Only what runs: the services and, through their references, platform/ (not the test-only workspaces).
+const projects = SERVICES.map((service) => service.name).filter((name) =>
+  existsSync(join(root, name, 'tsconfig.json')),
+);
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'tsc.mjs'), '-b', ...projects], {
   cwd: root,
   stdio: 'inherit',
 });
