@@ -55,6 +55,9 @@ const serviceOwn: MetricFamily[] = [
   { name: 'customer_registrations_total', type: 'counter', labels: [], origin: 'service' },
   { name: 'auth_logins_total', type: 'counter', labels: ['outcome'], origin: 'service' },
   { name: 'refresh_token_reuse_total', type: 'counter', labels: [], origin: 'service' },
+  // shipping-service, notification-service
+  { name: 'shipments_total', type: 'counter', labels: ['status'], origin: 'service' },
+  { name: 'notifications_total', type: 'counter', labels: ['status'], origin: 'service' },
 ];
 
 const defaultGauges = [
