@@ -2,14 +2,10 @@ import {
   checkDatabase,
   counter,
   createService,
-  type Db,
-  type Logger,
   type Outbox,
-  type ReadinessCheck,
-  type Registry,
   type Service,
-  type TokenService,
   immediateTransactor,
+  type ServiceAppDeps,
 } from '@shop/platform';
 import { inventoryMigrations } from './data/database.js';
 import { createProductRepository } from './data/product-repository.js';
@@ -23,19 +19,11 @@ import { stockEventHooks } from './events/stock-events.js';
 
 export const SERVICE_NAME = 'inventory-service';
 
-export interface InventoryDeps {
-  db: Db;
-  logger: Logger;
-  registry: Registry;
-  tokens: TokenService;
+export interface InventoryDeps extends ServiceAppDeps {
   /** The event bus outbox: the state-changing transactions write their events into it. */
   outbox?: Outbox;
-  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
-  brokerReadiness?: ReadinessCheck;
   /** Replace the outbox hooks run inside the transactions (tests); no-ops without an outbox. */
   hooks?: Partial<ReservationHooks>;
-  bodyLimitBytes?: number;
-  chaosEnabled?: boolean;
   now?: () => string;
 }
 

@@ -1,29 +1,12 @@
-import {
-  checkDatabase,
-  createService,
-  type Db,
-  type Logger,
-  type ReadinessCheck,
-  type Registry,
-  type Service,
-  type TokenService,
-} from '@shop/platform';
+import { checkDatabase, createService, type Service, type ServiceAppDeps } from '@shop/platform';
 import { notificationMigrations } from './data/database.js';
 import type { Notifier } from './domain/notifier.js';
 import { notificationRoutes } from './http/routes.js';
 
 export const SERVICE_NAME = 'notification-service';
 
-export interface NotificationAppDeps {
-  db: Db;
-  logger: Logger;
-  registry: Registry;
-  tokens: TokenService;
+export interface NotificationAppDeps extends ServiceAppDeps {
   notifier: Notifier;
-  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
-  brokerReadiness?: ReadinessCheck;
-  bodyLimitBytes?: number;
-  chaosEnabled?: boolean;
 }
 
 export function createApp(deps: NotificationAppDeps): Service {

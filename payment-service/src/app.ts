@@ -2,14 +2,10 @@ import {
   checkDatabase,
   counter,
   createService,
-  type Db,
-  type Logger,
   type Outbox,
-  type ReadinessCheck,
-  type Registry,
   type Service,
-  type TokenService,
   immediateTransactor,
+  type ServiceAppDeps,
 } from '@shop/platform';
 import { paymentMigrations } from './data/database.js';
 import { createPaymentRepository } from './data/payment-repository.js';
@@ -22,19 +18,11 @@ import { paymentEventHooks } from './events/payment-events.js';
 
 export const SERVICE_NAME = 'payment-service';
 
-export interface PaymentServiceDeps {
-  db: Db;
-  logger: Logger;
-  registry: Registry;
-  tokens: TokenService;
+export interface PaymentServiceDeps extends ServiceAppDeps {
   /** The event bus outbox: the state-changing transactions write their events into it. */
   outbox?: Outbox;
-  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
-  brokerReadiness?: ReadinessCheck;
   /** Replace the outbox hooks run inside the transactions (tests); no-ops without an outbox. */
   hooks?: Partial<PaymentHooks>;
-  bodyLimitBytes?: number;
-  chaosEnabled?: boolean;
   now?: () => string;
 }
 

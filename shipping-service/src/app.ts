@@ -1,13 +1,4 @@
-import {
-  checkDatabase,
-  createService,
-  type Db,
-  type Logger,
-  type ReadinessCheck,
-  type Registry,
-  type Service,
-  type TokenService,
-} from '@shop/platform';
+import { checkDatabase, createService, type Service, type ServiceAppDeps } from '@shop/platform';
 import { shippingMigrations } from './data/database.js';
 import type { Shipping } from './domain/shipping.js';
 import { shipmentRoutes } from './http/routes.js';
@@ -15,17 +6,9 @@ import type { ShipmentMetrics } from './shipment-metrics.js';
 
 export const SERVICE_NAME = 'shipping-service';
 
-export interface ShippingAppDeps {
-  db: Db;
-  logger: Logger;
-  registry: Registry;
-  tokens: TokenService;
+export interface ShippingAppDeps extends ServiceAppDeps {
   shipping: Shipping;
   metrics: ShipmentMetrics;
-  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
-  brokerReadiness?: ReadinessCheck;
-  bodyLimitBytes?: number;
-  chaosEnabled?: boolean;
 }
 
 export function createApp(deps: ShippingAppDeps): Service {

@@ -3,6 +3,7 @@ import type { Context, Next } from 'koa';
 import type { Router } from '@koa/router';
 import type { Registry } from 'prom-client';
 import './koa-types.js';
+import type { Db } from '../db/sqlite.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Logger } from '../logging/logger.js';
 import { authenticate } from './auth-middleware.js';
@@ -102,4 +103,16 @@ export function createService(options: ServiceOptions): Service {
       return shuttingDown;
     },
   };
+}
+
+/** What every service's `createApp(deps)` receives besides its own domain (main.ts passes the runtime's). */
+export interface ServiceAppDeps {
+  db: Db;
+  logger: Logger;
+  registry: Registry;
+  tokens: TokenService;
+  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
+  brokerReadiness?: ReadinessCheck;
+  bodyLimitBytes?: number;
+  chaosEnabled?: boolean;
 }
