@@ -6,9 +6,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICES, formatLine } from './lib/services.mjs';
+import { SERVICES as DEFAULT_SERVICES, formatLine } from './lib/services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// SHOP_PORT_OFFSET shifts every port (8080 -> 8080 + offset, ...): a second local stack, or the launcher's test.
+const portOffset = Number.parseInt(process.env.SHOP_PORT_OFFSET ?? '0', 10) || 0;
+const SERVICES = DEFAULT_SERVICES.map((service) => ({ ...service, port: service.port + portOffset }));
 const dataDir = resolve(process.env.DATA_DIR ?? join(root, 'data'));
 const logDir = join(dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
@@ -59,6 +62,7 @@ function start(service, attempt = 0) {
   });
   const startedAt = Date.now();
   children.set(service.name, child);
+  say(`started ${service.name} (pid ${child.pid})`);
   const prefix = (stream, out) => {
     let buffer = '';
     stream.setEncoding('utf8');
