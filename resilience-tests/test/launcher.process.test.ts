@@ -68,13 +68,17 @@ describe('npm start (scripts/start.mjs)', () => {
   }, 150_000);
 
   afterAll(async () => {
+    // Normally the last test already stopped it; after a failure, stop it and everything it started.
     if (launcher.exitCode === null) {
-      launcher.kill('SIGKILL');
-      for (const name of ['customer-service', 'api-gateway'])
-        for (const pid of pidsOf(name)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      launcher.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+    }
+    for (const match of output.matchAll(/started [\w-]+ \(pid (\d+)\)/g)) {
+      const pid = Number(match[1]);
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
     data.cleanup();
-  });
+  }, 30_000);
 
   test('When it has started, then every service is ready and register -> login -> me works through the gateway', async () => {
     const health = await request<{ status: string; services: Record<string, { status: string }> }>(
