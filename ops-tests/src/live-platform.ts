@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newCustomer, startPlatform, type Platform } from '../../resilience-tests/src/index.js';
+import { newCustomer, startPlatform, type Platform } from '@shop/resilience-tests';
 import { toolsRequired } from './ops-env.js';
 import { repoFileExists } from './repo-files.js';
 import { SERVICES } from './service-catalog.js';
