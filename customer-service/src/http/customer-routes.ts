@@ -1,9 +1,8 @@
 import { Router } from '@koa/router';
-import { abilityOf, forbidden, requireUser, subject } from '@shop/platform';
+import { abilityOf, forbidden, requireUser, subject, canActOnEveryRow } from '@shop/platform';
 import { changeRole, listCustomers, type AdministrationDeps } from '../domain/administration.js';
 import { toProfile } from '../domain/customer.js';
 import { getProfile, updateProfile, type ProfileDeps } from '../domain/profile.js';
-import { mayActOnEveryRow } from './permissions.js';
 import { customerIdParam, listQuery, profileChangesBody, roleChangeBody } from './schemas.js';
 import { parseInput } from './validation.js';
 
@@ -32,7 +31,7 @@ export function customerRoutes(domain: ProfileDeps & AdministrationDeps): Router
   });
 
   router.get('/', (ctx) => {
-    if (!mayActOnEveryRow(abilityOf(ctx), 'read', 'Customer')) throw forbidden();
+    if (!canActOnEveryRow(abilityOf(ctx), 'read', 'Customer')) throw forbidden();
     const query = parseInput(listQuery, ctx.query, 'query');
     ctx.body = listCustomers(domain, { page: query.page, limit: query.limit, search: query.q });
   });

@@ -1,7 +1,6 @@
 import { Router } from '@koa/router';
-import { abilityOf, forbidden, subject } from '@shop/platform';
+import { abilityOf, forbidden, subject, canActOnEveryRow } from '@shop/platform';
 import { customerContact, type AdministrationDeps } from '../domain/administration.js';
-import { mayActOnEveryRow } from './permissions.js';
 import { customerIdParam } from './schemas.js';
 import { parseInput } from './validation.js';
 
@@ -11,7 +10,7 @@ export function internalRoutes(domain: Pick<AdministrationDeps, 'customers'>): R
 
   router.get('/customers/:id', (ctx) => {
     const ability = abilityOf(ctx);
-    if (!mayActOnEveryRow(ability, 'read', 'Customer')) throw forbidden();
+    if (!canActOnEveryRow(ability, 'read', 'Customer')) throw forbidden();
     const id = parseInput(customerIdParam, ctx.params.id, 'customer id');
     ctx.body = customerContact(domain, id, (row) => ability.can('read', subject('Customer', { ...row })));
   });

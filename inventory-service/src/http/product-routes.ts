@@ -1,11 +1,10 @@
 import { Router } from '@koa/router';
-import { authorize, z, integerIdParam, parseInput, queryInt } from '@shop/platform';
+import { authorize, z, integerIdParam, parseInput, paginationQuery, paginated } from '@shop/platform';
 import type { Catalog } from '../domain/catalog.js';
 import { PRODUCT_SORTS } from '../domain/product.js';
 
 const listQuery = z.strictObject({
-  page: queryInt(1, 1_000_000).default(1),
-  limit: queryInt(1, 100).default(20),
+  ...paginationQuery,
   q: z.string().max(100).optional(),
   sort: z.enum(PRODUCT_SORTS).optional(),
 });
@@ -38,7 +37,7 @@ export function productRoutes(catalog: Catalog): Router {
   router.get('/api/products', (ctx) => {
     const query = parseInput(listQuery, ctx.query, 'query');
     const page = catalog.list(query);
-    ctx.body = { data: page.rows, pagination: { page: query.page, limit: query.limit, total: page.total } };
+    ctx.body = paginated(page.rows, query, page.total);
   });
 
   router.get('/api/products/:id', (ctx) => {

@@ -4,12 +4,13 @@ import {
   authorize,
   notFound,
   parseInput,
-  queryInt,
   requireUser,
   subject,
   uuidParam,
   z,
   type AppAbility,
+  canActOnEveryRow,
+  paginationQuery,
 } from '@shop/platform';
 import { NOTIFICATION_STATUSES, NOTIFYING_EVENTS, type Notification } from '../domain/notification.js';
 import type { Notifier } from '../domain/notifier.js';
@@ -18,17 +19,9 @@ const listQuery = z.strictObject({
   customerId: z.string().min(1).max(128).optional(),
   eventType: z.enum(NOTIFYING_EVENTS).optional(),
   status: z.enum(NOTIFICATION_STATUSES).optional(),
-  page: queryInt(1, 1_000_000).default(1),
-  limit: queryInt(1, 100).default(20),
+  ...paginationQuery,
 });
 const idPath = z.object({ id: uuidParam });
-
-/** True when the caller's read right on notifications has no ownership condition (admins). */
-function readsEveryNotification(ability: AppAbility): boolean {
-  return ability
-    .rulesFor('read', 'Notification')
-    .some((rule) => !rule.inverted && rule.conditions === undefined);
-}
 
 function visible(ability: AppAbility, notification: Notification): boolean {
   return ability.can('read', subject('Notification', notification));
@@ -43,7 +36,7 @@ export function notificationRoutes(notifier: Notifier): Router {
     const user = requireUser(ctx);
     const ability = abilityOf(ctx);
     const query = parseInput(listQuery, ctx.query, 'query');
-    const everyone = readsEveryNotification(ability);
+    const everyone = canActOnEveryRow(ability, 'read', 'Notification');
     const pagination = { page: query.page, limit: query.limit };
     if (!everyone && query.customerId !== undefined && query.customerId !== user.id) {
       ctx.body = { data: [], pagination: { ...pagination, total: 0 } };

@@ -9,6 +9,7 @@ import {
   notFound,
   requireUser,
   subject,
+  paginated,
 } from '@shop/platform';
 import type { Cancellation } from '../domain/cancellation.js';
 import { requestHash, type Idempotency } from '../domain/idempotency.js';
@@ -130,7 +131,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
       page: query.page,
       limit: query.limit,
     });
-    ctx.body = { data: orders.map(toView), pagination: { page: query.page, limit: query.limit, total } };
+    ctx.body = paginated(orders.map(toView), query, total);
   });
 
   router.get('/api/orders/:id', (ctx) => {

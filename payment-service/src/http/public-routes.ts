@@ -8,7 +8,8 @@ import {
   z,
   type AppAbility,
   parseInput,
-  queryInt,
+  canActOnEveryRow,
+  paginationQuery,
 } from '@shop/platform';
 import { PAYMENT_STATUSES, type Payment } from '../domain/payment.js';
 import type { PaymentDesk } from '../domain/payments.js';
@@ -17,16 +18,10 @@ import type { OutcomeCounter } from './outcomes.js';
 const listQuery = z.strictObject({
   orderId: z.uuid().optional(),
   status: z.enum(PAYMENT_STATUSES).optional(),
-  page: queryInt(1, 1_000_000).default(1),
-  limit: queryInt(1, 100).default(20),
+  ...paginationQuery,
 });
 const idPath = z.object({ id: z.uuid() });
 const refundBody = z.strictObject({});
-
-/** True when the caller's read right on payments has no ownership condition (admins, services). */
-function readsEveryPayment(ability: AppAbility): boolean {
-  return ability.rulesFor('read', 'Payment').some((rule) => !rule.inverted && rule.conditions === undefined);
-}
 
 function visible(ability: AppAbility, payment: Payment): boolean {
   return ability.can('read', subject('Payment', payment));
@@ -55,7 +50,7 @@ export function publicRoutes(desk: PaymentDesk, outcomes: OutcomeCounter): Route
       return;
     }
 
-    const customerId = readsEveryPayment(ability) ? undefined : user.id;
+    const customerId = canActOnEveryRow(ability, 'read', 'Payment') ? undefined : user.id;
     const page = desk.list({ customerId, status: query.status, limit: query.limit, offset });
     ctx.body = {
       data: page.rows.filter((payment) => visible(ability, payment)),

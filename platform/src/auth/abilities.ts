@@ -66,3 +66,15 @@ export function abilityFor(user: AuthUser | undefined): AppAbility {
 export function subject<T extends Record<string, unknown>>(type: Exclude<SubjectType, 'all'>, row: T): T {
   return asSubject(type, row);
 }
+
+/**
+ * True when the caller may act on every row of `type`, not only on rows that meet a condition. A type-level
+ * `can('read', 'Customer')` is true for a customer (their own row); listing everyone needs this instead.
+ */
+export function canActOnEveryRow(
+  ability: AppAbility,
+  action: Action,
+  type: Exclude<SubjectType, 'all'>,
+): boolean {
+  return ability.rulesFor(action, type).some((rule) => !rule.inverted && rule.conditions === undefined);
+}

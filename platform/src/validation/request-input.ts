@@ -33,3 +33,14 @@ export const integerIdParam = z
 
 /** A UUID in a path segment or query (`/api/orders/:id`). */
 export const uuidParam = z.uuid('must be a UUID');
+
+/** `page` (from 1) and `limit` (1 to 100, default 20) query parameters of every paginated list. */
+export const paginationQuery = {
+  page: queryInt(1, 1_000_000).default(1),
+  limit: queryInt(1, 100).default(20),
+};
+
+/** The collection shape of every list: `{ data, pagination: { page, limit, total } }`. */
+export function paginated<T>(data: T[], query: { page: number; limit: number }, total: number) {
+  return { data, pagination: { page: query.page, limit: query.limit, total } };
+}

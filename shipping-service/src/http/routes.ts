@@ -4,12 +4,14 @@ import {
   authorize,
   notFound,
   parseInput,
-  queryInt,
   requireUser,
   subject,
   uuidParam,
   z,
   type AppAbility,
+  canActOnEveryRow,
+  paginationQuery,
+  paginated,
 } from '@shop/platform';
 import { ADVANCE_STATUSES, SHIPMENT_STATUSES, type Shipment } from '../domain/shipment.js';
 import type { Shipping } from '../domain/shipping.js';
@@ -19,16 +21,10 @@ const listQuery = z.strictObject({
   orderId: z.uuid().optional(),
   customerId: z.string().min(1).max(128).optional(),
   status: z.enum(SHIPMENT_STATUSES).optional(),
-  page: queryInt(1, 1_000_000).default(1),
-  limit: queryInt(1, 100).default(20),
+  ...paginationQuery,
 });
 const idPath = z.object({ id: uuidParam });
 const advanceBody = z.strictObject({ status: z.enum(ADVANCE_STATUSES) });
-
-/** True when the caller's read right on shipments has no ownership condition (admins). */
-function readsEveryShipment(ability: AppAbility): boolean {
-  return ability.rulesFor('read', 'Shipment').some((rule) => !rule.inverted && rule.conditions === undefined);
-}
 
 function visible(ability: AppAbility, shipment: Shipment): boolean {
   return ability.can('read', subject('Shipment', shipment));
@@ -43,9 +39,9 @@ export function shipmentRoutes(shipping: Shipping, metrics: ShipmentMetrics): Ro
     const user = requireUser(ctx);
     const ability = abilityOf(ctx);
     const query = parseInput(listQuery, ctx.query, 'query');
-    const everyone = readsEveryShipment(ability);
+    const everyone = canActOnEveryRow(ability, 'read', 'Shipment');
     if (!everyone && query.customerId !== undefined && query.customerId !== user.id) {
-      ctx.body = { data: [], pagination: { page: query.page, limit: query.limit, total: 0 } };
+      ctx.body = paginated([], query, 0);
       return;
     }
     const page = shipping.list({
