@@ -29,7 +29,9 @@ describe('Routing table', () => {
     ['/api/orders/42/cancel', 'POST', 'order-service'],
     ['/api/payments?orderId=42', 'GET', 'payment-service'],
     ['/api/shipments?orderId=42', 'GET', 'shipping-service'],
+    ['/api/shipments/7e1c2d4a-0b1f-4c7e-9a55-3f2b8c0e9a11', 'GET', 'shipping-service'],
     ['/api/notifications', 'GET', 'notification-service'],
+    ['/api/notifications/7e1c2d4a-0b1f-4c7e-9a55-3f2b8c0e9a11', 'GET', 'notification-service'],
   ] as const)(
     'When %s is called with %s, then %s receives the same path and query',
     async (path, method, upstream) => {

@@ -211,6 +211,13 @@ export const ROUTES: readonly RouteEntry[] = [
     rateLimit: 'api',
   },
   {
+    methods: ['GET'],
+    path: '/api/shipments/:id',
+    upstream: 'shipping-service',
+    permission: can('read', 'Shipment'),
+    rateLimit: 'api',
+  },
+  {
     methods: ['PATCH'],
     path: '/api/shipments/:id',
     upstream: 'shipping-service',
@@ -222,6 +229,13 @@ export const ROUTES: readonly RouteEntry[] = [
   {
     methods: ['GET'],
     path: '/api/notifications',
+    upstream: 'notification-service',
+    permission: can('read', 'Notification'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['GET'],
+    path: '/api/notifications/:id',
     upstream: 'notification-service',
     permission: can('read', 'Notification'),
     rateLimit: 'api',
