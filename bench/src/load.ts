@@ -17,6 +17,8 @@ export interface LoadResult extends LatencySummary {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** CPU time of the target process per answered request (µs), when measured. */
+  cpuMicrosPerRequest?: number;
 }
 
 /**

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createTokenService } from '@shop/platform';
 import { loadConfig } from './config.js';
-import { runLoad, type LoadOptions } from './load.js';
+import { runLoad, type LoadOptions, type LoadResult } from './load.js';
 import { accessLogBenchmarks, jwtVerifyBenchmarks } from './micro.js';
 import {
   aims,
@@ -61,20 +61,31 @@ function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
   }
 }
 
-async function measure(name: TargetName, url: string): Promise<TargetResult> {
-  const base: Omit<LoadOptions, 'connections' | 'durationSeconds'> = { url: `${url}${PATH}`, headers };
+/** One load run, with the CPU time the target process spent on it divided by the requests it answered. */
+async function measuredRun(target: TargetProcess, options: LoadOptions): Promise<LoadResult> {
+  const cpuBefore = await target.cpuMicros();
+  const result = await runLoad(options);
+  const cpuAfter = await target.cpuMicros();
+  return {
+    ...result,
+    cpuMicrosPerRequest: result.requests > 0 ? (cpuAfter - cpuBefore) / result.requests : Number.NaN,
+  };
+}
+
+async function measure(name: TargetName, target: TargetProcess): Promise<TargetResult> {
+  const base: Omit<LoadOptions, 'connections' | 'durationSeconds'> = { url: `${target.url}${PATH}`, headers };
   process.stdout.write(`${name}: warm-up ${config.BENCH_WARMUP} s, `);
   if (config.BENCH_WARMUP > 0) {
     await runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_WARMUP });
   }
   process.stdout.write(`saturation ${config.BENCH_DURATION} s, `);
-  const saturation = await runLoad({
+  const saturation = await measuredRun(target, {
     ...base,
     connections: config.BENCH_CONNECTIONS,
     durationSeconds: config.BENCH_DURATION,
   });
   process.stdout.write(`moderate ${config.BENCH_DURATION} s\n`);
-  const moderate = await runLoad({
+  const moderate = await measuredRun(target, {
     ...base,
     connections: config.BENCH_MODERATE_CONNECTIONS,
     durationSeconds: config.BENCH_DURATION,
@@ -91,7 +102,7 @@ async function main(): Promise<void> {
   try {
     for (const name of wanted) {
       if (name === 'direct') {
-        targets.push(await measure(name, upstream.url));
+        targets.push(await measure(name, upstream));
         continue;
       }
       const spec = specFor(name, upstream.url);
@@ -110,7 +121,7 @@ async function main(): Promise<void> {
         continue;
       }
       try {
-        targets.push(await measure(name, target.url));
+        targets.push(await measure(name, target));
       } finally {
         await target.stop();
       }

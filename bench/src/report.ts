@@ -21,6 +21,8 @@ export interface LoadFigures extends LatencySummary {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
+  /** CPU time of the target process per answered request (µs); steadier than req/s on a shared machine. */
+  cpuMicrosPerRequest?: number;
 }
 
 export type TargetResult =
@@ -48,6 +50,9 @@ export interface Comparison {
   gatewayAddedAtSaturation?: LatencyDelta;
   gatewayAddedAtModerate?: LatencyDelta;
   koaAddedAtModerate?: LatencyDelta;
+  /** CPU µs per request of the target process at saturation: gateway and bare proxy. */
+  gatewayCpuMicros?: number;
+  bareCpuMicros?: number;
 }
 
 /** Design §9's aims, reported (never asserted): where the measured figures stand against them. */
@@ -116,6 +121,8 @@ export function compare(targets: readonly TargetResult[]): Comparison {
     comparison.gatewayToBare = ratio(gateway.saturation.requestsPerSecond, bare.saturation.requestsPerSecond);
     comparison.gatewayAddedAtSaturation = delta(gateway.saturation, bare.saturation);
     comparison.gatewayAddedAtModerate = delta(gateway.moderate, bare.moderate);
+    comparison.gatewayCpuMicros = gateway.saturation.cpuMicrosPerRequest;
+    comparison.bareCpuMicros = bare.saturation.cpuMicrosPerRequest;
   }
   if (bare && koa) {
     comparison.koaToBare = ratio(koa.saturation.requestsPerSecond, bare.saturation.requestsPerSecond);
@@ -170,6 +177,8 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 const signedMs = (value: number) => (value >= 0 ? '+' : '') + value.toFixed(2);
+const micros = (value: number | undefined) =>
+  value !== undefined && Number.isFinite(value) ? value.toFixed(0) : 'n/a';
 
 export function formatReport(report: BenchReport): string {
   const bare = measured(report.targets, 'bare-proxy');
@@ -182,10 +191,22 @@ export function formatReport(report: BenchReport): string {
   );
   sections.push(
     formatTable(
-      ['target', 'req/s', 'vs bare', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'mod p50', 'mod p99'],
+      [
+        'target',
+        'req/s',
+        'vs bare',
+        'p50 ms',
+        'p99 ms',
+        'non-2xx',
+        'errors',
+        'mod p50',
+        'mod p99',
+        'cpu µs/req',
+        'mod cpu µs/req',
+      ],
       report.targets.map((target) => {
         const label = TARGET_LABELS[target.name];
-        if ('skipped' in target) return [label, 'skipped', '-', '-', '-', '-', '-', '-', '-'];
+        if ('skipped' in target) return [label, 'skipped', '-', '-', '-', '-', '-', '-', '-', '-', '-'];
         const vsBare = bare
           ? ratio(target.saturation.requestsPerSecond, bare.saturation.requestsPerSecond)
           : undefined;
@@ -199,6 +220,8 @@ export function formatReport(report: BenchReport): string {
           String(target.saturation.errors + target.moderate.errors),
           ms(target.moderate.p50Ms),
           ms(target.moderate.p99Ms),
+          micros(target.saturation.cpuMicrosPerRequest),
+          micros(target.moderate.cpuMicrosPerRequest),
         ];
       }),
     ),
@@ -229,6 +252,12 @@ export function formatReport(report: BenchReport): string {
     lines.push(
       `koa added latency vs bare proxy, moderate load:     p50 ${signedMs(c.koaAddedAtModerate.p50Ms)} ms, ` +
         `p99 ${signedMs(c.koaAddedAtModerate.p99Ms)} ms`,
+    );
+  }
+  if (c.gatewayCpuMicros !== undefined && c.bareCpuMicros !== undefined) {
+    lines.push(
+      `CPU per request (target process, saturation): gateway ${micros(c.gatewayCpuMicros)} µs, ` +
+        `bare proxy ${micros(c.bareCpuMicros)} µs`,
     );
   }
   if (lines.length) sections.push(lines.join('\n'));

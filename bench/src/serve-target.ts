@@ -1,5 +1,6 @@
 // Child process entry: serves one benchmark target on 127.0.0.1 so the load generator has its own core.
-// Usage: node serve-target.js '<TargetSpec JSON>'; prints {"url": ...} on one line once listening.
+// Usage: node serve-target.js '<TargetSpec JSON>'; prints {"url": ...} on one line once listening, and answers
+// the IPC message 'cpu-usage' with its process.cpuUsage().
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBareProxy } from './targets/bare-proxy.js';
@@ -29,6 +30,12 @@ await new Promise<void>((resolve, reject) => {
 });
 const { port } = target.server.address() as AddressInfo;
 process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+
+// The parent asks for this process's CPU time around each run: CPU µs per request is steadier than req/s
+// on a shared machine, because time other processes take from the cores is not counted.
+process.on('message', (message: unknown) => {
+  if (message === 'cpu-usage') process.send?.({ cpuUsage: process.cpuUsage() });
+});
 
 process.once('SIGTERM', () => {
   target.server.closeAllConnections();

@@ -4,6 +4,8 @@ import type { TargetSpec } from './target-spec.js';
 
 export interface TargetProcess {
   url: string;
+  /** The target process's own CPU time so far (user + system, µs). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -12,7 +14,7 @@ const ENTRY = fileURLToPath(new URL('./serve-target.js', import.meta.url));
 /** Starts serve-target.js in its own process and resolves with the URL it printed once listening. */
 export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promise<TargetProcess> {
   const child: ChildProcess = spawn(process.execPath, [ENTRY, JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -25,6 +27,21 @@ export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promis
       clearTimeout(force);
     }
   };
+  const cpuMicros = () =>
+    new Promise<number>((resolve, reject) => {
+      const onMessage = (message: unknown) => {
+        const usage = (message as { cpuUsage?: NodeJS.CpuUsage } | null)?.cpuUsage;
+        if (usage === undefined) return;
+        child.off('message', onMessage);
+        resolve(usage.user + usage.system);
+      };
+      child.on('message', onMessage);
+      child.send('cpu-usage', (error) => {
+        if (error === null) return;
+        child.off('message', onMessage);
+        reject(error);
+      });
+    });
   return new Promise<TargetProcess>((resolve, reject) => {
     let stdout = '';
     const timer = setTimeout(() => {
@@ -38,7 +55,7 @@ export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promis
       clearTimeout(timer);
       try {
         const { url } = JSON.parse(stdout.slice(0, newline)) as { url: string };
-        resolve({ url, stop });
+        resolve({ url, cpuMicros, stop });
       } catch (error) {
         void stop();
         reject(error instanceof Error ? error : new Error(String(error)));

@@ -126,3 +126,38 @@ describe('formatReport', () => {
     expect(text).toMatch(/jsonwebtoken verify\s+KeyObject\s+1000\s+6\.25/);
   });
 });
+
+describe('CPU per request', () => {
+  test('When the target processes reported CPU time, then each row and the comparison show µs per request', () => {
+    const bare = measured('bare-proxy', 20_000, 2.4, 6, 0.5, 1.2);
+    const gateway = measured('gateway', 9_000, 5.5, 14, 0.85, 2.1);
+    if ('saturation' in bare) bare.saturation.cpuMicrosPerRequest = 70.4;
+    if ('saturation' in gateway) {
+      gateway.saturation.cpuMicrosPerRequest = 150.2;
+      gateway.moderate.cpuMicrosPerRequest = 180.6;
+    }
+    const comparison = compare([bare, gateway]);
+    expect(comparison.gatewayCpuMicros).toBeCloseTo(150.2);
+    expect(comparison.bareCpuMicros).toBeCloseTo(70.4);
+
+    const text = formatReport({
+      startedAt: '2026-01-01T00:00:00.000Z',
+      machine: { cpus: 2, cpuModel: 'Test CPU', node: '20.0.0', platform: 'linux-x64' },
+      settings: {
+        durationSeconds: 5,
+        warmupSeconds: 1,
+        connections: 50,
+        moderateRate: 1000,
+        moderateConnections: 10,
+      },
+      targets: [bare, gateway],
+      comparison,
+      aims: aims(comparison),
+      micro: [],
+    });
+
+    expect(text).toMatch(/\(d\) api-gateway \(full stack\)\s+9000\s+0\.45(\s+\S+){6}\s+150\s+181/);
+    expect(text).toMatch(/\(b\) node:http \+ undici Pool proxy\s+20000(\s+\S+){7}\s+70\s+n\/a/);
+    expect(text).toContain('CPU per request (target process, saturation): gateway 150 µs, bare proxy 70 µs');
+  });
+});
