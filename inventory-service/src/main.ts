@@ -1,4 +1,4 @@
-import { createDataRuntime, runMain, serve } from '@shop/platform';
+import { appDeps, createDataRuntime, runMain, serve } from '@shop/platform';
 import { createApp, SERVICE_NAME } from './app.js';
 import { loadConfig } from './config.js';
 import { inventoryMigrations } from './data/database.js';
@@ -11,15 +11,6 @@ runMain(SERVICE_NAME, async () => {
     const seeded = seedDemoCatalog(runtime.db);
     if (seeded > 0) runtime.logger.info('demo catalog seeded', { products: seeded });
   }
-  const service = createApp({
-    db: runtime.db,
-    outbox: runtime.bus.outbox,
-    brokerReadiness: runtime.bus.readiness,
-    logger: runtime.logger,
-    registry: runtime.registry,
-    tokens: runtime.tokens,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    chaosEnabled: config.CHAOS_ENABLED,
-  });
+  const service = createApp(appDeps(runtime, config));
   return serve(runtime, service);
 });

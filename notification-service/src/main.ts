@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createDataRuntime, createUpstreamClient, runMain, serve } from '@shop/platform';
+import { appDeps, createDataRuntime, createUpstreamClient, runMain, serve } from '@shop/platform';
 import { createApp, SERVICE_NAME } from './app.js';
 import { loadConfig } from './config.js';
 import { notificationMigrations } from './data/database.js';
@@ -35,15 +35,6 @@ runMain(SERVICE_NAME, async () => {
   });
   await bus.consume(notificationEventHandlers(notifier, logger, notificationMetrics(registry)));
 
-  const service = createApp({
-    db,
-    logger,
-    registry,
-    tokens,
-    notifier,
-    brokerReadiness: bus.readiness,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    chaosEnabled: config.CHAOS_ENABLED,
-  });
+  const service = createApp({ ...appDeps(runtime, config), notifier });
   return serve(runtime, service, () => customers.close());
 });

@@ -1,4 +1,4 @@
-import { createDataRuntime, runMain, serve } from '@shop/platform';
+import { appDeps, createDataRuntime, runMain, serve } from '@shop/platform';
 import { createApp, SERVICE_NAME } from './app.js';
 import { loadConfig } from './config.js';
 import { shippingMigrations } from './data/database.js';
@@ -14,16 +14,6 @@ runMain(SERVICE_NAME, async () => {
   const metrics = shipmentMetrics(registry);
   await bus.consume(shippingEventHandlers(shipping, logger, metrics));
 
-  const service = createApp({
-    db,
-    logger,
-    registry,
-    tokens: runtime.tokens,
-    shipping,
-    metrics,
-    brokerReadiness: bus.readiness,
-    bodyLimitBytes: config.BODY_LIMIT_BYTES,
-    chaosEnabled: config.CHAOS_ENABLED,
-  });
+  const service = createApp({ ...appDeps(runtime, config), shipping, metrics });
   return serve(runtime, service);
 });

@@ -6,7 +6,8 @@ import { eventBusSettings, startServiceBus, type ServiceBus } from '../events/se
 import { createTokenService, type TokenService } from '../auth/tokens.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
-import type { Service } from './create-service.js';
+import type { Service, ServiceAppDeps } from './create-service.js';
+import type { Outbox } from '../events/outbox.js';
 import { startServer, type RunningServer } from './run-service.js';
 
 /** The base settings a runtime needs; every service config (baseConfigShape + PORT) has them. */
@@ -86,6 +87,23 @@ export async function createDataRuntime(
     registry: runtime.registry,
   });
   return { ...runtime, db, migrations, bus };
+}
+
+/** The dependencies every `createApp` takes, from a data runtime and the service's config. */
+export function appDeps(
+  runtime: DataRuntime,
+  config: { BODY_LIMIT_BYTES: number; CHAOS_ENABLED: boolean },
+): ServiceAppDeps & { outbox: Outbox } {
+  return {
+    db: runtime.db,
+    logger: runtime.logger,
+    registry: runtime.registry,
+    tokens: runtime.tokens,
+    outbox: runtime.bus.outbox,
+    brokerReadiness: runtime.bus.readiness,
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    chaosEnabled: config.CHAOS_ENABLED,
+  };
 }
 
 /**
