@@ -7,7 +7,6 @@ import {
   type TokenService,
   type UpstreamClient,
 } from '@shop/platform';
-import { withVerifiedTokenCache } from './auth/verified-token-cache.js';
 import type { GatewayConfig } from './config.js';
 import { corsAllowlist } from './edge/cors-allowlist.js';
 import { securityHeaders } from './edge/security-headers.js';
@@ -83,13 +82,15 @@ export function createApp({ config, logger, registry, tokens }: GatewayDeps): Ga
     name: 'api-gateway',
     logger,
     registry,
-    tokens: withVerifiedTokenCache(tokens),
-    routers: [proxy],
+    tokens,
+    routers: [],
     readiness: { rateLimitStore: () => store.describe() },
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     // The gateway injects no faults into itself; /admin/chaos/:service reaches the services' own.
     chaosEnabled: false,
   });
+  // After createService's chain (its last middleware is authentication): the route table itself.
+  service.app.use(proxy);
   // Ahead of createService's chain: headers and CORS must also cover 404s and preflights, and the
   // aggregate /health replaces the per-service one createService would answer.
   service.app.middleware.unshift(

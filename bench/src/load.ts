@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { summarizeLatencies, type LatencySummary } from './report.js';
 
 export interface LoadOptions {
@@ -6,8 +7,6 @@ export interface LoadOptions {
   headers: Record<string, string>;
   connections: number;
   durationSeconds: number;
-  /** Total requests per second across connections; unset = as fast as the target answers. */
-  overallRate?: number;
 }
 
 export interface LoadResult extends LatencySummary {
@@ -22,7 +21,8 @@ export interface LoadResult extends LatencySummary {
 }
 
 /**
- * One autocannon run. Latencies are taken from every response event (floating-point ms from hrtime)
+ * One autocannon run, closed loop: every connection sends its next request as soon as the previous answer
+ * is in (saturation). Latencies are taken from every response event (floating-point ms from hrtime)
  * rather than autocannon's histogram, which keeps whole milliseconds: the gateway's cost is sub-ms.
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
@@ -35,7 +35,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         headers: options.headers,
         connections: options.connections,
         duration: options.durationSeconds,
-        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
         timeout: 10,
       },
       (error: unknown, finished: autocannon.Result) => {
@@ -56,6 +55,80 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    statusCodes,
+  };
+}
+
+export interface PacedLoadOptions {
+  url: string;
+  headers: Record<string, string>;
+  /** Keep-alive connections requests are spread over. */
+  connections: number;
+  durationSeconds: number;
+  /** Requests per second, sent evenly spaced (one every 1000 / rate ms on average). */
+  rate: number;
+}
+
+/**
+ * An open-loop, evenly paced run: requests leave on a 1 ms clock at `rate` per second, whatever the target
+ * answers, over at most `connections` keep-alive connections. This is the "moderate load" where added
+ * latency is read: autocannon's `overallRate` is a per-second quota instead (each connection sends its
+ * share back to back at the start of every second, then waits), so its "1000 req/s" is a burst of
+ * closed-loop saturation in which latency is mostly queueing. Latency runs from the send to the body's end.
+ */
+export async function runPacedLoad(options: PacedLoadOptions): Promise<LoadResult> {
+  const target = new URL(options.url);
+  const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
+  const path = `${target.pathname}${target.search}`;
+  const samples: number[] = [];
+  const statusCodes: Record<string, number> = {};
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  const inFlight = new Set<Promise<void>>();
+  const send = () => {
+    const startedAt = performance.now();
+    const call = pool
+      .request({ method: 'GET', path, headers: options.headers })
+      .then(async ({ statusCode, body }) => {
+        await body.dump();
+        samples.push(performance.now() - startedAt);
+        const key = String(statusCode);
+        statusCodes[key] = (statusCodes[key] ?? 0) + 1;
+        if (statusCode < 200 || statusCode >= 300) non2xx++;
+      })
+      .catch(() => {
+        errors++;
+      })
+      .finally(() => inFlight.delete(call));
+    inFlight.add(call);
+  };
+  const startedAt = performance.now();
+  const durationMs = options.durationSeconds * 1000;
+  await new Promise<void>((resolve) => {
+    const clock = setInterval(() => {
+      const elapsed = performance.now() - startedAt;
+      const due = Math.min(Math.floor((elapsed * options.rate) / 1000), (durationMs * options.rate) / 1000);
+      while (sent < due) {
+        sent++;
+        send();
+      }
+      if (elapsed >= durationMs) {
+        clearInterval(clock);
+        resolve();
+      }
+    }, 1);
+  });
+  await Promise.all(inFlight);
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  await pool.close();
+  return {
+    ...summarizeLatencies(samples),
+    requestsPerSecond: samples.length / elapsedSeconds,
+    requests: samples.length,
+    non2xx,
+    errors,
+    timeouts: 0,
     statusCodes,
   };
 }

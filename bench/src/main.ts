@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { createTokenService } from '@shop/platform';
 import { loadConfig } from './config.js';
-import { runLoad, type LoadOptions, type LoadResult } from './load.js';
+import { runLoad, runPacedLoad, type LoadOptions, type LoadResult } from './load.js';
 import { accessLogBenchmarks, jwtVerifyBenchmarks } from './micro.js';
 import {
   aims,
@@ -62,9 +62,9 @@ function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
 }
 
 /** One load run, with the CPU time the target process spent on it divided by the requests it answered. */
-async function measuredRun(target: TargetProcess, options: LoadOptions): Promise<LoadResult> {
+async function measuredRun(target: TargetProcess, run: () => Promise<LoadResult>): Promise<LoadResult> {
   const cpuBefore = await target.cpuMicros();
-  const result = await runLoad(options);
+  const result = await run();
   const cpuAfter = await target.cpuMicros();
   return {
     ...result,
@@ -79,18 +79,18 @@ async function measure(name: TargetName, target: TargetProcess): Promise<TargetR
     await runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_WARMUP });
   }
   process.stdout.write(`saturation ${config.BENCH_DURATION} s, `);
-  const saturation = await measuredRun(target, {
-    ...base,
-    connections: config.BENCH_CONNECTIONS,
-    durationSeconds: config.BENCH_DURATION,
-  });
+  const saturation = await measuredRun(target, () =>
+    runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_DURATION }),
+  );
   process.stdout.write(`moderate ${config.BENCH_DURATION} s\n`);
-  const moderate = await measuredRun(target, {
-    ...base,
-    connections: config.BENCH_MODERATE_CONNECTIONS,
-    durationSeconds: config.BENCH_DURATION,
-    overallRate: config.BENCH_MODERATE_RATE,
-  });
+  const moderate = await measuredRun(target, () =>
+    runPacedLoad({
+      ...base,
+      connections: config.BENCH_MODERATE_CONNECTIONS,
+      durationSeconds: config.BENCH_DURATION,
+      rate: config.BENCH_MODERATE_RATE,
+    }),
+  );
   return { name, saturation, moderate };
 }
 

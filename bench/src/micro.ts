@@ -56,7 +56,8 @@ const ACCESS_LOG_FIELDS = {
 };
 
 async function timeLogger(logger: winston.Logger, lines: number): Promise<number> {
-  const file = logger.transports.find((t) => t instanceof winston.transports.File);
+  // winston's File transport or the platform's own (JsonLinesFile): both name their file.
+  const file = logger.transports.find((t) => 'filename' in t);
   const start = performance.now();
   for (let i = 0; i < lines; i += 1) logger.info('request completed', { ...ACCESS_LOG_FIELDS });
   // Count the time until the lines are on disk, not just queued in the stream.

@@ -29,11 +29,12 @@ export function aggregateHealth(
   timeoutMs: number,
   shuttingDown: () => boolean,
 ) {
-  return async function platformHealth(ctx: Context, next: Next): Promise<void> {
-    if (ctx.path !== '/health' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
-      await next();
-      return;
-    }
+  return function platformHealth(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path !== '/health' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    return answer(ctx);
+  };
+
+  async function answer(ctx: Context): Promise<void> {
     const probes = await Promise.all(targets.map((target) => probeReadiness(target.baseUrl, timeoutMs)));
     const report: PlatformHealth = { status: 'ok', services: {}, breakers: {} };
     let allReady = true;
@@ -51,7 +52,7 @@ export function aggregateHealth(
     ctx.status = report.status === 'ok' ? 200 : 503;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = report;
-  };
+  }
 }
 
 async function probeReadiness(

@@ -138,24 +138,26 @@ export function createRateLimits(
   const entry = (name: LimiterName) => limiters.get(name) as NonNullable<ReturnType<typeof limiters.get>>;
 
   return {
-    async consume(name, key) {
+    // A promise chain rather than an async function: one promise fewer on every request's path.
+    consume(name, key) {
       const { limiter, points, rejected } = entry(name);
-      try {
-        return quotaOf(points, await limiter.consume(key));
-      } catch (outcome) {
-        if (!(outcome instanceof RateLimiterRes)) throw outcome;
-        rejected();
-        const quota = quotaOf(points, outcome);
-        const retryAfter = String(quota.resetSeconds);
-        throw new AppError('rate_limited', 'Too many requests, retry later', 429, {
-          headers: {
-            'Retry-After': retryAfter,
-            'RateLimit-Limit': String(points),
-            'RateLimit-Remaining': '0',
-            'RateLimit-Reset': retryAfter,
-          },
-        });
-      }
+      return limiter.consume(key).then(
+        (result) => quotaOf(points, result),
+        (outcome: unknown) => {
+          if (!(outcome instanceof RateLimiterRes)) throw outcome;
+          rejected();
+          const quota = quotaOf(points, outcome);
+          const retryAfter = String(quota.resetSeconds);
+          throw new AppError('rate_limited', 'Too many requests, retry later', 429, {
+            headers: {
+              'Retry-After': retryAfter,
+              'RateLimit-Limit': String(points),
+              'RateLimit-Remaining': '0',
+              'RateLimit-Reset': retryAfter,
+            },
+          });
+        },
+      );
     },
     async refund(name, key) {
       await entry(name).limiter.reward(key, 1);
@@ -168,7 +170,8 @@ export function createRateLimits(
 
 /** RateLimit-* headers (IETF httpapi draft) on every response of a limited route, not only on 429. */
 export function setQuotaHeaders(ctx: Context, quota: Quota): void {
-  ctx.set('RateLimit-Limit', String(quota.limit));
-  ctx.set('RateLimit-Remaining', String(quota.remaining));
-  ctx.set('RateLimit-Reset', String(quota.resetSeconds));
+  const res = ctx.res;
+  res.setHeader('RateLimit-Limit', String(quota.limit));
+  res.setHeader('RateLimit-Remaining', String(quota.remaining));
+  res.setHeader('RateLimit-Reset', String(quota.resetSeconds));
 }

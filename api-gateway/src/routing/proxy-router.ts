@@ -1,18 +1,12 @@
 import type { Context } from 'koa';
-import { Router } from '@koa/router';
-import {
-  AppError,
-  notFound,
-  type AuthUser,
-  type ForwardResponse,
-  type Logger,
-  type UpstreamClient,
-} from '@shop/platform';
+import { AppError, notFound, type AuthUser, type Logger, type UpstreamClient } from '@shop/platform';
+import { ClientWatch } from '../proxy/client-watch.js';
 import { outgoingRequest } from '../proxy/outgoing-request.js';
-import { sendUpstreamResponse } from '../proxy/upstream-response.js';
+import { startUpstreamResponse } from '../proxy/upstream-response.js';
 import { clientIp } from '../rate-limit/client-ip.js';
 import { setQuotaHeaders, type Quota, type RateLimits } from '../rate-limit/rate-limits.js';
 import { assertPermitted } from './permission.js';
+import { routeDispatch } from './route-dispatch.js';
 import { upstreamNamed, type RouteEntry, type UpstreamName } from './route-table.js';
 
 export interface ProxyRouterOptions {
@@ -29,18 +23,17 @@ const UNSAFE_PATH = /\/\.\.?(?:\/|$)|%2e|%2f|%5c/i;
 const MAX_EMAIL_KEY_LENGTH = 320;
 
 /**
- * The gateway's router: one layer per route table entry (so metrics get the template), each running the
+ * The gateway's router: one route per route table entry (so metrics get the template), each running the
  * edge pipeline: rate limit, permission, brute-force guard, then the pass-through through the upstream's
  * resilient client. Authentication, correlation ID, body checks, access log and metrics come before it,
- * from createService.
+ * from createService. Unknown paths are 404, known paths with another method 405 with `Allow`.
  */
-export function createProxyRouter(options: ProxyRouterOptions): Router {
-  const router = new Router();
-  for (const route of options.routes) {
-    if (route.chaosOnly === true && !options.chaosEnabled) continue;
-    router.register(route.path, [...route.methods], proxyTo(route, options));
-  }
-  return router;
+export function createProxyRouter(options: ProxyRouterOptions) {
+  return routeDispatch(
+    options.routes
+      .filter((route) => route.chaosOnly !== true || options.chaosEnabled)
+      .map((route) => ({ path: route.path, methods: route.methods, handler: proxyTo(route, options) })),
+  );
 }
 
 function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
@@ -62,32 +55,43 @@ function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
 
     const upstream = fixedUpstream ?? upstreamFromParams(route, ctx, options.upstreams);
     const outgoing = outgoingRequest(ctx.req.headers, ip, ctx.request.body);
-    const signal = abortWhenClientLeaves(ctx);
-    let response: ForwardResponse;
+    const watch = new ClientWatch(ctx.res);
+    let answered = false;
     try {
-      response = await upstream.forward({
-        method: ctx.method,
-        path: route.upstreamPath ?? ctx.url,
-        headers: outgoing.headers,
-        body: outgoing.body,
-        signal,
-      });
+      await upstream.forwardInto(
+        {
+          method: ctx.method,
+          path: route.upstreamPath ?? ctx.url,
+          headers: outgoing.headers,
+          body: outgoing.body,
+          signal: watch,
+        },
+        (head) => {
+          answered = true;
+          if (route.loginGuard === true && head.status >= 200 && head.status < 300) {
+            forgiveLogin(rateLimits, ip, email, logger);
+          }
+          return startUpstreamResponse(ctx, head);
+        },
+      );
     } catch (error) {
+      // The answer has started: a client that left mid-body, or a body that broke off (the client's
+      // connection is closed then, as the upstream's was). There is nothing else to send.
+      if (answered) return;
       // Nobody is waiting for the answer: not a server error, and not worth an error log line.
-      if (signal.aborted) throw new AppError('client_closed_request', 'Client closed the request', 499);
+      if (watch.aborted) throw new AppError('client_closed_request', 'Client closed the request', 499);
       throw error;
     }
-
-    if (route.loginGuard === true && response.status >= 200 && response.status < 300) {
-      // A successful login clears its e-mail's failures and does not count against its IP.
-      const forgiven = [rateLimits.refund('login_ip', ip)];
-      if (email !== undefined) forgiven.push(rateLimits.reset('login_email', email));
-      void Promise.all(forgiven).catch((error: unknown) => {
-        logger.warn('Could not clear login attempts after a successful login', { err: error });
-      });
-    }
-    sendUpstreamResponse(ctx, response);
   };
+}
+
+/** A successful login clears its e-mail's failures and does not count against its IP. */
+function forgiveLogin(rateLimits: RateLimits, ip: string, email: string | undefined, logger: Logger): void {
+  const forgiven = [rateLimits.refund('login_ip', ip)];
+  if (email !== undefined) forgiven.push(rateLimits.reset('login_email', email));
+  void Promise.all(forgiven).catch((error: unknown) => {
+    logger.warn('Could not clear login attempts after a successful login', { err: error });
+  });
 }
 
 function consumeBudget(
@@ -140,14 +144,4 @@ function upstreamFromParams(
   const upstream = name === undefined ? undefined : upstreams.get(name);
   if (upstream === undefined) throw new AppError('not_found', 'Unknown service', 404);
   return upstream;
-}
-
-/** Stops waiting for the upstream (and frees its connection) when the client disconnects first. */
-function abortWhenClientLeaves(ctx: Context): AbortSignal {
-  const controller = new AbortController();
-  const res = ctx.res;
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }

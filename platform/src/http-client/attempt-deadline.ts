@@ -1,23 +1,24 @@
-import { EventEmitter } from 'node:events';
+import type { CancelSignal } from './upstream-client.js';
 
 /**
  * One attempt's time budget and cancellation, passed to undici as the request's `signal`: it aborts the
  * request when the timeout fires or when the caller's own signal aborts, and remembers which of the two.
  *
- * Why not AbortController + undici's headersTimeout: undici accepts an EventEmitter with `aborted`/`reason`
- * as a signal, which costs a fraction of an AbortController (EventTarget) on every gateway request; and
- * undici's timers are coarse (±500 ms above 1 s), while the timeout is a promise to callers (504 within
- * timeout + 10 %), so a plain setTimeout keeps it precise.
+ * Why not AbortController + undici's headersTimeout: undici takes any object with `aborted`, `reason` and
+ * `addEventListener`/`removeEventListener` as a signal, and this one costs a fraction of an AbortController
+ * (an EventTarget) or even an EventEmitter on every gateway request; and undici's timers are coarse (±500 ms
+ * above 1 s), while the timeout is a promise to callers (504 within timeout + 10 %), so a plain setTimeout
+ * keeps it precise.
  */
-export class AttemptDeadline extends EventEmitter {
+export class AttemptDeadline {
   aborted = false;
   reason: unknown = undefined;
   timedOut = false;
   private readonly timer: NodeJS.Timeout;
-  private readonly callerSignal: AbortSignal | undefined;
+  private readonly callerSignal: CancelSignal | undefined;
+  private listeners: (() => void)[] = [];
 
-  constructor(timeoutMs: number, callerSignal: AbortSignal | undefined) {
-    super();
+  constructor(timeoutMs: number, callerSignal: CancelSignal | undefined) {
     this.callerSignal = callerSignal;
     this.timer = setTimeout(expire, timeoutMs, this);
     if (callerSignal !== undefined) {
@@ -31,7 +32,7 @@ export class AttemptDeadline extends EventEmitter {
   }
 
   get callerReason(): unknown {
-    return this.callerSignal?.reason as unknown;
+    return this.callerSignal?.reason;
   }
 
   /** The caller's signal aborted (an EventListener object, so no closure per attempt). */
@@ -54,11 +55,21 @@ export class AttemptDeadline extends EventEmitter {
     this.callerSignal?.removeEventListener('abort', this);
   }
 
+  /** undici's side: it listens for 'abort' (once; this signal aborts at most once anyway). */
+  addEventListener(_type: 'abort', listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const index = this.listeners.indexOf(listener);
+    if (index >= 0) this.listeners.splice(index, 1);
+  }
+
   private abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;
     this.reason = reason;
-    this.emit('abort');
+    for (const listener of this.listeners.splice(0)) listener();
   }
 }
 

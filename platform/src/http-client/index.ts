@@ -1,5 +1,8 @@
 export {
   createUpstreamClient,
+  type CancelListener,
+  type CancelSignal,
+  type ForwardedHead,
   type ForwardRequest,
   type ForwardResponse,
   type UpstreamClient,

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { CancelListener, CancelSignal } from './upstream-client.js';
 
 /** Only requests that are safe to repeat are retried: GET/HEAD, or any request carrying an idempotency key. */
 export function isRetryable(method: string, hasIdempotencyKey: boolean): boolean {
@@ -19,15 +19,22 @@ export async function waitBeforeRetry(
   retry: number,
   baseMs: number,
   capMs: number,
-  signal?: AbortSignal,
+  signal?: CancelSignal,
 ): Promise<void> {
-  try {
-    await sleep(
-      backoffDelayMs(retry, baseMs, capMs),
-      undefined,
-      signal === undefined ? undefined : { signal },
-    );
-  } catch (error) {
-    throw signal?.aborted === true ? (signal.reason as unknown) : error;
-  }
+  if (signal?.aborted === true) throw signal.reason;
+  const delayMs = backoffDelayMs(retry, baseMs, capMs);
+  const aborted = await new Promise<boolean>((resolve) => {
+    const onAbort: CancelListener = {
+      handleEvent() {
+        clearTimeout(timer);
+        resolve(true);
+      },
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, delayMs);
+    signal?.addEventListener('abort', onAbort);
+  });
+  if (aborted) throw signal?.reason;
 }

@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import CircuitBreaker from 'opossum';
+import type { Writable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
@@ -41,6 +43,23 @@ export interface UpstreamOptions {
   };
 }
 
+/**
+ * The part of an AbortSignal the client uses to let a caller cancel. An AbortSignal fits; so does a lighter
+ * object on a hot path (creating an AbortController costs several µs, more than a whole map lookup of a
+ * verified token: the gateway watches client disconnects with its own).
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: 'abort', listener: CancelListener): void;
+  removeEventListener(type: 'abort', listener: CancelListener): void;
+}
+
+/** Notified once when a CancelSignal aborts. */
+export interface CancelListener {
+  handleEvent(): void;
+}
+
 export interface UpstreamRequest {
   method: string;
   /** Path including the query string, e.g. '/payments?orderId=42'. */
@@ -68,8 +87,8 @@ export interface ForwardRequest {
   headers: Record<string, string | string[] | undefined>;
   /** A stream is sent as is (and makes the call non-retryable); a Buffer can be resent. */
   body?: Buffer | NodeJS.ReadableStream | null;
-  /** Abort when the client goes away. */
-  signal?: AbortSignal;
+  /** Abort when the client goes away (an AbortSignal, or any CancelSignal). */
+  signal?: CancelSignal;
 }
 
 export interface ForwardResponse {
@@ -78,6 +97,13 @@ export interface ForwardResponse {
   headers: Record<string, string | string[] | undefined>;
   /** Streamed: the caller must consume or destroy it (it holds a connection and a bulkhead slot). */
   body: NodeJS.ReadableStream;
+}
+
+/** What forwardInto() hands the caller once the upstream's response headers are in. */
+export interface ForwardedHead {
+  status: number;
+  /** The upstream's headers without hop-by-hop headers. */
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A resilient client for one upstream: keep-alive pool, per-attempt timeout, bulkhead, retries and a breaker. */
@@ -90,6 +116,15 @@ export interface UpstreamClient {
   request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>>;
   /** Pass-through call: status, headers and a streamed body exactly as the upstream sent them. */
   forward(req: ForwardRequest): Promise<ForwardResponse>;
+  /**
+   * Pass-through without an intermediate stream: `into` gets the status and headers as they arrive and
+   * returns the writable the body is written to and then ended (e.g. the client's ServerResponse). Resolves
+   * with the status once the body is written. Rejects like forward() when there is no response, and with the
+   * stream's error when the body fails or the writable closes first (the writable is then destroyed and the
+   * upstream call aborted). Same policies as forward(); a call that may be retried takes forward()'s path
+   * inside, since a response that is going to be retried must not have been written anywhere yet.
+   */
+  forwardInto(req: ForwardRequest, into: (head: ForwardedHead) => NodeJS.WritableStream): Promise<number>;
   state(): 'closed' | 'open' | 'half-open';
   /** Shuts the breaker down and closes the pool once in-flight requests finish. */
   close(): Promise<void>;
@@ -98,6 +133,8 @@ export interface UpstreamClient {
 type Send = () => Promise<unknown>;
 type StreamedBody = Dispatcher.ResponseData['body'];
 type PassThroughResponse = { status: number; headers: Record<string, string | string[]>; body: StreamedBody };
+/** Settles forwardInto()'s wait for the body, once undici has written it (or failed to). */
+type BodyWritten = { resolve(): void; reject(error: unknown): void };
 
 /** Thrown inside the breaker so that a 5xx counts as a failure; unwrapped into a normal response outside. */
 class ServerErrorResponse extends Error {
@@ -289,6 +326,46 @@ class ResilientUpstreamClient implements UpstreamClient {
     return response;
   }
 
+  async forwardInto(
+    req: ForwardRequest,
+    into: (head: ForwardedHead) => NodeJS.WritableStream,
+  ): Promise<number> {
+    const method = req.method.toUpperCase();
+    const headers = forwardedHeaders(req.headers);
+    const body = passThroughBody(req.body, req.headers);
+    const retryable =
+      !(body instanceof Readable) && isRetryable(method, headers['idempotency-key'] !== undefined);
+    if (retryable && this.retries > 0) {
+      const response = await this.forward(req);
+      await pipeline(response.body, into({ status: response.status, headers: response.headers }));
+      return response.status;
+    }
+    const path = this.pathPrefix + req.path;
+    this.enterBulkhead();
+    let written: BodyWritten | undefined;
+    const bodyWritten = new Promise<void>((resolve, reject) => {
+      written = { resolve, reject };
+    });
+    let status: number;
+    try {
+      ({ status } = await this.execute(false, req.signal, () =>
+        this.sendInto(method, path, headers, body, req.signal, into, written as BodyWritten),
+      ));
+    } catch (error) {
+      this.inFlight--;
+      // Nothing will wait for the body any more (it may still fail, e.g. when `into` threw).
+      bodyWritten.catch(() => undefined);
+      throw error;
+    }
+    // As with forward(), the slot is held until the body is through.
+    try {
+      await bodyWritten;
+    } finally {
+      this.inFlight--;
+    }
+    return status;
+  }
+
   async close(): Promise<void> {
     this.breaker.shutdown();
     await this.pool.close();
@@ -305,7 +382,7 @@ class ResilientUpstreamClient implements UpstreamClient {
   /** Fires attempts through the breaker, retrying transient failures of retryable calls while it is closed. */
   private async execute<R extends { status: number }>(
     retryable: boolean,
-    signal: AbortSignal | undefined,
+    signal: CancelSignal | undefined,
     send: () => Promise<R>,
     discard?: (response: R) => void,
   ): Promise<R> {
@@ -356,7 +433,7 @@ class ResilientUpstreamClient implements UpstreamClient {
     path: string,
     headers: Record<string, string>,
     body: string | undefined,
-    callerSignal: AbortSignal | undefined,
+    callerSignal: CancelSignal | undefined,
   ): Promise<UpstreamResponse<T>> {
     const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
     const startedAt = performance.now();
@@ -384,7 +461,7 @@ class ResilientUpstreamClient implements UpstreamClient {
     path: string,
     headers: Record<string, string | string[]>,
     body: Buffer | Readable | null,
-    callerSignal: AbortSignal | undefined,
+    callerSignal: CancelSignal | undefined,
   ): Promise<PassThroughResponse> {
     const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
     const startedAt = performance.now();
@@ -406,6 +483,52 @@ class ResilientUpstreamClient implements UpstreamClient {
     };
     if (answer.statusCode >= 500) throw new ServerErrorResponse(response);
     return response;
+  }
+
+  /**
+   * One attempt of forwardInto(): undici's stream API writes the body straight into the caller's writable,
+   * with no Readable and pipe in between (measured at ~7 % of the gateway's CPU per request). Resolves (or,
+   * for a 5xx, rejects for the breaker) when the headers are in; `written` settles when the body is through.
+   */
+  private sendInto(
+    method: string,
+    path: string,
+    headers: Record<string, string | string[]>,
+    body: Buffer | Readable | null,
+    callerSignal: CancelSignal | undefined,
+    into: (head: ForwardedHead) => NodeJS.WritableStream,
+    written: BodyWritten,
+  ): Promise<{ status: number }> {
+    const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
+    const startedAt = performance.now();
+    return new Promise((resolve, reject) => {
+      let headersIn = false;
+      this.pool.stream(
+        { method, path, headers, body, signal: deadline },
+        ({ statusCode, headers: responseHeaders }) => {
+          headersIn = true;
+          // Headers arrived in time; from here the body is paced by the writable (bodyTimeout guards silence).
+          deadline.stopClock();
+          this.telemetry.observe(method, statusCode, startedAt);
+          let target: NodeJS.WritableStream;
+          try {
+            target = into({ status: statusCode, headers: withoutHopByHop(responseHeaders) });
+          } catch (error) {
+            reject(new CallerSideFailure(error));
+            throw error;
+          }
+          if (statusCode >= 500) reject(new ServerErrorResponse({ status: statusCode }));
+          else resolve({ status: statusCode });
+          return target as Writable;
+        },
+        (error) => {
+          deadline.dispose();
+          if (!headersIn) reject(this.failure(error, deadline, method, startedAt));
+          else if (error) written.reject(error);
+          else written.resolve();
+        },
+      );
+    });
   }
 
   /** Maps what undici threw to the error the breaker and the caller see. */

@@ -3,6 +3,13 @@ import { dirname } from 'node:path';
 import winston from 'winston';
 import { ecsFormat } from '@elastic/ecs-winston-format';
 import { currentContext } from '../context/request-context.js';
+import {
+  accessLineConstants,
+  registerPlatformLogger,
+  writeAccessLine,
+  type EcsConstants,
+} from './access-log.js';
+import { JsonLinesFile } from './json-lines-file.js';
 import { createElasticsearchTransport, type ElasticsearchShippingOptions } from './elasticsearch.js';
 import { isSecretKey, redact, redactString } from './redact.js';
 
@@ -51,26 +58,52 @@ const redactSecrets = winston.format((info) => {
   return info;
 });
 
+const MESSAGE = Symbol.for('message');
+
+/** The values the ECS format derives from its options (version, service), read off one line it writes. */
+function ecsConstantsOf(format: winston.Logform.Format): EcsConstants {
+  const probe = format.transform({ level: 'info', message: '' }, format.options);
+  const line = typeof probe === 'object' ? (probe as Record<symbol, unknown>)[MESSAGE] : undefined;
+  const fields = typeof line === 'string' ? (JSON.parse(line) as Record<string, unknown>) : {};
+  return {
+    ecsVersion: fields['ecs.version'],
+    serviceName: fields['service.name'],
+    eventDataset: fields['event.dataset'],
+  };
+}
+
 /**
  * The platform logger: one JSON line per event in Elastic Common Schema fields (`@timestamp`,
  * `log.level`, `message`, `service.name`, ...) plus `correlationId` and `userId` from the async context.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const format = winston.format.combine(
+  const generic = winston.format.combine(
     contextFields(),
     redactSecrets(),
     ecsFormat({ serviceName: options.service, convertErr: true, apmIntegration: false }),
   );
+  // One line per request is most of what a service logs: those take a fast path (logging/access-log.ts).
+  const constants = accessLineConstants(ecsConstantsOf(generic));
+  const format = winston.format((info) =>
+    writeAccessLine(info, constants) ? info : generic.transform(info, generic.options),
+  )();
   const transports: winston.transport[] = [];
   if (options.console ?? true) transports.push(new winston.transports.Console());
   if (options.file) {
     mkdirSync(dirname(options.file), { recursive: true });
-    transports.push(new winston.transports.File({ filename: options.file }));
+    transports.push(new JsonLinesFile({ filename: options.file }));
   }
   transports.push(...(options.transports ?? []));
   const shipping =
     options.elasticsearch ?? (options.elasticsearchUrl ? { url: options.elasticsearchUrl } : undefined);
   if (shipping) transports.push(createElasticsearchTransport(options.service, shipping));
   if (transports.length === 0) transports.push(new winston.transports.Console({ silent: true }));
-  return winston.createLogger({ level: options.level ?? 'info', format, transports, exitOnError: false });
+  const logger = winston.createLogger({
+    level: options.level ?? 'info',
+    format,
+    transports,
+    exitOnError: false,
+  });
+  registerPlatformLogger(logger);
+  return logger;
 }

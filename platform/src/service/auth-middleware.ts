@@ -1,19 +1,22 @@
 import type { Context, Next } from 'koa';
 import { currentContext } from '../context/request-context.js';
 import { abilityFor, type Action, type AppAbility, type SubjectType } from '../auth/abilities.js';
-import { bearerToken, type AuthUser, type TokenService } from '../auth/tokens.js';
+import type { AuthUser, TokenService } from '../auth/tokens.js';
 import { forbidden, unauthorized } from '../errors/app-error.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 /**
  * Verifies a bearer token when one is sent (401 if it is bad) and records the caller on ctx.state.user and
  * in the async context. Anonymous requests pass; routes decide with `requireUser` / `authorize`.
+ * Tokens that verified are remembered until their `exp` (at most 10,000), so a repeated token costs a map
+ * lookup; the cached caller objects are frozen.
  */
 export function authenticate(tokens: TokenService) {
-  return async function authenticateRequest(ctx: Context, next: Next): Promise<void> {
-    const header = ctx.get('Authorization');
-    const token = bearerToken(header === '' ? undefined : header);
-    if (token !== undefined) {
-      const user = tokens.verifyAccessToken(token);
+  const callerOf = createVerifiedTokenCache(tokens);
+  return function authenticateRequest(ctx: Context, next: Next): Promise<void> {
+    const header = ctx.req.headers.authorization;
+    const user = header === undefined || header === '' ? undefined : callerOf(header);
+    if (user !== undefined) {
       ctx.state.user = user;
       const context = currentContext();
       if (context) {
@@ -22,7 +25,7 @@ export function authenticate(tokens: TokenService) {
         context.authorization = header;
       }
     }
-    await next();
+    return next();
   };
 }
 

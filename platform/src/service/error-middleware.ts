@@ -10,7 +10,8 @@ export function errorMiddleware(logger: Logger) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
-      if (ctx.body === undefined || ctx.body === null) {
+      // `respond = false`: a middleware writes the response itself (the gateway's streamed pass-through).
+      if (ctx.respond !== false && (ctx.body === undefined || ctx.body === null)) {
         // Set by the router's allowedMethods(): no route for this method, or none at all.
         if (ctx.status === 404) throw new AppError('not_found', 'Route not found', 404);
         if (ctx.status === 405) {

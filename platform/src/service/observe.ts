@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logging/logger.js';
+import { logAccess } from '../logging/access-log.js';
 import { counter, histogram } from '../metrics/registry.js';
 
 const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics', '/health']);
@@ -13,11 +14,11 @@ export function routeTemplate(ctx: Context): string {
   return QUIET_PATHS.has(ctx.path) ? ctx.path : 'unmatched';
 }
 
-/**
- * Records http_requests_total / http_request_duration_seconds and writes one access log line per request.
- * Placed right after the error middleware's inner call so it sees the final status.
- */
-export function observeRequests(logger: Logger, registry: Registry) {
+/** Records one finished request: metrics, and the access log line unless it is a quiet, healthy probe. */
+type RequestRecorder = (ctx: Context, status: number, startedAt: number) => void;
+
+/** `startedAt` is a `performance.now()` reading. */
+function requestRecorder(logger: Logger, registry: Registry): RequestRecorder {
   const requests = counter(registry, {
     name: 'http_requests_total',
     help: 'HTTP requests handled',
@@ -29,30 +30,45 @@ export function observeRequests(logger: Logger, registry: Registry) {
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   });
+  return function recordRequest(ctx, status, startedAt) {
+    const elapsedMs = performance.now() - startedAt;
+    const method = ctx.method;
+    const path = ctx.path;
+    const route = routeTemplate(ctx);
+    const labels = { method, route, status: String(status) };
+    requests.inc(labels);
+    duration.observe(labels, elapsedMs / 1000);
+    if (status < 500 && QUIET_PATHS.has(path)) return;
+    logAccess(logger, status >= 500 ? 'warn' : 'info', `${method} ${route} ${status}`, {
+      method,
+      route,
+      status,
+      path,
+      durationNs: Math.round(elapsedMs * 1e6),
+    });
+  };
+}
+
+/** The status the error middleware (outside the observer) is going to answer with for `error`. */
+function statusOfThrown(error: unknown): number {
+  const thrown = (error as { status?: unknown } | null)?.status;
+  return typeof thrown === 'number' && thrown >= 400 && thrown < 600 ? thrown : 500;
+}
+
+/**
+ * Records http_requests_total / http_request_duration_seconds and writes one access log line per request.
+ * Placed right after the error middleware's inner call so it sees the final status.
+ */
+export function observeRequests(logger: Logger, registry: Registry) {
+  const record = requestRecorder(logger, registry);
   return async function observe(ctx: Context, next: Next): Promise<void> {
-    const started = process.hrtime.bigint();
-    let status: number | undefined;
+    const startedAt = performance.now();
     try {
       await next();
     } catch (error) {
-      // The error middleware (outside us) will answer; record the status it is going to use.
-      const thrown = (error as { status?: unknown }).status;
-      status = typeof thrown === 'number' && thrown >= 400 && thrown < 600 ? thrown : 500;
+      record(ctx, statusOfThrown(error), startedAt);
       throw error;
-    } finally {
-      status ??= ctx.status;
-      const elapsedNs = Number(process.hrtime.bigint() - started);
-      const route = routeTemplate(ctx);
-      const labels = { method: ctx.method, route, status: String(status) };
-      requests.inc(labels);
-      duration.observe(labels, elapsedNs / 1e9);
-      if (!QUIET_PATHS.has(ctx.path) || status >= 500) {
-        logger.log(status >= 500 ? 'warn' : 'info', `${ctx.method} ${route} ${status}`, {
-          http: { request: { method: ctx.method }, response: { status_code: status } },
-          url: { path: ctx.path },
-          event: { duration: elapsedNs },
-        });
-      }
     }
+    record(ctx, ctx.status, startedAt);
   };
 }
