@@ -81,6 +81,21 @@ describe('docker-compose.yml services', () => {
     }
   });
 
+  test('When the services start, then the log index template and retention policy are already installed', () => {
+    const setup = service('elasticsearch-setup');
+
+    expect(arrayAt(setup, 'entrypoint')).toEqual(['/bin/sh', '/setup/setup.sh']);
+    expect(arrayAt(setup, 'volumes')).toContain('./elasticsearch:/setup:ro');
+    expect(environment('elasticsearch-setup').LOG_RETENTION_DAYS).toBe('${LOG_RETENTION_DAYS:-14}');
+    for (const name of [...SERVICES.map((spec) => spec.name), 'logstash']) {
+      expect(at(service(name), 'depends_on.elasticsearch-setup.condition'), name).toBe(
+        'service_completed_successfully',
+      );
+      if (name !== 'logstash')
+        expect(new URL(environment(name).ELASTICSEARCH_URL ?? '').hostname).toBe('elasticsearch');
+    }
+  });
+
   test('When upstream URLs are read, then each points at the compose service and port it names', () => {
     const checked: string[] = [];
     for (const spec of SERVICES) {
@@ -198,7 +213,7 @@ describe('docker-compose.yml infrastructure', () => {
         './grafana/provisioning',
         './grafana/dashboards',
         './logstash/pipeline',
-        './elasticsearch/ecommerce-logs-template.json',
+        './elasticsearch',
         './kibana/ecommerce-logs.ndjson',
       ]),
     );

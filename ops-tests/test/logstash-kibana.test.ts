@@ -76,6 +76,18 @@ describe('logstash pipeline', () => {
     expect(plugin(inputs, 'beats').settings.get('port')).toBe(String(INFRA_PORTS.logstashBeats));
   });
 
+  test('When the filters are read, then dotted ECS keys are expanded before any nested field is tested', () => {
+    const filter = pipeline.slice(pipeline.indexOf('\nfilter {'), pipeline.indexOf('\noutput {'));
+    const expand = filter.indexOf('id => "expand_dotted_keys"');
+
+    expect(expand).toBeGreaterThan(-1);
+    // "service.name" as the services write it is a top-level key with a dot until this filter has run
+    for (const nested of ['[service][name]', '[log][level]', '[correlationId]']) {
+      expect(filter.indexOf(nested), nested).toBeGreaterThan(expand);
+    }
+    expect(filter.slice(expand)).toContain('event.set("[" + key.split(".").join("][") + "]", value)');
+  });
+
   test('When the output is read, then it writes daily ecommerce-logs indices to Elasticsearch', () => {
     const outputs = pluginsIn(pipeline, 'output');
 

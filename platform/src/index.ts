@@ -4,6 +4,7 @@ export * from './config/config.js';
 export * from './logging/logger.js';
 export * from './logging/redact.js';
 export * from './logging/elasticsearch.js';
+export * from './logging/ecs-error.js';
 export * from './metrics/registry.js';
 export * from './db/sqlite.js';
 export * from './auth/tokens.js';

@@ -12,7 +12,8 @@ Shows one request's timeline across all services: time, offset from the first li
 duration (event.duration) and message.
 
 Sources: Elasticsearch (index ecommerce-logs-*) when ELASTICSEARCH_URL is set, otherwise the local JSON
-log files $DATA_DIR/logs/*.log (DATA_DIR defaults to ./data). --dir reads the files of another directory.
+log files $DATA_DIR/logs/*.log and their rotated files *.log.1, *.log.2, ... (DATA_DIR defaults to
+./data). --dir reads the files of another directory.
   --json   one JSON object instead of the table`;
 
 /** The environment the command reads (passed in: only the entry below touches process.env). */
@@ -69,7 +70,7 @@ async function load(correlationId: string, args: ParsedArgs, env: TraceCliEnv): 
   const dir = args.dir ?? join(env.DATA_DIR || 'data', 'logs');
   return {
     entries: await readRequestFromLogFiles(dir, correlationId),
-    from: `log files ${join(dir, '*.log')}`,
+    from: `log files ${join(dir, '*.log*')}`,
   };
 }
 

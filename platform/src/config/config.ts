@@ -51,6 +51,8 @@ export const baseConfigShape = {
   DATA_DIR: env.string('./data'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   LOG_FILE: env.optionalString(),
+  LOG_FILE_MAX_BYTES: env.int(20 * 1024 * 1024, 64 * 1024),
+  LOG_FILE_MAX_FILES: env.int(5, 0),
   LOG_TO_CONSOLE: env.boolean(true),
   JWT_SECRET: env.optionalString(),
   JWT_ISSUER: env.string('shop-platform'),

@@ -317,7 +317,11 @@ export class EmbeddedTransport implements EventTransport {
     if (!parsed.ok) {
       this.metrics.consumed.inc({ type, outcome: 'invalid' });
       this.metrics.deadLettered.inc({ type });
-      logger.error('invalid event dead-lettered', { queue: sub.queue, type: row.type, error: parsed.error });
+      logger.error('invalid event dead-lettered', {
+        queue: sub.queue,
+        type: row.type,
+        error: { type: 'InvalidEvent', message: parsed.error },
+      });
       this.settle(sub, row, 'dead', { reason: 'invalid', error: parsed.error });
       return;
     }
@@ -342,7 +346,7 @@ export class EmbeddedTransport implements EventTransport {
           ...fields,
           attempt: row.attempt,
           retryInMs: delay,
-          error: message,
+          err: error,
         });
         this.settle(sub, row, 'retry', { delayMs: delay, error: message });
       } else {
@@ -351,7 +355,7 @@ export class EmbeddedTransport implements EventTransport {
         logger.error('event handler kept failing, dead-lettered', {
           ...fields,
           attempts: row.attempt,
-          error: message,
+          err: error,
         });
         this.settle(sub, row, 'dead', { reason: 'failed', error: message });
       }

@@ -338,7 +338,7 @@ export class RabbitTransport implements EventTransport {
       logger.error('invalid event dead-lettered', {
         queue: sub.queue,
         type: parsed.type,
-        error: parsed.error,
+        error: { type: 'InvalidEvent', message: parsed.error },
       });
       await this.deadLetter(sub.queue, channel, message, 'invalid', parsed.error, attempt, type);
       return;
@@ -363,7 +363,7 @@ export class RabbitTransport implements EventTransport {
         logger.error('event handler kept failing, dead-lettered', {
           ...fields,
           attempts: attempt,
-          error: reason,
+          err: error,
         });
         await this.deadLetter(sub.queue, channel, message, 'failed', reason, attempt, event.type);
       } else {
@@ -377,7 +377,7 @@ export class RabbitTransport implements EventTransport {
           ...fields,
           attempt,
           retryInMs: delay,
-          error: reason,
+          err: error,
         });
       }
       return;

@@ -4,7 +4,7 @@ import { redactString } from './redact.js';
 
 /** triple-beam's MESSAGE: the serialised line every winston transport writes. */
 const MESSAGE = Symbol.for('message');
-const ENTRY = Symbol('accessLogEntry');
+const ENTRY: unique symbol = Symbol('accessLogEntry');
 
 /** One request as the access log records it (design §8). */
 export interface AccessLogEntry {
@@ -21,7 +21,14 @@ export interface AccessLogEntry {
  * The meta of an access log line: the ECS fields (`http`, `url`, `event`) any winston format can serialise,
  * and the entry itself under a private symbol, from which the platform logger writes the line directly.
  */
-export function accessLogMeta(entry: AccessLogEntry): Record<string | symbol, unknown> {
+export interface AccessLogMeta {
+  http: { request: { method: string }; response: { status_code: number } };
+  url: { path: string };
+  event: { duration: number };
+  [ENTRY]: AccessLogEntry;
+}
+
+export function accessLogMeta(entry: AccessLogEntry): AccessLogMeta {
   return {
     http: { request: { method: entry.method }, response: { status_code: entry.status } },
     url: { path: entry.path },
@@ -177,7 +184,7 @@ export function logAccess(logger: Logger, level: string, message: string, entry:
   }
 }
 
-function deliverDirectly(logger: Logger, level: string, message: string, meta: Info): boolean {
+function deliverDirectly(logger: Logger, level: string, message: string, meta: AccessLogMeta): boolean {
   const transports = logger.transports;
   if (!logger.writable || logger.writableLength > 0 || logger.readableLength > 0) return false;
   if (logger.listenerCount('data') !== transports.length) return false;

@@ -1,11 +1,28 @@
-import { closeSync, openSync, write, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, renameSync, rmSync, write, writeSync } from 'node:fs';
 import winston from 'winston';
+import { ecsError } from './ecs-error.js';
 
 // winston's typings call the transport base class `transport`; at run time it is exported as `Transport`.
 const TransportStream = (winston as unknown as { Transport: new () => winston.transport }).Transport;
 
 const MESSAGE = Symbol.for('message');
 const DEFAULT_FLUSH_INTERVAL_MS = 20;
+export const DEFAULT_LOG_FILE_MAX_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_LOG_FILE_MAX_FILES = 5;
+
+export interface JsonLinesFileOptions {
+  filename: string;
+  flushIntervalMs?: number;
+  /** Rotate once the file reaches this size: `x.log` becomes `x.log.1`, `x.log.1` becomes `x.log.2`, ... */
+  maxBytes?: number;
+  /** Rotated files kept besides the live one; the oldest beyond it is deleted. 0 keeps none. */
+  maxFiles?: number;
+}
+
+/** `<filename>.<n>`: the n-th most recent rotated file of `filename` (1 is the newest). */
+export function rotatedFileName(filename: string, generation: number): string {
+  return `${filename}.${generation}`;
+}
 
 /** Files with lines not yet written, flushed synchronously if the process exits before their timer. */
 const unflushed = new Set<JsonLinesFile>();
@@ -20,22 +37,31 @@ let exitHookInstalled = false;
  * exits is written synchronously on `exit` (only a batch in flight at that moment may land after it, where
  * winston's File transport would lose both). A failing write is reported on stderr (once a minute at most)
  * and its lines dropped: logging never takes the service down.
+ *
+ * The file is rotated by size between two writes, so a line is never split across files and the disk use
+ * is bounded by about (maxFiles + 1) × maxBytes. One process writes each file: every service has its own.
  */
 export class JsonLinesFile extends TransportStream {
   readonly filename: string;
-  private readonly fd: number;
+  private fd: number;
+  private size: number;
   private readonly flushIntervalMs: number;
+  private readonly maxBytes: number;
+  private readonly maxFiles: number;
   private buffered = '';
   private timer: NodeJS.Timeout | undefined;
   private writing = false;
   private ended = false;
   private lastFailureReport = 0;
 
-  constructor(options: { filename: string; flushIntervalMs?: number }) {
+  constructor(options: JsonLinesFileOptions) {
     super();
     this.filename = options.filename;
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.maxBytes = options.maxBytes ?? DEFAULT_LOG_FILE_MAX_BYTES;
+    this.maxFiles = options.maxFiles ?? DEFAULT_LOG_FILE_MAX_FILES;
     this.fd = openSync(options.filename, 'a');
+    this.size = fstatSync(this.fd).size;
     this.once('finish', () => this.close());
   }
 
@@ -65,9 +91,36 @@ export class JsonLinesFile extends TransportStream {
     const text = this.buffered;
     this.buffered = '';
     try {
+      this.rotateIfFull();
       writeSync(this.fd, text);
+      this.size += Buffer.byteLength(text);
     } catch (error) {
       this.reportFailure(error);
+    }
+  }
+
+  /** Between writes only: renames x.log.(n-1) to x.log.n down to x.log to x.log.1, and reopens x.log. */
+  private rotateIfFull(): void {
+    if (this.size < this.maxBytes) return;
+    closeSync(this.fd);
+    try {
+      rmSync(rotatedFileName(this.filename, this.maxFiles), { force: true });
+      for (let generation = this.maxFiles - 1; generation >= 1; generation -= 1) {
+        try {
+          renameSync(
+            rotatedFileName(this.filename, generation),
+            rotatedFileName(this.filename, generation + 1),
+          );
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      if (this.maxFiles > 0) renameSync(this.filename, rotatedFileName(this.filename, 1));
+      else rmSync(this.filename, { force: true });
+    } finally {
+      // Whatever happened above, keep a file to write to (the same one, if renaming failed).
+      this.fd = openSync(this.filename, 'a');
+      this.size = fstatSync(this.fd).size;
     }
   }
 
@@ -83,7 +136,13 @@ export class JsonLinesFile extends TransportStream {
     if (this.buffered === '' || this.ended) return;
     const text = this.buffered;
     this.buffered = '';
+    try {
+      this.rotateIfFull();
+    } catch (error) {
+      this.reportFailure(error);
+    }
     this.writing = true;
+    this.size += Buffer.byteLength(text);
     write(this.fd, text, (error) => {
       this.writing = false;
       if (error) this.reportFailure(error);
@@ -100,8 +159,15 @@ export class JsonLinesFile extends TransportStream {
     const now = Date.now();
     if (now - this.lastFailureReport < 60_000) return;
     this.lastFailureReport = now;
+    // ECS fields like every other line, since stderr is shipped too (k8s/logging reads both streams).
     process.stderr.write(
-      `${JSON.stringify({ message: 'log lines could not be written', file: this.filename, error: String(error) })}\n`,
+      `${JSON.stringify({
+        '@timestamp': new Date(now).toISOString(),
+        'log.level': 'warn',
+        message: 'log lines could not be written',
+        'file.path': this.filename,
+        error: ecsError(error),
+      })}\n`,
     );
   }
 }

@@ -9,6 +9,7 @@ import {
   writeAccessLine,
   type EcsConstants,
 } from './access-log.js';
+import { ecsError } from './ecs-error.js';
 import { JsonLinesFile } from './json-lines-file.js';
 import { createElasticsearchTransport, type ElasticsearchShippingOptions } from './elasticsearch.js';
 import { isSecretKey, redact, redactString } from './redact.js';
@@ -20,6 +21,10 @@ export interface LoggerOptions {
   level?: string;
   /** Also append JSON lines to this file (the local launcher uses data/logs/<service>.log). */
   file?: string | undefined;
+  /** Rotate the file at this size (default 20 MiB). */
+  fileMaxBytes?: number | undefined;
+  /** Rotated files kept besides the live one (default 5). */
+  fileMaxFiles?: number | undefined;
   /** Write to stdout (default true). */
   console?: boolean;
   /** Extra transports. */
@@ -39,6 +44,47 @@ const contextFields = winston.format((info) => {
   if (context) {
     info.correlationId ??= context.correlationId;
     if (context.userId !== undefined) info.userId ??= context.userId;
+  }
+  return info;
+});
+
+const SPLAT = Symbol.for('splat');
+const LEVEL = Symbol.for('level');
+
+/**
+ * Every way of logging an error ends as ECS `error.{type,message,stack_trace,code}`: `{ err }`,
+ * `{ error }` (an Error, a string or anything else), `logger.error(err)` and `logger.warn('text', err)`.
+ * The index template maps `error` as an object, so any other shape would be rejected by Elasticsearch.
+ */
+const ecsErrorFields = winston.format((info) => {
+  if (info instanceof Error) {
+    // `logger.error(err)`: winston made the error itself the line; its message is not enumerable.
+    const line = info as unknown as Record<string | symbol, unknown>;
+    return {
+      [LEVEL]: line[LEVEL],
+      level: info.level,
+      message: info.message,
+      error: ecsError(info),
+    };
+  }
+  const record = info as unknown as Record<string | symbol, unknown>;
+  const splat = record[SPLAT];
+  const splatError = Array.isArray(splat) && splat[0] instanceof Error ? splat[0] : undefined;
+  if (splatError) {
+    // winston copied the error's own properties (and its stack) onto the line: keep them in error.* only.
+    delete record.stack;
+    for (const key of Object.keys(splatError)) delete record[key];
+    record[SPLAT] = [];
+    record.error = ecsError(splatError);
+  } else if (record.message instanceof Error) {
+    const error = record.message;
+    record.message = error.message;
+    record.error = ecsError(error);
+  } else if ('err' in record) {
+    record.error = ecsError(record.err);
+    delete record.err;
+  } else if ('error' in record) {
+    record.error = ecsError(record.error);
   }
   return info;
 });
@@ -78,9 +124,10 @@ function ecsConstantsOf(format: winston.Logform.Format): EcsConstants {
  */
 export function createLogger(options: LoggerOptions): Logger {
   const generic = winston.format.combine(
+    ecsErrorFields(),
     contextFields(),
     redactSecrets(),
-    ecsFormat({ serviceName: options.service, convertErr: true, apmIntegration: false }),
+    ecsFormat({ serviceName: options.service, convertErr: false, apmIntegration: false }),
   );
   // One line per request is most of what a service logs: those take a fast path (logging/access-log.ts).
   const constants = accessLineConstants(ecsConstantsOf(generic));
@@ -91,7 +138,13 @@ export function createLogger(options: LoggerOptions): Logger {
   if (options.console ?? true) transports.push(new winston.transports.Console());
   if (options.file) {
     mkdirSync(dirname(options.file), { recursive: true });
-    transports.push(new JsonLinesFile({ filename: options.file }));
+    transports.push(
+      new JsonLinesFile({
+        filename: options.file,
+        ...(options.fileMaxBytes !== undefined ? { maxBytes: options.fileMaxBytes } : {}),
+        ...(options.fileMaxFiles !== undefined ? { maxFiles: options.fileMaxFiles } : {}),
+      }),
+    );
   }
   transports.push(...(options.transports ?? []));
   const shipping =

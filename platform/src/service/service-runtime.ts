@@ -18,6 +18,8 @@ export interface RuntimeConfig {
   DATA_DIR: string;
   LOG_LEVEL: string;
   LOG_FILE?: string | undefined;
+  LOG_FILE_MAX_BYTES?: number | undefined;
+  LOG_FILE_MAX_FILES?: number | undefined;
   LOG_TO_CONSOLE: boolean;
   ELASTICSEARCH_URL?: string | undefined;
   JWT_SECRET?: string | undefined;
@@ -51,6 +53,8 @@ export function createRuntime(name: string, config: RuntimeConfig): Runtime {
     service: name,
     level: config.LOG_LEVEL,
     file: config.LOG_FILE,
+    fileMaxBytes: config.LOG_FILE_MAX_BYTES,
+    fileMaxFiles: config.LOG_FILE_MAX_FILES,
     console: config.LOG_TO_CONSOLE,
     elasticsearchUrl: config.ELASTICSEARCH_URL,
   });

@@ -5,15 +5,19 @@ import { createInterface } from 'node:readline';
 import { TraceSourceError } from './source-error.js';
 import { parseLogLine, selectRequest, type TimelineEntry } from './timeline.js';
 
+/** `x.log` and its rotated files `x.log.1`, `x.log.2`, ... (see logging/json-lines-file.ts). */
+const LOG_FILE = /\.log(\.\d+)?$/;
+
 /**
- * The lines of one request from the local JSON log files `<dir>/*.log` (one JSON object per line, as
- * the launcher writes them), oldest first. Lines that are not JSON are skipped.
+ * The lines of one request from the local JSON log files `<dir>/*.log` and their rotated files
+ * `<dir>/*.log.<n>` (one JSON object per line, as the launcher writes them), oldest first. Lines that are
+ * not JSON are skipped.
  */
 export async function readRequestFromLogFiles(dir: string, correlationId: string): Promise<TimelineEntry[]> {
   let names: string[];
   try {
     names = (await readdir(dir, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && entry.name.endsWith('.log'))
+      .filter((entry) => entry.isFile() && LOG_FILE.test(entry.name))
       .map((entry) => entry.name)
       .sort();
   } catch (error) {

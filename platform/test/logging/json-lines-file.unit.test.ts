@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLogger } from '../../src/logging/logger.js';
@@ -61,5 +61,100 @@ describe('JsonLinesFile (the file transport of createLogger)', () => {
 
     expect(messages(file)).toEqual(['one', 'two']);
     transport.close();
+  });
+});
+
+describe('JsonLinesFile rotation by size', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0)) cleanup();
+  });
+
+  function logDir(): string {
+    const dir = tempDir();
+    cleanups.push(() => dir.cleanup());
+    return dir.path;
+  }
+
+  const line = (n: number) => ({
+    [Symbol.for('message')]: JSON.stringify({ message: `line ${n}`, pad: 'x'.repeat(80) }),
+  });
+
+  test('When the file passes maxBytes, then it is rotated, only maxFiles old files are kept and no line is lost or split', () => {
+    const dir = logDir();
+    const file = join(dir, 'order-service.log');
+    const transport = new JsonLinesFile({
+      filename: file,
+      flushIntervalMs: 60_000,
+      maxBytes: 1_000,
+      maxFiles: 2,
+    });
+
+    for (let n = 0; n < 60; n++) {
+      transport.log(line(n), () => undefined);
+      if (n % 5 === 4) transport.flushSync();
+    }
+    transport.close();
+
+    expect(readdirSync(dir).sort()).toEqual([
+      'order-service.log',
+      'order-service.log.1',
+      'order-service.log.2',
+    ]);
+    for (const name of readdirSync(dir)) {
+      // rotation happens between writes: a file may pass maxBytes by one batch, never more
+      expect(statSync(join(dir, name)).size, name).toBeLessThan(1_000 + 5 * 120);
+    }
+    // oldest to newest, the kept files hold the most recent lines without a gap
+    const kept = [`${file}.2`, `${file}.1`, file].flatMap((path) => messages(path));
+    const first = Number(kept[0]?.split(' ')[1]);
+    expect(kept).toEqual(Array.from({ length: 60 - first }, (_, i) => `line ${first + i}`));
+    expect(first).toBeGreaterThan(0);
+  });
+
+  test('When maxFiles is 0, then the full file is replaced and nothing else is kept', () => {
+    const dir = logDir();
+    const file = join(dir, 'gateway.log');
+    const transport = new JsonLinesFile({
+      filename: file,
+      flushIntervalMs: 60_000,
+      maxBytes: 500,
+      maxFiles: 0,
+    });
+
+    for (let n = 0; n < 20; n++) {
+      transport.log(line(n), () => undefined);
+      transport.flushSync();
+    }
+    transport.close();
+
+    expect(readdirSync(dir)).toEqual(['gateway.log']);
+    expect(messages(file).at(-1)).toBe('line 19');
+  });
+
+  test('When the logger writes through the asynchronous path, then it rotates too', async () => {
+    const dir = logDir();
+    const file = join(dir, 'payments.log');
+    const logger = createLogger({
+      service: 'payments',
+      console: false,
+      file,
+      fileMaxBytes: 2_000,
+      fileMaxFiles: 3,
+    });
+
+    for (let n = 0; n < 40; n++) {
+      logger.info(`payment ${n}`, { pad: 'y'.repeat(100) });
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await until(() => messages(file).includes('payment 39'));
+    logger.end();
+
+    expect(readdirSync(dir).sort()).toEqual([
+      'payments.log',
+      'payments.log.1',
+      'payments.log.2',
+      'payments.log.3',
+    ]);
   });
 });

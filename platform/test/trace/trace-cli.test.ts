@@ -82,7 +82,7 @@ describe('npm run trace', () => {
       source: string;
       entries: Array<{ offsetMs: number; durationMs?: number }>;
     };
-    expect(json.source).toBe(`log files ${join(logs, '*.log')}`);
+    expect(json.source).toBe(`log files ${join(logs, '*.log*')}`);
     expect(json.entries.map((entry) => [entry.offsetMs, entry.durationMs])).toEqual([
       [0, undefined],
       [40, undefined],
@@ -99,7 +99,7 @@ describe('npm run trace', () => {
     expect(code).toBe(1);
     expect(out).toEqual([]);
     expect(err[0]).toContain(
-      `No log lines with correlationId req-404 in log files ${join(dir, 'logs', '*.log')}`,
+      `No log lines with correlationId req-404 in log files ${join(dir, 'logs', '*.log*')}`,
     );
   });
 

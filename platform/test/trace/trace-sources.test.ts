@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createLogger, runWithContext } from '../../src/index.js';
@@ -58,6 +58,41 @@ async function writeLogs(dir: string): Promise<void> {
 }
 
 describe('readRequestFromLogFiles', () => {
+  test('When the log files were rotated while the request ran, then its lines are read from every rotated file', async () => {
+    const dir = tempDir('shop-trace-rotated-');
+    cleanups.push(() => dir.cleanup());
+    const file = join(dir.path, 'order-service.log');
+    const logger = createLogger({
+      service: 'order-service',
+      console: false,
+      file,
+      fileMaxBytes: 600,
+      fileMaxFiles: 10,
+    });
+    cleanups.push(() => {
+      logger.close();
+    });
+
+    for (let step = 0; step < 6; step++) {
+      runWithContext({ correlationId: 'req-rotated' }, () => logger.info(`saga step ${step}`));
+      for (let noise = 0; noise < 3; noise++) {
+        runWithContext({ correlationId: `other-${step}-${noise}` }, () => logger.info('other request'));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    await waitFor(
+      () => existsSync(file) && readFileSync(file, 'utf8').includes('saga step 5'),
+      'the last line',
+    );
+    expect(readdirSync(dir.path).length).toBeGreaterThanOrEqual(4);
+
+    const entries = await readRequestFromLogFiles(dir.path, 'req-rotated');
+
+    expect(entries.map((entry) => entry.message)).toEqual(
+      Array.from({ length: 6 }, (_, step) => `saga step ${step}`),
+    );
+  });
+
   test('When the logs dir holds lines of three services, other requests and non-JSON lines, then only the request is returned, oldest first', async () => {
     const dir = tempDir('shop-trace-');
     cleanups.push(() => dir.cleanup());
