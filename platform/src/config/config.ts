@@ -62,7 +62,7 @@ export const baseConfigShape = {
   EVENT_BUS_FILE: env.optionalString(),
   ELASTICSEARCH_URL: env.optionalString(),
   CHAOS_ENABLED: env.boolean(false),
-  SHUTDOWN_TIMEOUT_MS: env.int(10_000, 100),
+  SHUTDOWN_TIMEOUT_MS: env.int(10_000, 1_000),
   BODY_LIMIT_BYTES: env.int(100 * 1024, 1024),
 };
 

@@ -171,7 +171,7 @@ class EcsElasticsearchTransport extends ElasticsearchTransport {
   private readonly retryLimit: number;
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
-  private shuttingDown = false;
+  private lastFlush: Promise<void> | undefined;
 
   constructor(service: string, options: ElasticsearchShippingOptions) {
     const bufferLimit = options.bufferLimit ?? 5000;
@@ -213,7 +213,7 @@ class EcsElasticsearchTransport extends ElasticsearchTransport {
     this.writer.checkEsConnection = () => Promise.resolve(true);
     this.timer = setInterval(() => this.flushBuffered(), flushIntervalMs);
     this.timer.unref();
-    this.once('finish', () => this.shutDown());
+    this.once('finish', () => void this.shutDown());
   }
 
   override getIndexName(): string {
@@ -222,7 +222,7 @@ class EcsElasticsearchTransport extends ElasticsearchTransport {
 
   /** Called by winston when the transport is removed or the logger closes. */
   override close(): void {
-    this.shutDown();
+    void this.shutDown();
   }
 
   // Transport failures stay here: reported on stderr, never re-emitted on the logger (see above).
@@ -264,13 +264,18 @@ class EcsElasticsearchTransport extends ElasticsearchTransport {
   }
 
   /** A last flush (no retries after it), then the client's keep-alive sockets are closed. */
-  private shutDown(): void {
-    if (this.shuttingDown) return;
-    this.shuttingDown = true;
+  private shutDown(): Promise<void> {
+    if (this.lastFlush) return this.lastFlush;
     clearInterval(this.timer);
-    void this.flushBuffered()
+    this.lastFlush = this.flushBuffered()
       .then(() => this.writer.client.close())
       .catch(() => undefined);
+    return this.lastFlush;
+  }
+
+  /** Resolves once the last bulk request after the logger ended has been answered (see `endLogger`). */
+  drained(): Promise<void> {
+    return this.lastFlush ?? Promise.resolve();
   }
 }
 

@@ -157,6 +157,72 @@ export function createLogger(options: LoggerOptions): Logger {
     transports,
     exitOnError: false,
   });
+  keepLateLines(logger, format);
   registerPlatformLogger(logger);
   return logger;
+}
+
+/**
+ * A line logged after `logger.end()` (a close handler firing during shutdown, a timer's last report) would
+ * be a stream "write after end" error, which ends the process with exit code 1. Such a line goes to stderr
+ * instead, in the same format.
+ */
+function keepLateLines(logger: Logger, format: winston.Logform.Format): void {
+  // winston's streams come from readable-stream, which has no `writableEnded`: track end() here.
+  let ended = false;
+  const end = logger.end.bind(logger) as (...args: unknown[]) => Logger;
+  logger.end = ((...args: unknown[]) => {
+    ended = true;
+    return end(...args);
+  }) as Logger['end'];
+  const write = logger.write.bind(logger) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  const late = (chunk: unknown): boolean => {
+    if (typeof chunk !== 'object' || chunk === null) return true;
+    const info = chunk as winston.Logform.TransformableInfo;
+    if (typeof info.level === 'string' && !logger.isLevelEnabled(info.level)) return true;
+    const formatted = format.transform({ ...info }, format.options);
+    const line = typeof formatted === 'object' ? (formatted as Record<symbol, unknown>)[MESSAGE] : undefined;
+    if (typeof line === 'string') process.stderr.write(`${line}\n`);
+    return true;
+  };
+  logger.write = ((chunk: unknown, ...rest: unknown[]) =>
+    ended ? late(chunk) : write(chunk, ...rest)) as Logger['write'];
+}
+
+/** A transport that finishes writing some time after its stream has finished (e.g. a last bulk request). */
+interface DrainingTransport {
+  drained(): Promise<void>;
+}
+
+function isDraining(transport: unknown): transport is DrainingTransport {
+  return typeof (transport as Partial<DrainingTransport>).drained === 'function';
+}
+
+/**
+ * Ends the logger and waits until every transport has written its last line (files flushed, the last
+ * Elasticsearch bulk request answered), but never past `by` (epoch ms). Lines logged afterwards go to stderr.
+ */
+export async function endLogger(logger: Logger, by: number): Promise<void> {
+  const transports = [...logger.transports];
+  const finished = transports.map(
+    (transport) =>
+      new Promise<void>((resolve) => {
+        const state = (transport as { _writableState?: { finished?: boolean } })._writableState;
+        if (transport.writableFinished || state?.finished === true) resolve();
+        else transport.once('finish', () => resolve());
+      }),
+  );
+  logger.end();
+  const draining = transports.filter((transport): transport is winston.transport & DrainingTransport =>
+    isDraining(transport),
+  );
+  const all = Promise.all(finished).then(() => Promise.all(draining.map((transport) => transport.drained())));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    all.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, by - Date.now()));
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -1,25 +1,36 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../config/config.js';
-import type { Logger } from '../logging/logger.js';
+import { endLogger, type Logger } from '../logging/logger.js';
 import type { Service } from './create-service.js';
+import { settleBy, shutdownDeadline, type ShutdownDeadline } from './shutdown.js';
+
+/** SHUTDOWN_TIMEOUT_MS's default: the whole graceful stop, from the signal to the exit. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface StartOptions {
   service: Service;
   port: number;
   host: string;
   logger: Logger;
+  /** The budget of a stop() called without a deadline (default 10 s). */
   shutdownTimeoutMs?: number;
-  /** Called after the HTTP server has drained: stop consumers, flush the outbox, close DB and broker. */
-  onShutdown?: () => Promise<void> | void;
+  /**
+   * Called after the HTTP server has drained: stop workers and consumers, flush the outbox, close the broker
+   * and the database, each by `deadline.closeBy` (abandoning what is left) and all by `deadline.at`.
+   */
+  onShutdown?: (deadline: ShutdownDeadline) => Promise<void> | void;
 }
 
 export interface RunningServer {
   server: Server;
   url: string;
   port: number;
-  /** Graceful stop: readiness 503, no new connections, in-flight requests finish, then onShutdown. */
-  stop(): Promise<void>;
+  /**
+   * Graceful stop: readiness 503, no new connections, in-flight requests finish until `deadline.drainBy`
+   * (then their connections are closed), then onShutdown. Resolves by `deadline.at` whatever onShutdown does.
+   */
+  stop(deadline?: ShutdownDeadline): Promise<void>;
 }
 
 /** Listens and returns a handle whose stop() drains gracefully. Tests use it too. */
@@ -39,68 +50,106 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   let stopping: Promise<void> | undefined;
 
-  async function drain(): Promise<void> {
+  async function drain(deadline: ShutdownDeadline): Promise<void> {
     service.markShuttingDown();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const timeoutMs = options.shutdownTimeoutMs ?? 10_000;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
     // Connections that finish their request become idle; close them as they do.
     const sweeper = setInterval(() => server.closeIdleConnections(), 50);
-    const outcome = await Promise.race([closed.then(() => 'drained' as const), timedOut]);
+    const drained = await settleBy(closed, deadline.drainBy);
     clearInterval(sweeper);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
-      logger.warn('shutdown timeout reached, closing remaining connections', { timeoutMs });
+    if (drained.outcome !== 'done') {
+      logger.warn('shutdown: requests still in flight at the drain deadline, closing their connections', {
+        drainMs: deadline.drainBy - deadline.startedAt,
+      });
       server.closeAllConnections();
     }
-    await options.onShutdown?.();
+    if (options.onShutdown) await settleBy(Promise.resolve(options.onShutdown(deadline)), deadline.at);
   }
 
   return {
     server,
     url,
     port,
-    stop: () => {
-      stopping ??= drain();
+    stop: (deadline) => {
+      stopping ??= drain(
+        deadline ?? shutdownDeadline(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS),
+      );
       return stopping;
     },
   };
 }
 
+/** What a service's start function hands to `runMain`. */
+export interface MainHandle {
+  /** The graceful stop; it must be over by `deadline.at` (`serve` does that). */
+  stop: (deadline: ShutdownDeadline) => Promise<void>;
+  logger: Logger;
+  /** SHUTDOWN_TIMEOUT_MS: from the signal to the exit. */
+  shutdownTimeoutMs: number;
+}
+
 /**
- * Owns the process: runs `start`, stops gracefully on SIGTERM/SIGINT and exits 0; a bad configuration
- * prints one line and exits 1; any other startup failure is logged and exits 1.
+ * Owns the process: runs `start`, and on SIGTERM/SIGINT stops gracefully within `shutdownTimeoutMs` and
+ * exits 0 (1 if a step of the stop failed). Whatever still runs at that deadline is abandoned and the
+ * process exits anyway. A signal during start-up stops the service as soon as it has started. A bad
+ * configuration prints one line and exits 1; any other startup failure is logged and exits 1.
  */
-export function runMain(
-  name: string,
-  start: () => Promise<{ stop: () => Promise<void>; logger: Logger }>,
-): void {
-  start().then(
-    ({ stop, logger }) => {
-      let signalled = false;
-      const onSignal = (signal: NodeJS.Signals) => {
-        if (signalled) return;
-        signalled = true;
-        logger.info(`${signal} received, shutting down gracefully`);
-        stop().then(
-          () => {
-            logger.info('shutdown complete');
-            logger.on('finish', () => process.exit(0));
-            logger.end();
-            setTimeout(() => process.exit(0), 500).unref();
-          },
-          (error: unknown) => {
-            logger.error('shutdown failed', { err: error });
-            process.exit(1);
-          },
+export function runMain(name: string, start: () => Promise<MainHandle>): void {
+  let handle: MainHandle | undefined;
+  let signalled: { signal: NodeJS.Signals; at: number } | undefined;
+
+  const exitAtDeadline = (timeoutMs: number, from: number): NodeJS.Timeout =>
+    // The last resort, should start-up, the database or the logger themselves hang.
+    setTimeout(
+      () => {
+        process.stderr.write(
+          `${JSON.stringify({ 'log.level': 'warn', message: 'shutdown deadline reached, exiting now', 'service.name': name, timeoutMs })}\n`,
         );
-      };
-      process.on('SIGTERM', onSignal);
-      process.on('SIGINT', onSignal);
+        process.exit(0);
+      },
+      Math.max(0, from + timeoutMs - Date.now()),
+    );
+
+  let startupWatchdog: NodeJS.Timeout | undefined;
+  const stopNow = ({ stop, logger, shutdownTimeoutMs }: MainHandle, signal: NodeJS.Signals, at: number) => {
+    clearTimeout(startupWatchdog);
+    const deadline = shutdownDeadline(shutdownTimeoutMs, at);
+    exitAtDeadline(shutdownTimeoutMs, at);
+    logger.info(`${signal} received, shutting down gracefully`, { timeoutMs: shutdownTimeoutMs });
+    stop(deadline)
+      .then(
+        () => {
+          logger.info('shutdown complete', { durationMs: Date.now() - deadline.startedAt });
+          return 0;
+        },
+        (error: unknown) => {
+          logger.error('shutdown failed', { err: error });
+          return 1;
+        },
+      )
+      .then(
+        async (code) => {
+          await endLogger(logger, deadline.at);
+          process.exit(code);
+        },
+        () => process.exit(1),
+      );
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = { signal, at: Date.now() };
+    if (handle) stopNow(handle, signal, signalled.at);
+    else startupWatchdog = exitAtDeadline(DEFAULT_SHUTDOWN_TIMEOUT_MS, signalled.at);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  start().then(
+    (started) => {
+      handle = started;
+      if (signalled) stopNow(started, signalled.signal, signalled.at);
     },
     (error: unknown) => {
       if (error instanceof ConfigError) {

@@ -8,7 +8,8 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
 import type { Service, ServiceAppDeps } from './create-service.js';
 import type { Outbox } from '../events/outbox.js';
-import { startServer, type RunningServer } from './run-service.js';
+import { startServer, type MainHandle, type RunningServer } from './run-service.js';
+import { shutdownStep } from './shutdown.js';
 
 /** The base settings a runtime needs; every service config (baseConfigShape + PORT) has them. */
 export interface RuntimeConfig {
@@ -111,15 +112,17 @@ export function appDeps(
 }
 
 /**
- * Listens on the configured host and port and returns what `runMain` needs. Graceful stop: HTTP drains first,
- * then `beforeClose` (workers, upstream clients), then the event bus (stop consuming, flush the outbox), then the
- * database.
+ * Listens on the configured host and port and returns what `runMain` needs. Graceful stop, all within
+ * SHUTDOWN_TIMEOUT_MS (see shutdown.ts): HTTP drains first, then `beforeClose` (workers, upstream clients),
+ * then the event bus (stop consuming, flush the outbox, close the transport), then the database. A step still
+ * running at its deadline is abandoned without losing data (unsent events stay in the outbox, unacknowledged
+ * messages are delivered again) and the next one runs.
  */
 export async function serve(
   runtime: Runtime | DataRuntime,
   service: Service,
   beforeClose?: () => Promise<void> | void,
-): Promise<{ stop: () => Promise<void>; logger: Logger; server: RunningServer }> {
+): Promise<MainHandle & { server: RunningServer }> {
   const { config, logger } = runtime;
   const server = await startServer({
     service,
@@ -127,14 +130,20 @@ export async function serve(
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    onShutdown: async () => {
-      await beforeClose?.();
+    onShutdown: async (deadline) => {
+      if (beforeClose)
+        await shutdownStep(logger, 'workers and upstream clients', beforeClose, deadline.closeBy);
       if ('bus' in runtime) {
-        await runtime.bus.stop();
-        runtime.db.close();
+        await runtime.bus.stop(deadline.closeBy);
+        await shutdownStep(logger, 'database', () => runtime.db.close(), deadline.at);
       }
     },
   });
   logger.info(`${runtime.name} listening on ${server.url}`, { url: { full: server.url } });
-  return { stop: () => server.stop(), logger, server };
+  return {
+    stop: (deadline) => server.stop(deadline),
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    server,
+  };
 }
