@@ -146,8 +146,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       // A database error (e.g. closed during shutdown) is a failed round like any other.
       return error;
     } finally {
-      updatePending();
-      if (Date.now() - lastPrune > 60_000) {
+      // Once stopped, the database may already be closed (a publish abandoned at shutdown settles late).
+      if (!stopped) updatePending();
+      if (!stopped && Date.now() - lastPrune > 60_000) {
         lastPrune = Date.now();
         try {
           prune.run(new Date(Date.now() - retainSentMs).toISOString());

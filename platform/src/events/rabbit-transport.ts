@@ -96,6 +96,8 @@ class RabbitSubscription {
   consumerTag: string | undefined;
   readonly inflight = new Set<Promise<void>>();
   stopping = false;
+  /** Set by terminate(): handlers still running settle nothing (their messages are delivered again). */
+  abandoned = false;
 
   constructor(
     readonly queue: string,
@@ -162,9 +164,16 @@ export class RabbitTransport implements EventTransport {
       // A broker that accepts TCP but never answers must not stall startup or reconnection.
       timeout: 10_000,
     });
-    connection.on('error', (error: Error) => logger.warn('event broker connection error', { err: error }));
+    connection.on('error', (error: Error) => {
+      if (!this.closing) logger.warn('event broker connection error', { err: error });
+    });
     connection.on('close', () => this.onConnectionClosed(connection));
-    connection.on('blocked', (reason: string) => logger.warn('event broker blocked publishing', { reason }));
+    // A resource alarm (memory, disk): the broker stops reading from this connection at its next publish;
+    // publishes wait unconfirmed and the outbox keeps their events.
+    connection.on('blocked', (reason: string) =>
+      logger.warn('event broker blocked publishing, events wait in the outbox', { reason }),
+    );
+    connection.on('unblocked', () => logger.info('event broker unblocked publishing'));
     if (this.closing) {
       await connection.close();
       return;
@@ -351,6 +360,7 @@ export class RabbitTransport implements EventTransport {
     try {
       await sub.handler(event, { attempt, redelivered: message.fields.redelivered });
     } catch (error) {
+      if (sub.abandoned) return;
       const reason = truncate(errorMessage(error));
       const delay = this.retryDelaysMs[attempt - 1];
       const fields = {
@@ -382,7 +392,7 @@ export class RabbitTransport implements EventTransport {
       }
       return;
     }
-    this.ack(channel, message);
+    if (!sub.abandoned) this.ack(channel, message);
   }
 
   private async deadLetter(
@@ -607,16 +617,24 @@ export class RabbitTransport implements EventTransport {
 
   /**
    * Drops the connection at once, as a crashed process would: in-flight handlers are not waited for and
-   * their messages are not acknowledged, so the broker delivers them again to another consumer.
+   * their messages are not acknowledged, so the broker delivers them again; unconfirmed publishes fail. The
+   * socket is destroyed rather than closed: a broker that blocked this connection (resource alarm) no longer
+   * reads from it and would never answer a close.
    */
-  async terminate(): Promise<void> {
+  terminate(): Promise<void> {
     this.closing = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    for (const sub of this.subscriptions) sub.stopping = true;
+    for (const sub of this.subscriptions) {
+      sub.stopping = true;
+      sub.abandoned = true;
+    }
     this.subscriptions.clear();
     const { connection } = this;
     this.connection = undefined;
     this.publisher = undefined;
-    await connection?.close().catch(() => undefined);
+    const socket = (connection?.connection as unknown as { stream?: { destroy(error?: Error): void } })
+      ?.stream;
+    socket?.destroy(new Error('event transport terminated'));
+    return Promise.resolve();
   }
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/sqlite.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import type { ReadinessCheck } from '../service/health.js';
+import { settleBy, shutdownStep } from '../service/shutdown.js';
 import type { BackoffOptions } from './backoff.js';
 import { ensureInboxSchema, startConsumer, type EventHandlers } from './consumer.js';
 import { createEventTransport } from './create-transport.js';
@@ -39,8 +40,8 @@ export interface ServiceBusOptions {
   retryDelaysMs?: readonly number[] | undefined;
   /** RabbitMQ reconnection backoff (default 200 ms doubling to 10 s). */
   reconnect?: BackoffOptions | undefined;
-  /** Longest wait in stop() for the last outbox events to be published (default 5000 ms). */
-  flushTimeoutMs?: number | undefined;
+  /** How long a stop() called without a deadline may take (default 5000 ms). */
+  stopTimeoutMs?: number | undefined;
 }
 
 /** A service's connection to the event bus, built by `startServiceBus`. */
@@ -60,11 +61,13 @@ export interface ServiceBus {
    */
   consume(handlers: EventHandlers): Promise<void>;
   /**
-   * Graceful stop: stops consuming (waits for in-flight handlers), publishes what is left in the outbox
-   * (best effort, bounded by `flushTimeoutMs`), stops the relay and closes the transport. Call it before
-   * closing the database. Idempotent.
+   * Graceful stop, over by `by` (epoch ms; default `stopTimeoutMs` from now) whatever the broker does: stops
+   * consuming (in-flight handlers get half the time; one that is still running is left unacknowledged, so its
+   * message is delivered again), publishes what is left in the outbox, stops the relay and closes the
+   * transport. Whatever is not done in time is abandoned: unsent events stay in the outbox for the next start
+   * and the broker connection is dropped. Call it before closing the database. Idempotent.
    */
-  stop(): Promise<void>;
+  stop(by?: number): Promise<void>;
 }
 
 /** The bus settings of the platform base config: RabbitMQ when AMQP_URL is set, else `<DATA_DIR>/events.db`. */
@@ -79,29 +82,6 @@ export function eventBusSettings(config: {
   };
 }
 
-type Settled = { ok: true } | { ok: false; error: unknown };
-
-async function within(work: Promise<unknown>, timeoutMs: number): Promise<Settled> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<Settled>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ ok: false, error: new Error(`not done within ${timeoutMs} ms`) }),
-      timeoutMs,
-    );
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        (): Settled => ({ ok: true }),
-        (error: unknown): Settled => ({ ok: false, error }),
-      ),
-      timedOut,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Everything a service's main.ts needs from the event bus in one call (design §6): the transport
  * (RabbitMQ or embedded), the outbox and its relay, and, when `handlers` are given (or later through
@@ -110,7 +90,7 @@ async function within(work: Promise<unknown>, timeoutMs: number): Promise<Settle
 export async function startServiceBus(options: ServiceBusOptions): Promise<ServiceBus> {
   const { service, db, logger, registry } = options;
   const queue = options.queue ?? service;
-  const flushTimeoutMs = options.flushTimeoutMs ?? 5_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 5_000;
   ensureOutboxSchema(db);
   ensureInboxSchema(db);
 
@@ -170,16 +150,40 @@ export async function startServiceBus(options: ServiceBusOptions): Promise<Servi
   }
   logger.info('event bus started', { transport: transport.kind });
 
-  async function shutdown(): Promise<void> {
-    await consumer?.stop();
-    const flushed = await within(relay.flush(), flushTimeoutMs);
-    if (!flushed.ok) {
-      logger.warn('events left in the outbox for the next start', { err: flushed.error });
+  const countPending = db.prepare('SELECT COUNT(*) AS n FROM event_outbox WHERE sent_at IS NULL').pluck();
+
+  async function shutdown(by: number): Promise<void> {
+    if (consumer) {
+      const current = consumer;
+      // A handler still running then is left unacknowledged (redelivered later, deduplicated by the inbox).
+      const handlersBy = Date.now() + Math.max(0, by - Date.now()) / 2;
+      await shutdownStep(logger, 'event consumer', () => current.stop(), handlersBy);
     }
-    // A publish stuck on a broker that stopped answering must not hold the shutdown forever.
-    const relayStopped = await within(relay.stop(), flushTimeoutMs);
-    if (!relayStopped.ok) logger.warn('outbox relay did not stop in time', { err: relayStopped.error });
-    await transport.close();
+    const flushed = await settleBy(relay.flush(), by);
+    // A publish stuck on a broker that stopped answering must not hold the shutdown: it is abandoned with
+    // the connection below, and its event stays unsent.
+    await shutdownStep(logger, 'outbox relay', () => relay.stop(), by);
+    await shutdownStep(
+      logger,
+      'event transport',
+      () => transport.close(),
+      by,
+      () => transport.terminate(),
+    );
+    if (flushed.outcome !== 'done') {
+      let pending: number | undefined;
+      try {
+        pending = countPending.get() as number;
+      } catch {
+        // The count is only informative.
+      }
+      logger.warn('events left in the outbox for the next start', {
+        pending,
+        ...(flushed.outcome === 'failed'
+          ? { err: flushed.error }
+          : { reason: 'not published by the deadline' }),
+      });
+    }
   }
 
   return {
@@ -190,8 +194,8 @@ export async function startServiceBus(options: ServiceBusOptions): Promise<Servi
         ? { ok: true, detail: `${transport.kind} connected` }
         : { ok: true, detail: BROKER_DISCONNECTED_DETAIL },
     consume,
-    stop: () => {
-      stopping ??= shutdown();
+    stop: (by) => {
+      stopping ??= shutdown(by ?? Date.now() + stopTimeoutMs);
       return stopping;
     },
   };

@@ -66,6 +66,11 @@ export interface EventTransport {
   isConnected(): boolean;
   /** Stops every subscription (waiting for in-flight handlers) and closes the connection. */
   close(): Promise<void>;
+  /**
+   * Stops at once without waiting for anything (the end of a shutdown deadline, or a simulated crash):
+   * in-flight messages are left unacknowledged and delivered again, unconfirmed publishes fail.
+   */
+  terminate(): Promise<void>;
 }
 
 /** Delays before the 2nd, 3rd, ... attempt of a failing handler; after the last one the message is dead-lettered. */

@@ -92,3 +92,4 @@ export async function reachable(url: string, timeoutMs = 1000): Promise<boolean>
     socket.once('error', () => done(false));
   });
 }
+export { startBlockingAmqpProxy, type BlockingAmqpProxy } from './blocking-amqp-proxy.js';

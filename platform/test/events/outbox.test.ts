@@ -30,6 +30,7 @@ class SwitchableTransport {
       replayDeadLetters: (queue, ids) => this.inner.replayDeadLetters(queue, ids),
       isConnected: () => !this.down,
       close: () => this.inner.close(),
+      terminate: () => this.inner.terminate(),
     };
   }
 }

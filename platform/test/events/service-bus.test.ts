@@ -232,7 +232,7 @@ describe('startServiceBus', () => {
     const orders = await bus('order-service', orderDb, {
       amqpUrl: 'amqp://guest:guest@127.0.0.1:1',
       reconnect: { initialMs: 50, maxMs: 100 },
-      flushTimeoutMs: 500,
+      stopTimeoutMs: 500,
     });
     orderDb.transaction(() => orders.outbox.add('OrderConfirmed', confirmedOrder()))();
 
