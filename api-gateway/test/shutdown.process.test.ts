@@ -1,12 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/testing';
+import { reachable, request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/testing';
 import { startStubs } from './support/gateway.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisUp = await reachable(`http://${new URL(redisUrl).host}`);
 const mainFile = `${root}api-gateway/dist/src/main.js`;
 
 describe('api-gateway process', () => {
@@ -28,10 +31,12 @@ describe('api-gateway process', () => {
     dataDir.cleanup();
   });
 
-  function startGatewayProcess(): {
+  function startGatewayProcess(extraEnv: Record<string, string> = {}): {
     child: ChildProcess;
     url: Promise<string>;
     exitCode: Promise<number | null>;
+    stderr: () => string;
+    stdout: () => string[];
   } {
     const child = spawn(process.execPath, [mainFile], {
       cwd: root,
@@ -50,19 +55,26 @@ describe('api-gateway process', () => {
         PAYMENT_SERVICE_URL: stubs['payment-service'].url,
         SHIPPING_SERVICE_URL: stubs['shipping-service'].url,
         NOTIFICATION_SERVICE_URL: stubs['notification-service'].url,
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let errors = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errors += chunk.toString('utf8');
+    });
+    const out: string[] = [];
     const url = new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.stdout });
       lines.on('line', (line) => {
+        out.push(line);
         const parsed = JSON.parse(line) as { url?: { full?: string } };
         if (parsed.url?.full !== undefined) resolve(parsed.url.full);
       });
       child.once('exit', (code) => reject(new Error(`gateway exited with ${code} before listening`)));
     });
     const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, url, exitCode };
+    return { child, url, exitCode, stderr: () => errors, stdout: () => out };
   }
 
   test('When SIGTERM arrives with slow requests in flight, then they all complete with 200 and the process exits 0', async () => {
@@ -84,6 +96,30 @@ describe('api-gateway process', () => {
     expect(responses[0]?.body).toEqual({ data: [] });
     expect(await exitCode).toBe(0);
   });
+
+  test.skipIf(!redisUp)(
+    'When REDIS_URL is set, then SIGTERM exits 0 and nothing is logged after the logger ended',
+    async () => {
+      const { child, url, exitCode, stderr, stdout } = startGatewayProcess({
+        REDIS_URL: redisUrl,
+        RATE_LIMIT_KEY_PREFIX: `shutdown-test-${process.pid}`,
+        // As the launcher runs it: JSON lines to a file as well as stdout.
+        LOG_FILE: join(dataDir.path, 'api-gateway.log'),
+      });
+      const baseUrl = await url;
+      const ready = await request(baseUrl, 'GET', '/health/ready');
+      expect(ready.body).toMatchObject({
+        checks: { rateLimitStore: { ok: true, detail: 'redis (shared)' } },
+      });
+
+      child.kill('SIGTERM');
+
+      expect(await exitCode).toBe(0);
+      expect(stderr()).not.toContain('write after end');
+      // Closing Redis on purpose is no outage: nothing may report one, before or after the logger ended.
+      expect([stderr(), ...stdout()].filter((line) => line.includes('Redis unavailable'))).toEqual([]);
+    },
+  );
 
   test('When the configuration is invalid, then it exits 1 with one line naming the variable', () => {
     const result = spawnSync(process.execPath, [mainFile], {

@@ -34,12 +34,13 @@ export function createRateLimitStore(redisUrl: string | undefined, logger: Logge
     commandTimeout: 500,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });
-  let state: 'connecting' | 'ready' | 'down' = 'connecting';
+  let state: 'connecting' | 'ready' | 'down' | 'closed' = 'connecting';
   let fallbacks = 0;
   let lastFallbackLog = 0;
 
   const markDown = (reason: string): void => {
-    if (state === 'down') return;
+    // After close(), the connection ending is the point: nothing to report (the logger may be ended too).
+    if (state === 'down' || state === 'closed') return;
     state = 'down';
     logger.warn('Redis unavailable: rate limits now use the in-memory insurance limiter of this instance', {
       reason,
@@ -51,6 +52,7 @@ export function createRateLimitStore(redisUrl: string | undefined, logger: Logge
     if (state === 'ready') markDown('connection closed');
   });
   redis.on('ready', () => {
+    if (state === 'closed') return;
     if (state === 'down') logger.info('Redis is back: rate limits are shared again');
     state = 'ready';
   });
@@ -87,6 +89,7 @@ export function createRateLimitStore(redisUrl: string | undefined, logger: Logge
         ? { ok: true, detail: 'redis (shared)' }
         : { ok: true, detail: 'redis unavailable: per-instance in-memory insurance limits' },
     async close() {
+      state = 'closed';
       try {
         await redis.quit();
       } catch {
