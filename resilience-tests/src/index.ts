@@ -3,6 +3,9 @@ export {
   buildAll,
   TEST_ADMIN,
   RELAXED_RATE_LIMITS,
+  EXIT_TOLERANCE_MS,
+  stopViolations,
+  type StopRecord,
   type Platform,
   type StartPlatformOptions,
   type Credentials,
@@ -20,3 +23,4 @@ export {
 export { invariants, eventuallyInvariants, orderStatusCounts, type InvariantOptions } from './invariants.js';
 export { readStockLevels } from './stock-levels.js';
 export { type BrokerSandbox } from './broker-sandbox.js';
+export { readOutbox, type OutboxEvent } from './outbox-reader.js';

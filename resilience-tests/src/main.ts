@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config.js';
-import { startPlatform, type Platform } from './platform-runner.js';
+import { startPlatform, stopViolations, type Platform } from './platform-runner.js';
 import { formatChecks, formatSuiteReport, type SuiteReport } from './suite/report.js';
 import { Checks, type Scenario, type ScenarioResult } from './suite/scenario.js';
 import { badInput } from './suite/scenarios/bad-input.js';
@@ -13,6 +13,7 @@ import { brokerOutage } from './suite/scenarios/broker-outage.js';
 import { burst } from './suite/scenarios/burst.js';
 import { deadService } from './suite/scenarios/dead-service.js';
 import { flakyUpstream } from './suite/scenarios/flaky-upstream.js';
+import { shutdownUnderBlockedBroker } from './suite/scenarios/shutdown-under-blocked-broker.js';
 import { slowService } from './suite/scenarios/slow-service.js';
 import { externalTarget, localTarget, settle, type SuiteTarget } from './suite/target.js';
 
@@ -38,7 +39,15 @@ const SUITE_TUNING: Record<string, Record<string, string>> = {
 function scenarios(external: boolean): Scenario[] {
   const latencyMs = config.RESILIENCE_PAYMENT_LATENCY_MS ?? (external ? 2500 : 1500);
   // burst runs last: on an external stack it spends this IP's login budget.
-  const all = [badInput, flakyUpstream, deadService, slowService({ latencyMs }), brokerOutage, burst];
+  const all = [
+    badInput,
+    flakyUpstream,
+    deadService,
+    slowService({ latencyMs }),
+    brokerOutage,
+    shutdownUnderBlockedBroker,
+    burst,
+  ];
   const wanted = config.RESILIENCE_SCENARIOS;
   return wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
 }
@@ -61,6 +70,17 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
     };
   }
   let timer: NodeJS.Timeout | undefined;
+  const stopsBefore = target.platform?.stops.length ?? 0;
+  // The suite-wide shutdown invariant, checked on every stop the scenario made.
+  const checkStops = (): void => {
+    const stops = target.platform?.stops.slice(stopsBefore) ?? [];
+    if (stops.length > 0) {
+      checks.none(
+        `every process stopped exits 0 within its shutdown deadline (${stops.map((s) => s.service).join(', ')})`,
+        stopViolations(stops),
+      );
+    }
+  };
   try {
     const traffic = await Promise.race([
       scenario.run({
@@ -78,6 +98,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
         );
       }),
     ]);
+    checkStops();
     const failed = checks.failed[0];
     return {
       ...base,
@@ -89,6 +110,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
       checks: checks.list,
     };
   } catch (error) {
+    checkStops();
     return {
       ...base,
       status: 'fail',
@@ -103,6 +125,34 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Stops the started platform and reports, as a row of its own, whether every process exited in time. */
+async function platformShutdown(platform: Platform): Promise<ScenarioResult> {
+  const started = Date.now();
+  say('stopping the platform (SIGTERM to every process)');
+  const stops = await platform.shutdown();
+  const checks = new Checks();
+  checks.none(
+    `every process exits 0 within its shutdown deadline (${platform.shutdownTimeoutMs('api-gateway')} ms)`,
+    stopViolations(stops),
+  );
+  const failed = checks.failed[0];
+  return {
+    name: 'platform-shutdown',
+    title: 'every process exits within the shutdown deadline',
+    status: failed ? 'fail' : 'pass',
+    ...(failed ? { reason: failed.name } : {}),
+    durationMs: Date.now() - started,
+    figures: {
+      exits: stops.map((stop) => ({
+        service: stop.service,
+        durationMs: stop.durationMs,
+        exitCode: stop.exitCode,
+      })),
+    },
+    checks: checks.list,
+  };
 }
 
 async function main(): Promise<number> {
@@ -145,7 +195,7 @@ async function main(): Promise<number> {
       if (result.checks.length) process.stdout.write(`${formatChecks(result)}\n`);
     }
   } finally {
-    await platform?.shutdown();
+    if (platform) results.push(await platformShutdown(platform));
   }
 
   const report: SuiteReport = {

@@ -88,11 +88,17 @@ export interface Platform {
    * products or changing stock as an admin, so invariants() conserves the new figures.
    */
   recordStockBaseline(): ReadonlyMap<number, number>;
-  /** SIGTERM, wait for the exit (SIGKILL after the grace period). Resolves once the process is gone. */
-  stop(name: string): Promise<void>;
-  /** Starts a stopped service again on the same port and data, and waits until it is ready. */
-  start(name: string): Promise<void>;
-  restart(name: string): Promise<void>;
+  /**
+   * SIGTERM, wait for the exit (SIGKILL after the grace period). Resolves once the process is gone, with how
+   * it went (also kept in `stops`).
+   */
+  stop(name: string): Promise<StopRecord | undefined>;
+  /**
+   * Starts a stopped service again on the same port and data, and waits until it is ready. `env` overrides
+   * its environment for this run only (e.g. another AMQP_URL); the next start() goes back to its own.
+   */
+  start(name: string, options?: { env?: Record<string, string> }): Promise<void>;
+  restart(name: string, options?: { env?: Record<string, string> }): Promise<void>;
   /** Sends `signal` (default SIGKILL) and, unless it is SIGSTOP/SIGCONT, waits for the process to exit. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** SIGSTOP: the process holds its connections but answers nothing. */
@@ -105,12 +111,57 @@ export interface Platform {
   waitReady(name: string, timeoutMs?: number): Promise<void>;
   /** The private RabbitMQ vhost (outage() / restore() for broker-outage tests); undefined otherwise. */
   readonly broker: BrokerSandbox | undefined;
+  /** The AMQP_URL the services use (the private vhost's when there is one); undefined on the embedded bus. */
+  readonly amqpUrl: string | undefined;
   /** Everything the service wrote: its stdout/stderr, then its JSON log file. */
   logs(name: string): string;
   /** `<dataDir>/<service>.db` (may not exist for a service without a database). */
   databaseFile(name: string): string;
-  /** SIGTERM to every service (gateway first), waits for all exits, removes dataDir unless keepData. */
-  shutdown(): Promise<void>;
+  /**
+   * SIGTERM to every service (gateway first), waits for all exits, removes dataDir unless keepData. Resolves
+   * with how each stop went (see `stopViolations`).
+   */
+  shutdown(): Promise<StopRecord[]>;
+  /** SHUTDOWN_TIMEOUT_MS the services run with (5000 unless `env`/`serviceEnv` set another). */
+  shutdownTimeoutMs(name: string): number;
+  /** Every graceful stop (SIGTERM) so far, by stop(), restart() or shutdown(), in order. */
+  readonly stops: readonly StopRecord[];
+}
+
+/** How one graceful stop went: SIGTERM sent, then the exit. */
+export interface StopRecord {
+  service: string;
+  /** Measured from the SIGTERM to the process's exit. */
+  durationMs: number;
+  exitCode: number | null;
+  /** Set when the process ended by a signal: SIGKILL means it outlived the runner's grace period. */
+  signal: NodeJS.Signals | null;
+  /** The service's SHUTDOWN_TIMEOUT_MS. */
+  deadlineMs: number;
+}
+
+/** Time a process may take past its SHUTDOWN_TIMEOUT_MS to be gone (its teardown, a loaded machine). */
+export const EXIT_TOLERANCE_MS = 1_000;
+
+/**
+ * The shutdown invariant: every graceful stop ends with exit code 0 within the service's SHUTDOWN_TIMEOUT_MS
+ * (plus EXIT_TOLERANCE_MS). One readable line per stop that broke it; empty means every stop held.
+ */
+export function stopViolations(stops: readonly StopRecord[]): string[] {
+  const problems: string[] = [];
+  for (const stop of stops) {
+    const took = `${(stop.durationMs / 1000).toFixed(1)} s`;
+    if (stop.signal !== null) {
+      problems.push(
+        `${stop.service} was ended by ${stop.signal} after ${took} (deadline ${stop.deadlineMs} ms)`,
+      );
+    } else if (stop.exitCode !== 0) {
+      problems.push(`${stop.service} exited with code ${stop.exitCode} after ${took}`);
+    } else if (stop.durationMs > stop.deadlineMs + EXIT_TOLERANCE_MS) {
+      problems.push(`${stop.service} took ${took} to exit (deadline ${stop.deadlineMs} ms)`);
+    }
+  }
+  return problems;
 }
 
 interface ManagedService {
@@ -239,11 +290,11 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     return s.child !== undefined && s.child.exitCode === null && s.child.signalCode === null;
   }
 
-  function spawnService(s: ManagedService): void {
+  function spawnService(s: ManagedService, env: Record<string, string> = {}): void {
     const out = openSync(s.stdioFile, 'a');
     const child = spawn(process.execPath, [serviceEntry(root, s.definition.name)], {
       cwd: root,
-      env: s.env,
+      env: { ...s.env, ...env },
       stdio: ['ignore', out, out],
     });
     closeSync(out);
@@ -295,27 +346,45 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     );
   }
 
-  async function stopService(s: ManagedService, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const stops: StopRecord[] = [];
+
+  function deadlineOf(s: ManagedService): number {
+    return Number(s.env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
+  }
+
+  async function stopService(s: ManagedService): Promise<StopRecord | undefined> {
     const child = s.child;
-    if (!child || !running(s)) return;
-    child.kill(signal);
+    if (!child || !running(s)) return undefined;
+    const started = Date.now();
+    child.kill('SIGTERM');
     // A stopped (SIGSTOP) process only acts on the signal once it runs again.
     if (s.paused) child.kill('SIGCONT');
     s.paused = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await s.exited;
     clearTimeout(timer);
+    const record: StopRecord = {
+      service: s.definition.name,
+      durationMs: Date.now() - started,
+      exitCode: child.exitCode,
+      signal: child.signalCode,
+      deadlineMs: deadlineOf(s),
+    };
+    stops.push(record);
+    return record;
   }
 
   const backends = [...managed.values()].filter((s) => s.definition.name !== GATEWAY);
   const gateway = managed.get(GATEWAY);
   let initialStock: ReadonlyMap<number, number> = new Map();
 
-  async function shutdown(): Promise<void> {
-    if (gateway) await stopService(gateway);
-    await Promise.all(backends.map((s) => stopService(s)));
+  async function shutdown(): Promise<StopRecord[]> {
+    const records: (StopRecord | undefined)[] = [];
+    if (gateway) records.push(await stopService(gateway));
+    records.push(...(await Promise.all(backends.map((s) => stopService(s)))));
     if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     await broker?.remove().catch(() => undefined);
+    return records.filter((record): record is StopRecord => record !== undefined);
   }
 
   try {
@@ -344,6 +413,7 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     adminCredentials: TEST_ADMIN,
     jwt,
     broker,
+    amqpUrl: extraEnv.AMQP_URL,
     get initialStock() {
       return initialStock;
     },
@@ -352,16 +422,16 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
       return initialStock;
     },
     stop: (name) => stopService(service(name)),
-    async start(name) {
+    async start(name, startOptions = {}) {
       const s = service(name);
       if (running(s)) throw new Error(`${name} is already running (pid ${s.child?.pid ?? '?'})`);
-      spawnService(s);
+      spawnService(s, startOptions.env);
       await waitReady(s, readyTimeoutMs);
     },
-    async restart(name) {
+    async restart(name, startOptions = {}) {
       const s = service(name);
       await stopService(s);
-      spawnService(s);
+      spawnService(s, startOptions.env);
       await waitReady(s, readyTimeoutMs);
     },
     async kill(name, signal = 'SIGKILL') {
@@ -399,5 +469,7 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
     logs: (name) => logsOf(service(name)),
     databaseFile: (name) => join(dataDir, `${name}.db`),
     shutdown,
+    shutdownTimeoutMs: (name) => deadlineOf(service(name)),
+    stops,
   };
 }

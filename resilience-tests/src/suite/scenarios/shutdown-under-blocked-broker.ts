@@ -1,0 +1,127 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startBlockingAmqpProxy } from '@shop/platform/testing';
+import { newCustomer } from '../../accounts.js';
+import { eventuallyInvariants } from '../../invariants.js';
+import { readOutbox } from '../../outbox-reader.js';
+import { stopViolations } from '../../platform-runner.js';
+import { privateRabbitNodeAvailable, startPrivateRabbitNode } from '../../private-rabbit-node.js';
+import type { Scenario } from '../scenario.js';
+import { Tally } from '../tally.js';
+import { createProduct, missingServices, placeOrder, waitFor } from '../target.js';
+
+const NEEDED = ['api-gateway', 'customer-service', 'inventory-service', 'order-service', 'payment-service'];
+const SERVICE = 'payment-service';
+
+/** A broker that blocks publishing on demand: a real node's memory alarm, or the emulating proxy. */
+interface BlockingBroker {
+  kind: string;
+  url: string;
+  block(): Promise<void>;
+  release(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function blockingBroker(platformAmqpUrl: string): Promise<BlockingBroker> {
+  if (await privateRabbitNodeAvailable()) {
+    const node = await startPrivateRabbitNode();
+    return {
+      kind: `private RabbitMQ node ${node.nodeName}, memory alarm (set_vm_memory_high_watermark 0)`,
+      url: node.url,
+      block: () => node.alarm(),
+      release: () => node.clearAlarm(),
+      close: () => node.stop(),
+    };
+  }
+  const proxy = await startBlockingAmqpProxy(platformAmqpUrl);
+  return {
+    kind: 'AMQP proxy emulating a resource alarm (rabbitmq-server is not available here)',
+    url: proxy.url,
+    block: () => Promise.resolve(proxy.block()),
+    release: () => Promise.resolve(proxy.unblock()),
+    close: () => proxy.close(),
+  };
+}
+
+/**
+ * payment-service publishes to a broker in a resource alarm (it stops reading connections that publish), and
+ * is then sent SIGTERM with its PaymentCaptured event unconfirmed. It must exit 0 within its
+ * SHUTDOWN_TIMEOUT_MS, keep the event in its outbox, and publish it once it starts again on a healthy broker.
+ */
+export const shutdownUnderBlockedBroker: Scenario = {
+  name: 'shutdown-under-blocked-broker',
+  title: 'SIGTERM to payment-service while the broker blocks publishing',
+  timeoutMs: 180_000,
+  skipReason(target) {
+    if (!target.platform)
+      return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';
+    if (!target.platform.amqpUrl)
+      return 'needs RabbitMQ (AMQP_URL): the embedded transport has no broker that can block publishing';
+    return missingServices(target, NEEDED);
+  },
+  async run({ target, checks, figures, progress }) {
+    const platform = target.platform;
+    const platformAmqpUrl = platform?.amqpUrl;
+    if (!platform || !platformAmqpUrl) return undefined;
+    const customer = await newCustomer(target);
+    const product = await createProduct(target, 100);
+
+    progress('starting a broker that can block publishing');
+    const broker = await blockingBroker(platformAmqpUrl);
+    figures.broker = broker.kind;
+    const traffic = new Tally();
+    let orderId: string | undefined;
+    try {
+      await platform.restart(SERVICE, { env: { AMQP_URL: broker.url } });
+      progress('broker blocks publishing; placing an order');
+      await broker.block();
+      const reply = await placeOrder(target, customer.token, product.id);
+      traffic.add(reply);
+      checks.check(
+        'the order is placed while the broker blocks publishing (201)',
+        reply.status === 201,
+        String(reply.status),
+      );
+      const id = (reply.body as { id?: unknown } | undefined)?.id;
+      orderId = typeof id === 'string' ? id : undefined;
+      const captured = () =>
+        readOutbox(platform.databaseFile(SERVICE)).find(
+          (event) => event.type === 'PaymentCaptured' && event.orderId === orderId,
+        );
+      await waitFor(10_000, () => Promise.resolve(captured() ? true : undefined));
+      // Give the relay time to try: the publish is then on the wire, unconfirmed.
+      await sleep(1_000);
+
+      progress(`SIGTERM to ${SERVICE}`);
+      const stop = await platform.stop(SERVICE);
+      figures.stop = stop;
+      checks.none(
+        `${SERVICE} exits 0 within its shutdown deadline (${platform.shutdownTimeoutMs(SERVICE)} ms)`,
+        stop ? stopViolations([stop]) : [`${SERVICE} was not running`],
+      );
+      const kept = captured();
+      checks.check(
+        'PaymentCaptured is still in the outbox, unsent',
+        kept !== undefined && kept.sentAt === null,
+        kept ? `sentAt ${kept.sentAt ?? 'null'}` : 'not in the outbox',
+      );
+    } finally {
+      await broker.release().catch(() => undefined);
+      await broker.close().catch(() => undefined);
+    }
+
+    progress(`${SERVICE} back on the platform's broker`);
+    await platform.start(SERVICE);
+    const restartedAt = Date.now();
+    const sent = await waitFor(30_000, () =>
+      Promise.resolve(
+        readOutbox(platform.databaseFile(SERVICE)).find(
+          (event) => event.type === 'PaymentCaptured' && event.orderId === orderId && event.sentAt !== null,
+        ),
+      ),
+    );
+    figures.publishedAfterRestartMs = sent.value ? Date.now() - restartedAt : undefined;
+    checks.check('after the restart, the kept PaymentCaptured is published', sent.value !== undefined);
+    checks.none('saga invariants hold', await eventuallyInvariants(platform, { timeoutMs: 20_000 }));
+    return traffic.summary();
+  },
+};
