@@ -13,6 +13,7 @@ import { eventMetrics, type EventMetrics } from './event-metrics.js';
 import {
   DEFAULT_PREFETCH,
   DEFAULT_RETRY_DELAYS_MS,
+  UnknownQueueError,
   type DeadLetter,
   type DeliveryHandler,
   type EventTransport,
@@ -209,8 +210,10 @@ export class EmbeddedTransport implements EventTransport {
         return bound;
       })
       .immediate();
+    // Routine, not a fault: services publish every fact of the catalogue whether or not a service consumes
+    // it (StockReserved has no consumer), so a warning here would fire on every order.
     if (queues.length === 0)
-      this.options.logger.warn('event not routed: no queue is bound to its type', { type });
+      this.options.logger.debug('event not routed: no queue is bound to its type', { type });
     for (const queue of queues) localPublishes.emit(this.signal, queue);
   }
 
@@ -449,7 +452,16 @@ export class EmbeddedTransport implements EventTransport {
     return asPromise(() => this.deadLetters(queue));
   }
 
+  /** A queue exists once a consumer subscribed to it: its bindings stay in the file. */
+  private assertQueueExists(queue: string): void {
+    const db = this.handle();
+    if (db.prepare('SELECT 1 FROM bindings WHERE queue = ? LIMIT 1').get(queue) !== undefined) return;
+    const known = db.prepare('SELECT DISTINCT queue FROM bindings ORDER BY queue').pluck().all() as string[];
+    throw new UnknownQueueError(queue, known);
+  }
+
   private deadLetters(queue: string): DeadLetter[] {
+    this.assertQueueExists(queue);
     const rows = this.handle()
       .prepare(
         `SELECT id, type, body, attempt, event_id, correlation_id, dead_reason, last_error, dead_at

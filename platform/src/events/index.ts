@@ -19,6 +19,7 @@ export {
   DEFAULT_PREFETCH,
   DEFAULT_RETRY_DELAYS_MS,
   TransportUnavailableError,
+  UnknownQueueError,
   type DeadLetter,
   type Delivery,
   type DeliveryHandler,

@@ -16,6 +16,7 @@ import {
   DEFAULT_PREFETCH,
   DEFAULT_RETRY_DELAYS_MS,
   TransportUnavailableError,
+  UnknownQueueError,
   type DeadLetter,
   type DeliveryHandler,
   type EventTransport,
@@ -183,8 +184,9 @@ export class RabbitTransport implements EventTransport {
       const publisher = await connection.createConfirmChannel();
       publisher.on('error', (error: Error) => logger.warn('event publish channel error', { err: error }));
       publisher.on('close', () => this.onChannelLost(connection));
+      // Routine: a fact no service consumes yet is still published (see the embedded transport).
       publisher.on('return', (message: Message) =>
-        logger.warn('event not routed: no queue is bound to its type', { type: message.fields.routingKey }),
+        logger.debug('event not routed: no queue is bound to its type', { type: message.fields.routingKey }),
       );
       await publisher.assertExchange(this.exchange, 'topic', { durable: true });
       this.publisher = publisher;
@@ -551,9 +553,19 @@ export class RabbitTransport implements EventTransport {
     };
   }
 
+  /** A consumer declares its queue and dead-letter queue together (see `declareQueues`). */
+  private async assertQueueExists(channel: Channel, queue: string): Promise<void> {
+    try {
+      await channel.checkQueue(queue);
+    } catch {
+      throw new UnknownQueueError(queue);
+    }
+  }
+
   listDeadLetters(queue: string): Promise<DeadLetter[]> {
     return this.withChannel(async (channel) => {
       const dlq = deadLetterQueueName(queue);
+      await this.assertQueueExists(channel, queue);
       await this.checkQueue(channel, dlq);
       const letters: DeadLetter[] = [];
       for (let message = await channel.get(dlq); message; message = await channel.get(dlq)) {
@@ -567,7 +579,7 @@ export class RabbitTransport implements EventTransport {
     const wanted = ids ? new Set(ids) : undefined;
     return this.withChannel(async (channel) => {
       const dlq = deadLetterQueueName(queue);
-      await this.checkQueue(channel, queue);
+      await this.assertQueueExists(channel, queue);
       await this.checkQueue(channel, dlq);
       let replayed = 0;
       for (let message = await channel.get(dlq); message; message = await channel.get(dlq)) {

@@ -59,8 +59,12 @@ export interface EventTransport {
     handler: DeliveryHandler,
     options?: SubscribeOptions,
   ): Promise<Subscription>;
+  /** Rejects with UnknownQueueError when no consumer ever declared `queue`. */
   listDeadLetters(queue: string): Promise<DeadLetter[]>;
-  /** Moves dead letters (all, or those whose deadLetterId or eventId is in `ids`) back to `queue`; returns how many. */
+  /**
+   * Moves dead letters (all, or those whose deadLetterId or eventId is in `ids`) back to `queue`; returns
+   * how many. Rejects with UnknownQueueError when no consumer ever declared `queue`.
+   */
   replayDeadLetters(queue: string, ids?: readonly string[]): Promise<number>;
   /** For readiness: false while the broker is unreachable (the transport keeps reconnecting). */
   isConnected(): boolean;
@@ -83,5 +87,20 @@ export class TransportUnavailableError extends Error {
   constructor(message = 'event broker unavailable') {
     super(message);
     this.name = 'TransportUnavailableError';
+  }
+}
+
+/**
+ * Thrown when asked about a queue no consumer ever declared (a typo, or a service that consumes nothing):
+ * an answer such as "no dead letters" would hide the mistake.
+ */
+export class UnknownQueueError extends Error {
+  constructor(
+    readonly queue: string,
+    /** The queues the transport knows, when it can list them (the embedded one can, RabbitMQ cannot). */
+    readonly knownQueues?: readonly string[],
+  ) {
+    super(`no queue named ${queue}`);
+    this.name = 'UnknownQueueError';
   }
 }

@@ -6,7 +6,12 @@ import { openDatabase, type Db } from '../../src/db/sqlite.js';
 import type { EventData } from '../../src/events/catalog.js';
 import { startConsumer, type EventHandler } from '../../src/events/consumer.js';
 import { createEnvelope, type AnyEventEnvelope, type TypedEnvelope } from '../../src/events/envelope.js';
-import type { Delivery, EventTransport, Subscription } from '../../src/events/transport.js';
+import {
+  UnknownQueueError,
+  type Delivery,
+  type EventTransport,
+  type Subscription,
+} from '../../src/events/transport.js';
 import type { Logger } from '../../src/logging/logger.js';
 import { createMetricsRegistry, type Registry } from '../../src/metrics/registry.js';
 import { captureLogger, tempDir } from '../../src/testing/index.js';
@@ -298,6 +303,38 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
 
       await vi.waitFor(() => expect(shipping.effects()).toHaveLength(1), WAIT);
       expect(await shipping.transport.listDeadLetters(queue)).toEqual([]);
+    });
+
+    test('When asked about a queue no consumer ever declared, then listing and replaying reject with UnknownQueueError', async () => {
+      const tools = await service('tools');
+      const queue = harness.queue('never-declared');
+
+      await expect(tools.transport.listDeadLetters(queue)).rejects.toBeInstanceOf(UnknownQueueError);
+      await expect(tools.transport.replayDeadLetters(queue)).rejects.toThrow(`no queue named ${queue}`);
+    });
+
+    test('When an event type has no queue bound, then it is published and logged at debug with its type, never as a warning', async () => {
+      const inventory = await service('inventory');
+      const event = createEnvelope(
+        'StockReserved',
+        { orderId: randomUUID(), items: [{ productId: 7, quantity: 1 }] },
+        { source: 'inventory-service', correlationId: `corr-${randomUUID()}` },
+      );
+
+      await inventory.transport.publish(event);
+
+      await vi.waitFor(
+        () =>
+          expect(inventory.lines()).toContainEqual(
+            expect.objectContaining({
+              'log.level': 'debug',
+              message: 'event not routed: no queue is bound to its type',
+              type: 'StockReserved',
+            }),
+          ),
+        WAIT,
+      );
+      expect(inventory.lines().filter((line) => line['log.level'] === 'warn')).toEqual([]);
     });
 
     test('When the broker drops the connections, then publishing and consuming resume with nothing lost', async () => {
