@@ -1,63 +1,125 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import winston from 'winston';
-import { createEventTransport } from '../events/create-transport.js';
-import type { DeadLetter, EventTransport } from '../events/transport.js';
+import { EmbeddedTransport } from '../events/embedded-transport.js';
+import { RabbitTransport } from '../events/rabbit-transport.js';
+import { UnknownQueueError, type DeadLetter, type EventTransport } from '../events/transport.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
+import { parseCommandLine, UsageError } from './command-line.js';
+import { howToNameTheStack, locateStack, StackNotFoundError, type StackLocation } from './stack-location.js';
+import { printable, printableLines, terminalSafeJson } from './terminal-text.js';
 
-const USAGE = `Usage: npm run events -- <command>
+const USAGE = `Usage: npm run events -- <command> [--dir <data dir>]
 
+Commands:
   dead-letters list <queue> [--json]        show the dead letters of a consuming service's queue
   dead-letters replay <queue> [--id <id>]   move them (all, or each --id: dead-letter id or event id)
                                             back to the queue for another try
 
-The transport is RabbitMQ when AMQP_URL is set (exchange EVENTS_EXCHANGE, default shop.events),
-otherwise the embedded queue file $EVENT_BUS_FILE, or $DATA_DIR/events.db (DATA_DIR defaults to ./data).
-Queues are named after the consuming service, e.g. shipping-service, notification-service.`;
+Options:
+  --dir <dir>   the data directory of the stack (DATA_DIR of npm start)
+  --json        one JSON dead letter per line
+  -h, --help    this help
+
+Queues are named after the consuming service: shipping-service, notification-service, order-service.
+An unknown queue is an error.
+
+Which event transport: the one the stack's DATA_DIR/stack.json names (npm start writes it), the stack
+being found from --dir, else the variables the services read, AMQP_URL (RabbitMQ, exchange
+EVENTS_EXCHANGE, default shop.events) or EVENT_BUS_FILE (embedded queue file), else DATA_DIR, else ./data.
+stack.json never holds a RabbitMQ password: for such a stack set AMQP_URL. The command never creates a
+queue file.
+
+Exit codes: 0 done, 1 failed (unknown queue, no stack, transport unreachable), 2 bad usage.`;
+
+/** The variables the command reads (passed in: only the entry below touches process.env). */
+export interface EventsCliEnv {
+  AMQP_URL?: string | undefined;
+  EVENT_BUS_FILE?: string | undefined;
+  EVENTS_EXCHANGE?: string | undefined;
+  DATA_DIR?: string | undefined;
+}
+
+/** The transport the command inspects. */
+export type TransportTarget =
+  { kind: 'embedded'; file: string } | { kind: 'rabbitmq'; url: string; exchange?: string | undefined };
 
 export interface EventsCliDeps {
+  env: EventsCliEnv;
   /** Opens the transport to inspect; the CLI closes it when done. */
-  openTransport(): Promise<EventTransport>;
+  openTransport(target: TransportTarget): Promise<EventTransport>;
   out(line: string): void;
   err(line: string): void;
 }
 
-interface ParsedArgs {
-  positional: string[];
-  ids: string[];
-  json: boolean;
-  help: boolean;
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    return parsed.href;
+  } catch {
+    return 'the AMQP_URL';
+  }
 }
 
-function parseArgs(argv: readonly string[]): ParsedArgs | string {
-  const parsed: ParsedArgs = { positional: [], ids: [], json: false, help: false };
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index] as string;
-    if (arg === '--json') parsed.json = true;
-    else if (arg === '--help' || arg === '-h') parsed.help = true;
-    else if (arg === '--id') {
-      const value = argv[index + 1];
-      if (value === undefined || value.startsWith('--')) return '--id needs a value';
-      parsed.ids.push(value);
-      index += 1;
-    } else if (arg.startsWith('--id=')) parsed.ids.push(arg.slice('--id='.length));
-    else if (arg.startsWith('-')) return `unknown option ${arg}`;
-    else parsed.positional.push(arg);
+/** Names the target in messages (never with a password). */
+function describe(target: TransportTarget): string {
+  return target.kind === 'embedded'
+    ? `the embedded queue file ${target.file}`
+    : `RabbitMQ at ${redacted(target.url)}`;
+}
+
+function embeddedFile(file: string, origin: string): TransportTarget {
+  if (!existsSync(file)) {
+    throw new StackNotFoundError(
+      `no event queue file ${file} (${origin}): no stack has run there yet. A stack on RabbitMQ: set AMQP_URL.\n` +
+        howToNameTheStack('events'),
+    );
   }
-  return parsed;
+  return { kind: 'embedded', file };
+}
+
+function fromStack(location: StackLocation, env: EventsCliEnv): TransportTarget {
+  const transport = location.stack?.transport;
+  const exchange = env.EVENTS_EXCHANGE || undefined;
+  if (transport?.kind === 'rabbitmq') {
+    const url = env.AMQP_URL || (transport.passwordOmitted ? undefined : transport.url);
+    if (url === undefined) {
+      throw new StackNotFoundError(
+        `the stack at ${location.stack?.gatewayUrl} uses RabbitMQ at ${transport.url}, whose password ` +
+          `stack.json does not keep: set AMQP_URL to the URL that stack was started with.`,
+      );
+    }
+    return { kind: 'rabbitmq', url, exchange };
+  }
+  const file = transport?.file ?? join(location.dataDir, 'events.db');
+  return embeddedFile(file, `data directory ${location.dataDir}`);
+}
+
+/** The transport the command means: see USAGE. Throws StackNotFoundError saying what is missing. */
+export function chooseTransport(dir: string | undefined, env: EventsCliEnv): TransportTarget {
+  if (dir === undefined) {
+    if (env.AMQP_URL)
+      return { kind: 'rabbitmq', url: env.AMQP_URL, exchange: env.EVENTS_EXCHANGE || undefined };
+    if (env.EVENT_BUS_FILE) return embeddedFile(resolve(env.EVENT_BUS_FILE), 'EVENT_BUS_FILE');
+  }
+  return fromStack(locateStack({ dir, dataDirVariable: env.DATA_DIR, command: 'events' }), env);
 }
 
 function formatTable(letters: DeadLetter[]): string[] {
-  const rows = letters.map((letter) => [
-    letter.deadLetterId,
-    letter.type ?? '?',
-    letter.eventId ?? '-',
-    letter.reason,
-    String(letter.attempts),
-    letter.deadLetteredAt ?? '-',
-    (letter.error ?? '').replace(/\s+/g, ' ').slice(0, 80),
-  ]);
+  const rows = letters.map((letter) =>
+    [
+      letter.deadLetterId,
+      letter.type ?? '?',
+      letter.eventId ?? '-',
+      letter.reason,
+      String(letter.attempts),
+      letter.deadLetteredAt ?? '-',
+      (letter.error ?? '').replace(/\s+/g, ' ').slice(0, 80),
+    ].map(printable),
+  );
   const header = ['DEAD-LETTER ID', 'TYPE', 'EVENT ID', 'REASON', 'ATTEMPTS', 'DEAD-LETTERED AT', 'ERROR'];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)),
@@ -70,85 +132,125 @@ function formatTable(letters: DeadLetter[]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
+function unknownQueue(error: UnknownQueueError, target: TransportTarget): string {
+  const known = error.knownQueues;
+  const list =
+    known === undefined
+      ? 'Queues are named after the consuming service, e.g. shipping-service.'
+      : known.length === 0
+        ? 'It has no queues yet: no service has consumed events there.'
+        : `Its queues: ${known.join(', ')}.`;
+  return `no queue named ${error.queue} on ${describe(target)}. ${list}`;
+}
+
 /**
  * The `npm run events` command, as a function so tests run it against a real transport. Returns the
  * process exit code: 0 done, 1 failed, 2 bad usage.
  */
 export async function runEventsCli(argv: readonly string[], deps: EventsCliDeps): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    deps.err(`${args}\n\n${USAGE}`);
+  // The last guard: dead letters and broker errors are outside text; nothing reaches the terminal raw.
+  const out = (text: string) => deps.out(printableLines(text));
+  const err = (text: string) => deps.err(printableLines(text));
+  let values: { json?: boolean; id?: string[]; dir?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseCommandLine(argv, {
+      json: { type: 'boolean' },
+      id: { type: 'string', multiple: true },
+      dir: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    }));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err(`${error.message}\n\n${USAGE}`);
     return 2;
   }
-  if (args.help) {
-    deps.out(USAGE);
+  if (values.help === true || argv.length === 0) {
+    out(USAGE);
     return 0;
   }
-  const [group, action, queue, ...extra] = args.positional;
+  const ids = values.id ?? [];
+  const [group, action, queue, ...extra] = positionals;
   const known = group === 'dead-letters' && (action === 'list' || action === 'replay');
-  if (!known || !queue || extra.length > 0 || (action === 'list' && args.ids.length > 0)) {
-    deps.err(`unknown command: ${args.positional.join(' ')}\n\n${USAGE}`);
+  if (!known || !queue || extra.length > 0 || (action === 'list' && ids.length > 0)) {
+    const what =
+      positionals.length === 0 ? 'a command is needed' : `unknown command: ${positionals.join(' ')}`;
+    err(`${what}\n\n${USAGE}`);
     return 2;
   }
 
+  let target: TransportTarget;
   let transport: EventTransport;
   try {
-    transport = await deps.openTransport();
+    target = chooseTransport(values.dir, deps.env);
   } catch (error) {
-    deps.err(`cannot open the event transport: ${(error as Error).message}`);
+    if (!(error instanceof StackNotFoundError)) throw error;
+    err(`events: ${error.message}`);
+    return 1;
+  }
+  try {
+    transport = await deps.openTransport(target);
+  } catch (error) {
+    err(`cannot open ${describe(target)}: ${(error as Error).message}`);
     return 1;
   }
   try {
     if (!transport.isConnected()) {
-      deps.err(`the ${transport.kind} event transport is not reachable`);
+      err(`${describe(target)} is not reachable`);
       return 1;
     }
     if (action === 'list') {
       const letters = await transport.listDeadLetters(queue);
-      if (args.json) letters.forEach((letter) => deps.out(JSON.stringify(letter)));
-      else if (letters.length === 0) deps.out(`no dead letters on ${queue}`);
-      else formatTable(letters).forEach((line) => deps.out(line));
+      if (values.json === true) letters.forEach((letter) => out(terminalSafeJson(letter)));
+      else if (letters.length === 0) out(`no dead letters on ${queue} (${describe(target)})`);
+      else formatTable(letters).forEach((line) => out(line));
       return 0;
     }
-    const replayed = await transport.replayDeadLetters(queue, args.ids.length > 0 ? args.ids : undefined);
-    deps.out(`replayed ${replayed} dead letter${replayed === 1 ? '' : 's'} to ${queue}`);
-    if (args.ids.length > replayed) {
-      deps.err(`${args.ids.length - replayed} of the requested ids were not found on ${queue}`);
+    const replayed = await transport.replayDeadLetters(queue, ids.length > 0 ? ids : undefined);
+    out(`replayed ${replayed} dead letter${replayed === 1 ? '' : 's'} to ${queue}`);
+    if (ids.length > replayed) {
+      err(`${ids.length - replayed} of the requested ids were not found on ${queue}`);
       return 1;
     }
     return 0;
   } catch (error) {
-    deps.err(`${action} failed: ${(error as Error).message}`);
+    if (error instanceof UnknownQueueError) {
+      err(`events: ${unknownQueue(error, target)}`);
+      return 1;
+    }
+    err(`${action} failed: ${(error as Error).message}`);
     return 1;
   } finally {
     await transport.close();
   }
 }
 
-/** The dependencies of the real command: the transport chosen from the environment, stdout/stderr. */
-export function defaultEventsCliDeps(env: NodeJS.ProcessEnv): EventsCliDeps {
-  return {
-    openTransport: () =>
-      createEventTransport({
-        amqpUrl: env.AMQP_URL || undefined,
-        embeddedFile: env.EVENT_BUS_FILE || join(env.DATA_DIR || 'data', 'events.db'),
-        exchange: env.EVENTS_EXCHANGE || undefined,
-        connectionName: 'events-cli',
-        // One quick attempt: an operator wants an answer, not a retry loop.
-        reconnect: { initialMs: 60_000, maxMs: 60_000 },
-        logger: createLogger({
-          service: 'events-cli',
-          level: 'error',
-          console: false,
-          transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
-        }),
-        registry: createMetricsRegistry('events-cli', { collectDefault: false }),
-      }),
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  };
+/** Opens a transport for the command: one quick connection attempt, errors only, on stderr. */
+export async function openCliTransport(target: TransportTarget): Promise<EventTransport> {
+  const logger = createLogger({
+    service: 'events-cli',
+    level: 'error',
+    console: false,
+    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
+  });
+  const registry = createMetricsRegistry('events-cli', { collectDefault: false });
+  if (target.kind === 'embedded') return new EmbeddedTransport({ file: target.file, logger, registry });
+  return RabbitTransport.connect({
+    url: target.url,
+    logger,
+    registry,
+    connectionName: 'events-cli',
+    // One quick attempt: an operator wants an answer, not a retry loop.
+    reconnect: { initialMs: 60_000, maxMs: 60_000 },
+    ...(target.exchange !== undefined && { exchange: target.exchange }),
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await runEventsCli(process.argv.slice(2), defaultEventsCliDeps(process.env));
+  process.exitCode = await runEventsCli(process.argv.slice(2), {
+    env: process.env,
+    openTransport: openCliTransport,
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
 }

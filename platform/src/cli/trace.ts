@@ -1,20 +1,34 @@
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isValidCorrelationId } from '../context/request-context.js';
 import { searchRequestInElasticsearch } from '../trace/elasticsearch-source.js';
 import { readRequestFromLogFiles } from '../trace/file-source.js';
+import type { RequestMatch } from '../trace/request-match.js';
 import { TraceSourceError } from '../trace/source-error.js';
-import { buildTimeline, formatTimeline, timelineJson, type TimelineEntry } from '../trace/timeline.js';
+import { buildTimeline, formatTimeline, timelineJson } from '../trace/timeline.js';
+import { parseCommandLine, UsageError } from './command-line.js';
+import { locateStack, STACK_FILE, StackNotFoundError, type StackFile } from './stack-location.js';
+import { printableLines } from './terminal-text.js';
 
-const USAGE = `Usage: npm run trace -- <correlation-id> [--json] [--dir <logs dir>]
+const USAGE = `Usage: npm run trace -- <correlation-id> [--dir <dir>] [--json]
 
 Shows one request's timeline across all services: time, offset from the first line, service, level,
-duration (event.duration) and message.
+duration (event.duration) and message. The ID is the X-Correlation-ID response header; its first
+characters are enough when they match one request only.
 
-Sources: Elasticsearch (index ecommerce-logs-*) when ELASTICSEARCH_URL is set, otherwise the local JSON
-log files $DATA_DIR/logs/*.log and their rotated files *.log.1, *.log.2, ... (DATA_DIR defaults to
-./data). --dir reads the files of another directory.
-  --json   one JSON object instead of the table`;
+Options:
+  --dir <dir>   the data directory of a stack (DATA_DIR of npm start), or a directory of log files
+  --json        one JSON object instead of the table
+  -h, --help    this help
+
+Where the lines come from:
+  - Elasticsearch (index ecommerce-logs-*) when ELASTICSEARCH_URL is set and --dir is not;
+  - otherwise the JSON log files of a stack, <data dir>/logs/*.log and their rotated files *.log.1,
+    *.log.2, ..., found from --dir, else the DATA_DIR variable, else ./data (npm start's default). npm start prints the line to paste into
+    another terminal: export GW=… DATA_DIR=…
+
+Exit codes: 0 shown, 1 nothing found or the source cannot be read, 2 bad usage or an ambiguous prefix.`;
 
 /** The environment the command reads (passed in: only the entry below touches process.env). */
 export interface TraceCliEnv {
@@ -27,105 +41,124 @@ export interface TraceCliOutput {
   err(line: string): void;
 }
 
-interface ParsedArgs {
-  ids: string[];
-  json: boolean;
-  dir?: string;
-  help: boolean;
-}
-
-function parseArgs(argv: readonly string[]): ParsedArgs | string {
-  const parsed: ParsedArgs = { ids: [], json: false, help: false };
-  for (let index = 0; index < argv.length; index += 1) {
-    const arg = argv[index] as string;
-    if (arg === '--json') parsed.json = true;
-    else if (arg === '--help' || arg === '-h') parsed.help = true;
-    else if (arg === '--dir') {
-      const value = argv[index + 1];
-      if (value === undefined || value.startsWith('--')) return '--dir needs a directory';
-      parsed.dir = value;
-      index += 1;
-    } else if (arg.startsWith('--dir=')) parsed.dir = arg.slice('--dir='.length);
-    else if (arg.startsWith('-')) return `unknown option ${arg}`;
-    else parsed.ids.push(arg);
-  }
-  return parsed;
-}
-
 interface Loaded {
-  entries: TimelineEntry[];
+  match: RequestMatch;
   from: string;
   note?: string;
 }
 
-async function load(correlationId: string, args: ParsedArgs, env: TraceCliEnv): Promise<Loaded> {
-  const elasticsearchUrl = env.ELASTICSEARCH_URL?.trim();
-  if (elasticsearchUrl && args.dir === undefined) {
-    const { entries, total } = await searchRequestInElasticsearch({ url: elasticsearchUrl, correlationId });
-    const from = `Elasticsearch (${new URL(elasticsearchUrl).origin}, index ecommerce-logs-*)`;
-    return total > entries.length
-      ? { entries, from, note: `showing the first ${entries.length} of ${total} lines` }
-      : { entries, from };
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
-  const dir = args.dir ?? join(env.DATA_DIR || 'data', 'logs');
-  return {
-    entries: await readRequestFromLogFiles(dir, correlationId),
-    from: `log files ${join(dir, '*.log*')}`,
-  };
+}
+
+/** The logs directory: `--dir` as a data directory (it has logs/ or stack.json) or as the logs themselves. */
+function logsDirectory(dir: string | undefined, env: TraceCliEnv): { logs: string; stack?: StackFile } {
+  if (dir !== undefined) {
+    const given = resolve(dir);
+    const isDataDir = isDirectory(join(given, 'logs')) || existsSync(join(given, STACK_FILE));
+    if (!isDataDir) {
+      if (!isDirectory(given)) throw new StackNotFoundError(`${given} (from --dir) is not a directory`);
+      return { logs: given };
+    }
+  }
+  const location = locateStack({ dir, dataDirVariable: env.DATA_DIR, command: 'trace' });
+  const logs = location.stack?.logsDir ?? join(location.dataDir, 'logs');
+  return location.stack ? { logs, stack: location.stack } : { logs };
+}
+
+async function load(idOrPrefix: string, dir: string | undefined, env: TraceCliEnv): Promise<Loaded> {
+  const elasticsearchUrl = env.ELASTICSEARCH_URL?.trim();
+  if (elasticsearchUrl && dir === undefined) {
+    const { match, total } = await searchRequestInElasticsearch({
+      url: elasticsearchUrl,
+      correlationId: idOrPrefix,
+    });
+    const from = `Elasticsearch (${new URL(elasticsearchUrl).origin}, index ecommerce-logs-*)`;
+    return match.kind === 'found' && total > match.entries.length
+      ? { match, from, note: `showing the first ${match.entries.length} of ${total} lines` }
+      : { match, from };
+  }
+  const { logs, stack } = logsDirectory(dir, env);
+  const from = `log files ${join(logs, '*.log*')}${stack ? ` (the stack at ${stack.gatewayUrl})` : ''}`;
+  return { match: await readRequestFromLogFiles(logs, idOrPrefix), from };
 }
 
 /**
  * The `npm run trace` command, as a function so tests run it. Returns the exit code: 0 shown,
- * 1 nothing found or the source could not be read, 2 bad usage.
+ * 1 nothing found or the source could not be read, 2 bad usage or an ambiguous prefix.
  */
 export async function runTraceCli(
   argv: readonly string[],
   env: TraceCliEnv,
-  out: TraceCliOutput,
+  output: TraceCliOutput,
 ): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === 'string') {
-    out.err(`${args}\n\n${USAGE}`);
+  // The last guard: whatever a message quotes (a path, an Elasticsearch error) reaches the terminal escaped.
+  const out = (text: string) => output.out(printableLines(text));
+  const err = (text: string) => output.err(printableLines(text));
+  let values: { json?: boolean; dir?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseCommandLine(argv, {
+      json: { type: 'boolean' },
+      dir: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    }));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err(`${error.message}\n\n${USAGE}`);
     return 2;
   }
-  if (args.help) {
-    out.out(USAGE);
+  if (values.help === true || argv.length === 0) {
+    out(USAGE);
     return 0;
   }
-  const [correlationId, ...extra] = args.ids;
-  if (correlationId === undefined || extra.length > 0) {
-    out.err(
-      `${correlationId === undefined ? 'a correlation ID is needed' : 'only one correlation ID, please'}\n\n${USAGE}`,
+  const [idOrPrefix, ...extra] = positionals;
+  if (idOrPrefix === undefined || extra.length > 0) {
+    err(
+      `${idOrPrefix === undefined ? 'a correlation ID is needed' : 'only one correlation ID, please'}\n\n${USAGE}`,
     );
     return 2;
   }
-  if (!isValidCorrelationId(correlationId)) {
-    out.err(
-      `${JSON.stringify(correlationId)} is not a correlation ID: expected 1 to 128 characters among A-Z a-z 0-9 . _ : -`,
+  if (!isValidCorrelationId(idOrPrefix)) {
+    err(
+      `${JSON.stringify(idOrPrefix)} is not a correlation ID: expected 1 to 128 characters among A-Z a-z 0-9 . _ : -`,
     );
     return 2;
   }
 
   let loaded: Loaded;
   try {
-    loaded = await load(correlationId, args, env);
+    loaded = await load(idOrPrefix, values.dir, env);
   } catch (error) {
-    if (!(error instanceof TraceSourceError)) throw error;
-    out.err(`trace: ${error.message}`);
+    if (!(error instanceof TraceSourceError) && !(error instanceof StackNotFoundError)) throw error;
+    err(`trace: ${error.message}`);
     return 1;
   }
-  if (loaded.entries.length === 0) {
-    out.err(
-      `No log lines with correlationId ${correlationId} in ${loaded.from}. ` +
+  const { match } = loaded;
+  if (match.kind === 'none') {
+    err(
+      `No log lines with correlationId ${idOrPrefix} (or one starting with it) in ${loaded.from}. ` +
         'Check the ID (the X-Correlation-ID response header) and that the services log there.',
     );
     return 1;
   }
-  const rows = buildTimeline(loaded.entries);
-  if (args.json) out.out(timelineJson(correlationId, loaded.from, rows));
+  if (match.kind === 'ambiguous') {
+    err(
+      `${idOrPrefix} is the start of ${match.more ? 'more than ' : ''}${match.candidates.length} requests' ` +
+        `correlation IDs; give more characters:\n${match.candidates.map((id) => `  ${id}`).join('\n')}` +
+        (match.more ? '\n  …' : ''),
+    );
+    return 2;
+  }
+  const rows = buildTimeline(match.entries);
+  if (values.json === true) out(timelineJson(match.correlationId, loaded.from, rows));
   else {
-    formatTimeline(correlationId, rows).forEach((line) => out.out(line));
-    if (loaded.note) out.out(`(${loaded.note})`);
+    formatTimeline(match.correlationId, rows).forEach((line) => out(line));
+    if (loaded.note) out(`(${loaded.note})`);
   }
   return 0;
 }

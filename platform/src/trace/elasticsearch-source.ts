@@ -1,5 +1,6 @@
+import { MAX_CANDIDATES, type RequestMatch } from './request-match.js';
 import { TraceSourceError } from './source-error.js';
-import { selectRequest, toTimelineEntry, type TimelineEntry } from './timeline.js';
+import { selectRequest, toTimelineEntry } from './timeline.js';
 
 export interface ElasticsearchSearchOptions {
   /** Base URL; `http://user:password@host:9200` is sent as basic auth. */
@@ -13,13 +14,14 @@ export interface ElasticsearchSearchOptions {
 }
 
 export interface ElasticsearchSearchResult {
-  entries: TimelineEntry[];
-  /** Matching lines in Elasticsearch, which may exceed `entries.length` when more than `size` matched. */
+  match: RequestMatch;
+  /** Lines of the request in Elasticsearch, which may exceed the entries when more than `size` matched. */
   total: number;
 }
 
 interface SearchResponse {
   hits?: { total?: number | { value?: number }; hits?: Array<{ _source?: unknown }> };
+  aggregations?: { ids?: { buckets?: Array<{ key?: unknown }>; sum_other_doc_count?: number } };
   error?: { reason?: string; type?: string } | string;
 }
 
@@ -29,10 +31,10 @@ function describeError(body: SearchResponse | undefined, status: number): string
   return `${status} ${error?.type ?? ''} ${error?.reason ?? ''}`.trim();
 }
 
-/** The lines of one request from Elasticsearch: a term query on correlationId, sorted by @timestamp. */
-export async function searchRequestInElasticsearch(
-  options: ElasticsearchSearchOptions,
-): Promise<ElasticsearchSearchResult> {
+type Search = (query: Record<string, unknown>) => Promise<SearchResponse>;
+
+/** POSTs searches to `<url>/<index>/_search`; `http://user:password@host:9200` is sent as basic auth. */
+function searcher(options: ElasticsearchSearchOptions): Search {
   let base: URL;
   try {
     base = new URL(options.url);
@@ -51,36 +53,79 @@ export async function searchRequestInElasticsearch(
   endpoint.searchParams.set('ignore_unavailable', 'true');
   const where = `Elasticsearch at ${base.origin}`;
 
-  let response: Response;
-  try {
-    response = await fetch(endpoint, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        size: options.size ?? 1000,
-        query: { term: { correlationId: options.correlationId } },
-        sort: [{ '@timestamp': { order: 'asc' } }],
-      }),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-    });
-  } catch (error) {
-    const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
-    throw new TraceSourceError(`cannot reach ${where}: ${cause}`);
-  }
-  let body: SearchResponse | undefined;
-  try {
-    body = (await response.json()) as SearchResponse;
-  } catch {
-    body = undefined;
-  }
-  if (!response.ok || body === undefined) {
-    throw new TraceSourceError(`${where} rejected the search: ${describeError(body, response.status)}`);
-  }
+  return async (query) => {
+    let response: Response;
+    try {
+      response = await fetch(endpoint, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(query),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      });
+    } catch (error) {
+      const cause = (error as Error & { cause?: Error }).cause?.message ?? (error as Error).message;
+      throw new TraceSourceError(`cannot reach ${where}: ${cause}`);
+    }
+    let body: SearchResponse | undefined;
+    try {
+      body = (await response.json()) as SearchResponse;
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok || body === undefined) {
+      throw new TraceSourceError(`${where} rejected the search: ${describeError(body, response.status)}`);
+    }
+    return body;
+  };
+}
+
+async function linesOf(
+  search: Search,
+  correlationId: string,
+  size: number,
+): Promise<ElasticsearchSearchResult> {
+  const body = await search({
+    size,
+    query: { term: { correlationId } },
+    sort: [{ '@timestamp': { order: 'asc' } }],
+  });
   const hits = body.hits?.hits ?? [];
   const entries = hits.map((hit) => toTimelineEntry(hit._source)).filter((entry) => entry !== undefined);
   const total = body.hits?.total;
+  const selected = selectRequest(entries, correlationId);
   return {
-    entries: selectRequest(entries, options.correlationId),
+    match: selected.length > 0 ? { kind: 'found', correlationId, entries: selected } : { kind: 'none' },
     total: typeof total === 'number' ? total : (total?.value ?? hits.length),
   };
+}
+
+/**
+ * The lines of one request from Elasticsearch: a term query on correlationId, sorted by @timestamp. When
+ * no line has that exact ID, it is taken as the start of one: a prefix query lists the IDs it matches, and
+ * a single one is fetched.
+ */
+export async function searchRequestInElasticsearch(
+  options: ElasticsearchSearchOptions,
+): Promise<ElasticsearchSearchResult> {
+  const search = searcher(options);
+  const size = options.size ?? 1000;
+  const exact = await linesOf(search, options.correlationId, size);
+  if (exact.match.kind === 'found') return exact;
+
+  const prefixed = await search({
+    size: 0,
+    query: { prefix: { correlationId: options.correlationId } },
+    aggs: { ids: { terms: { field: 'correlationId', size: MAX_CANDIDATES + 1 } } },
+  });
+  const ids = (prefixed.aggregations?.ids?.buckets ?? [])
+    .map((bucket) => bucket.key)
+    .filter((key): key is string => typeof key === 'string')
+    .sort();
+  const [only] = ids;
+  if (only === undefined) return { match: { kind: 'none' }, total: 0 };
+  const more = ids.length > MAX_CANDIDATES || (prefixed.aggregations?.ids?.sum_other_doc_count ?? 0) > 0;
+  if (ids.length > 1 || more) {
+    return { match: { kind: 'ambiguous', candidates: ids.slice(0, MAX_CANDIDATES), more }, total: 0 };
+  }
+  return linesOf(search, only, size);
 }

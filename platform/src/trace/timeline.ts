@@ -1,3 +1,5 @@
+import { printable, terminalSafeJson } from '../cli/terminal-text.js';
+
 /** One log line of a request, normalised from an ECS JSON line (flat "a.b" keys or nested objects). */
 export interface TimelineEntry {
   /** ISO 8601, from `@timestamp`. */
@@ -101,21 +103,24 @@ export function formatDurationMs(ms: number): string {
   return `${ms.toFixed(ms < 10 ? 2 : ms < 100 ? 1 : 0)} ms`;
 }
 
-/** A summary line and an aligned table: time, offset, service, level, duration, message. */
+/**
+ * A summary line and an aligned table: time, offset, service, level, duration, message. What came from the
+ * log lines is shown with its control characters escaped: a crafted line cannot drive the terminal.
+ */
 export function formatTimeline(correlationId: string, rows: readonly TimelineRow[]): string[] {
-  const services = [...new Set(rows.map((row) => row.service))];
+  const services = [...new Set(rows.map((row) => printable(row.service)))];
   const span = rows.at(-1)?.offsetMs ?? 0;
   const summary =
-    `Request ${correlationId}: ${rows.length} log line${rows.length === 1 ? '' : 's'} from ` +
+    `Request ${printable(correlationId)}: ${rows.length} log line${rows.length === 1 ? '' : 's'} from ` +
     `${services.length} service${services.length === 1 ? '' : 's'} (${services.join(', ')}) over ${span} ms`;
   const header = ['TIME', 'OFFSET', 'SERVICE', 'LEVEL', 'DURATION', 'MESSAGE'];
   const cells = rows.map((row) => [
     row.timestamp,
     `+${row.offsetMs} ms`,
-    row.service,
-    row.level,
+    printable(row.service),
+    printable(row.level),
     row.durationMs === undefined ? '' : formatDurationMs(row.durationMs),
-    row.message.replace(/\s+/g, ' ').trim(),
+    printable(row.message.replace(/\s+/g, ' ').trim()),
   ]);
   const widths = header.map((title, column) =>
     Math.max(title.length, ...cells.map((line) => line[column]?.length ?? 0)),
@@ -132,9 +137,9 @@ export function formatTimeline(correlationId: string, rows: readonly TimelineRow
   return [summary, '', line(header), ...cells.map(line)];
 }
 
-/** The machine-readable form (`--json`): one JSON object. */
+/** The machine-readable form (`--json`): one JSON object, with every control character `\u`-escaped. */
 export function timelineJson(correlationId: string, source: string, rows: readonly TimelineRow[]): string {
-  return JSON.stringify({
+  return terminalSafeJson({
     correlationId,
     source,
     services: [...new Set(rows.map((row) => row.service))],

@@ -1,6 +1,7 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { runEventsCli, type EventsCliDeps } from '../../src/cli/events.js';
+import { chooseTransport, runEventsCli, type EventsCliDeps } from '../../src/cli/events.js';
 import { EmbeddedTransport } from '../../src/events/embedded-transport.js';
 import type { DeadLetter } from '../../src/events/transport.js';
 import { createMetricsRegistry } from '../../src/metrics/registry.js';
@@ -28,6 +29,7 @@ describe('npm run events -- dead-letters', () => {
     const out: string[] = [];
     const err: string[] = [];
     const deps: EventsCliDeps = {
+      env: { EVENT_BUS_FILE: file },
       openTransport: () => Promise.resolve(openTransport()),
       out: (line) => out.push(line),
       err: (line) => err.push(line),
@@ -129,14 +131,120 @@ describe('npm run events -- dead-letters', () => {
 
   test('When the command is unknown or incomplete, then usage is printed and the exit code is 2', async () => {
     for (const argv of [
-      [],
       ['dead-letters', 'list'],
       ['dead-letters', 'purge', QUEUE],
       ['dead-letters', 'list', QUEUE, '--id'],
+      ['dead-letters', 'list', QUEUE, '--since', '1h'],
     ]) {
       const { code, err } = await cli(...argv);
       expect(code).toBe(2);
       expect(err.join('\n')).toContain('Usage: npm run events -- <command>');
     }
+  });
+
+  test('When run with no arguments or --help, then the usage is printed on stdout and the exit code is 0', async () => {
+    for (const argv of [[], ['--help'], ['dead-letters', '-h']]) {
+      const { code, out, err } = await cli(...argv);
+      expect(code).toBe(0);
+      expect(err).toEqual([]);
+      expect(out.join('\n')).toContain('Usage: npm run events -- <command>');
+    }
+  });
+
+  test('When the queue is unknown, then the exit code is 1 and the known queues are named, for list and replay', async () => {
+    await seedDeadLetters();
+
+    for (const action of ['list', 'replay']) {
+      const { code, out, err } = await cli('dead-letters', action, 'shiping-service');
+      expect(code).toBe(1);
+      expect(out).toEqual([]);
+      expect(err).toEqual([
+        `events: no queue named shiping-service on the embedded queue file ${file}. Its queues: ${QUEUE}.`,
+      ]);
+    }
+  });
+
+  test('When a dead letter carries terminal escape sequences, then the table and --json print them escaped', async () => {
+    const transport = openTransport();
+    const crafted = '\u001b]0;pwned\u0007\u001b[2J\u009b31m\u202e';
+    const subscription = await transport.subscribe(QUEUE, ['OrderConfirmed'], () =>
+      Promise.reject(new Error(`carrier said ${crafted}`)),
+    );
+    await transport.publishRaw(
+      'OrderConfirmed',
+      JSON.stringify({ id: `evt-${crafted}`, type: 'OrderConfirmed' }),
+    );
+    await transport.publish(orderConfirmed());
+    await vi.waitFor(async () => expect(await transport.listDeadLetters(QUEUE)).toHaveLength(2), {
+      timeout: 5_000,
+      interval: 20,
+    });
+    await subscription.stop();
+    await transport.close();
+
+    const table = await cli('dead-letters', 'list', QUEUE);
+    const json = await cli('dead-letters', 'list', QUEUE, '--json');
+
+    const printed = [...table.out, ...json.out].join('\n');
+    expect(printed).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
+    expect(table.out.join('\n')).toContain('carrier said \\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u202e');
+    const letters = json.out.map((line) => JSON.parse(line) as DeadLetter);
+    expect(letters.map((letter) => letter.error)).toContain(`carrier said ${crafted}`);
+  });
+});
+
+describe('npm run events: which transport', () => {
+  const dirs: Array<{ path: string; cleanup(): void }> = [];
+  afterEach(() => dirs.splice(0).forEach((dir) => dir.cleanup()));
+  const newDir = () => {
+    const dir = tempDir('events-cli-stack-');
+    dirs.push(dir);
+    return dir.path;
+  };
+  const stackJson = (dataDir: string, transport: Record<string, unknown>) =>
+    writeFileSync(
+      join(dataDir, 'stack.json'),
+      JSON.stringify({
+        gatewayUrl: 'http://127.0.0.1:8580',
+        dataDir,
+        logsDir: join(dataDir, 'logs'),
+        transport,
+      }),
+    );
+
+  test('When --dir names a stack on the embedded queue, then its file is used even if AMQP_URL is set', () => {
+    const data = newDir();
+    stackJson(data, { kind: 'embedded', file: join(data, 'queue.db') });
+    writeFileSync(join(data, 'queue.db'), '');
+
+    expect(chooseTransport(data, { AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' })).toEqual({
+      kind: 'embedded',
+      file: join(data, 'queue.db'),
+    });
+  });
+
+  test('When the stack runs on RabbitMQ, then AMQP_URL gives the URL; without it the error says to set it', () => {
+    const data = newDir();
+    stackJson(data, { kind: 'rabbitmq', url: 'amqp://guest@127.0.0.1:5672', passwordOmitted: true });
+
+    expect(
+      chooseTransport(undefined, { DATA_DIR: data, AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' }),
+    ).toEqual({
+      kind: 'rabbitmq',
+      url: 'amqp://guest:guest@127.0.0.1:5672',
+      exchange: undefined,
+    });
+    expect(() => chooseTransport(data, {})).toThrow(
+      'the stack at http://127.0.0.1:8580 uses RabbitMQ at amqp://guest@127.0.0.1:5672, whose password stack.json does not keep: set AMQP_URL',
+    );
+  });
+
+  test('When the data directory has no queue file, then none is created and the error says so', () => {
+    const data = newDir();
+
+    expect(() => chooseTransport(undefined, { DATA_DIR: data })).toThrow(
+      `no event queue file ${join(data, 'events.db')} (data directory ${data}): no stack has run there yet.`,
+    );
+    expect(existsSync(join(data, 'events.db'))).toBe(false);
   });
 });

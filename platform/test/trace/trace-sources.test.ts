@@ -5,13 +5,21 @@ import { createLogger, runWithContext } from '../../src/index.js';
 import { tempDir } from '../../src/testing/index.js';
 import { searchRequestInElasticsearch } from '../../src/trace/elasticsearch-source.js';
 import { readRequestFromLogFiles } from '../../src/trace/file-source.js';
+import type { RequestMatch } from '../../src/trace/request-match.js';
 import { TraceSourceError } from '../../src/trace/source-error.js';
+import type { TimelineEntry } from '../../src/trace/timeline.js';
 import { closedPortUrl, startFakeElasticsearch, waitFor } from '../logging/fake-elasticsearch.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+/** The lines of a request that was found; fails the test otherwise. */
+function entriesOf(match: RequestMatch): TimelineEntry[] {
+  if (match.kind !== 'found') throw new Error(`expected one request, got ${JSON.stringify(match)}`);
+  return match.entries;
+}
 
 function lineCount(file: string): number {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
@@ -86,7 +94,7 @@ describe('readRequestFromLogFiles', () => {
     );
     expect(readdirSync(dir.path).length).toBeGreaterThanOrEqual(4);
 
-    const entries = await readRequestFromLogFiles(dir.path, 'req-rotated');
+    const entries = entriesOf(await readRequestFromLogFiles(dir.path, 'req-rotated'));
 
     expect(entries.map((entry) => entry.message)).toEqual(
       Array.from({ length: 6 }, (_, step) => `saga step ${step}`),
@@ -98,7 +106,7 @@ describe('readRequestFromLogFiles', () => {
     cleanups.push(() => dir.cleanup());
     await writeLogs(dir.path);
 
-    const entries = await readRequestFromLogFiles(dir.path, 'req-42');
+    const entries = entriesOf(await readRequestFromLogFiles(dir.path, 'req-42'));
 
     expect(entries.map((entry) => [entry.service, entry.message])).toEqual([
       ['api-gateway', 'proxying POST /api/orders'],
@@ -111,6 +119,34 @@ describe('readRequestFromLogFiles', () => {
       expect(entry.correlationId).toBe('req-42');
       expect(entry.epochMs).toBeGreaterThanOrEqual(entries[index - 1]?.epochMs ?? 0);
     }
+  });
+
+  test("When given the first characters of one request's ID, then that request is returned; when they start several, the IDs are listed", async () => {
+    const dir = tempDir('shop-trace-prefix-');
+    cleanups.push(() => dir.cleanup());
+    const line = (correlationId: string, message: string) =>
+      JSON.stringify({ '@timestamp': '2025-05-01T10:00:00.000Z', message, correlationId });
+    writeFileSync(
+      join(dir.path, 'api-gateway.log'),
+      [
+        line('3f2b8c0e-0d1a-4c55-9a57-2f0c1f0e9a11', 'first request'),
+        line('3f2bffff-0d1a-4c55-9a57-2f0c1f0e9a11', 'second request'),
+        line('3f2b8c0e-0d1a-4c55-9a57-2f0c1f0e9a11', 'first request again'),
+      ].join('\n') + '\n',
+    );
+
+    const unique = await readRequestFromLogFiles(dir.path, '3f2b8c0e');
+    const ambiguous = await readRequestFromLogFiles(dir.path, '3f2b');
+    const none = await readRequestFromLogFiles(dir.path, '0000');
+
+    expect(unique.kind === 'found' && unique.correlationId).toBe('3f2b8c0e-0d1a-4c55-9a57-2f0c1f0e9a11');
+    expect(entriesOf(unique).map((entry) => entry.message)).toEqual(['first request', 'first request again']);
+    expect(ambiguous).toEqual({
+      kind: 'ambiguous',
+      candidates: ['3f2b8c0e-0d1a-4c55-9a57-2f0c1f0e9a11', '3f2bffff-0d1a-4c55-9a57-2f0c1f0e9a11'],
+      more: false,
+    });
+    expect(none).toEqual({ kind: 'none' });
   });
 
   test('When the directory does not exist, then a TraceSourceError names it', async () => {
@@ -167,10 +203,11 @@ describe('searchRequestInElasticsearch, against a local HTTP endpoint answering 
     });
 
     expect(result.total).toBe(2);
-    expect(result.entries.map((entry) => [entry.service, entry.message, entry.durationNs])).toEqual([
+    expect(entriesOf(result.match).map((entry) => [entry.service, entry.message, entry.durationNs])).toEqual([
       ['api-gateway', 'POST /api/orders 201', 40_000_000],
       ['payment-service', 'payment captured', undefined],
     ]);
+    expect(es.requests).toHaveLength(1);
     const [search] = es.requests;
     expect(search?.method).toBe('POST');
     expect(search?.path).toBe('/ecommerce-logs-*/_search?ignore_unavailable=true');
@@ -180,6 +217,68 @@ describe('searchRequestInElasticsearch, against a local HTTP endpoint answering 
       query: { term: { correlationId: 'req-7' } },
       sort: [{ '@timestamp': { order: 'asc' } }],
     });
+  });
+
+  test('When no line has the exact ID, then a prefix query finds the one request it starts, and its lines are fetched', async () => {
+    const fullId = '3f2b8c0e-0d1a-4c55-9a57-2f0c1f0e9a11';
+    const es = await startFakeElasticsearch({
+      search: (_path, body) => {
+        const query = (body as { query: { term?: { correlationId: string } } }).query;
+        if (query.term?.correlationId === fullId) {
+          const source = {
+            '@timestamp': '2025-05-01T10:00:00.000Z',
+            message: 'found',
+            correlationId: fullId,
+          };
+          return { status: 200, body: { hits: { total: { value: 1 }, hits: [{ _source: source }] } } };
+        }
+        if (query.term) return { status: 200, body: { hits: { total: { value: 0 }, hits: [] } } };
+        return {
+          status: 200,
+          body: {
+            hits: { total: { value: 3 }, hits: [] },
+            aggregations: { ids: { buckets: [{ key: fullId, doc_count: 3 }], sum_other_doc_count: 0 } },
+          },
+        };
+      },
+    });
+    cleanups.push(() => es.close());
+
+    const result = await searchRequestInElasticsearch({ url: es.url, correlationId: '3f2b8c0e' });
+
+    expect(entriesOf(result.match).map((entry) => entry.message)).toEqual(['found']);
+    expect(es.requests.map((request) => JSON.parse(request.body) as unknown)).toEqual([
+      expect.objectContaining({ query: { term: { correlationId: '3f2b8c0e' } } }),
+      {
+        size: 0,
+        query: { prefix: { correlationId: '3f2b8c0e' } },
+        aggs: { ids: { terms: { field: 'correlationId', size: 11 } } },
+      },
+      expect.objectContaining({ query: { term: { correlationId: fullId } } }),
+    ]);
+  });
+
+  test("When the prefix starts several requests' IDs, then they are listed and no lines are fetched", async () => {
+    const es = await startFakeElasticsearch({
+      search: (_path, body) =>
+        (body as { aggs?: unknown }).aggs === undefined
+          ? { status: 200, body: { hits: { total: { value: 0 }, hits: [] } } }
+          : {
+              status: 200,
+              body: {
+                hits: { total: { value: 9 }, hits: [] },
+                aggregations: {
+                  ids: { buckets: [{ key: '3f2b-b' }, { key: '3f2b-a' }], sum_other_doc_count: 0 },
+                },
+              },
+            },
+    });
+    cleanups.push(() => es.close());
+
+    const result = await searchRequestInElasticsearch({ url: es.url, correlationId: '3f2b' });
+
+    expect(result.match).toEqual({ kind: 'ambiguous', candidates: ['3f2b-a', '3f2b-b'], more: false });
+    expect(es.requests).toHaveLength(2);
   });
 
   test('When Elasticsearch answers an error, then a TraceSourceError carries its status and reason', async () => {

@@ -1,0 +1,5 @@
+// `@shop/platform/cli`: what the repository's commands share (the launcher imports it once built).
+export * from './command-line.js';
+export * from './console-line.js';
+export * from './terminal-text.js';
+export * from './settings-help.js';
