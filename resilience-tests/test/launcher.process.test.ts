@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request, tempDir } from '@shop/platform/testing';
@@ -31,6 +33,29 @@ async function until<T>(
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command of this repository to completion, as a user would from its root. */
+function run(args: string[], env: Record<string, string>): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 describe('npm start (scripts/start.mjs)', () => {
@@ -109,6 +134,102 @@ describe('npm start (scripts/start.mjs)', () => {
     });
     expect(me.status).toBe(200);
     expect(me.body.email).toBe(email);
+  });
+
+  test('When it is ready, then it prints the export line and DATA_DIR/stack.json names the gateway, data and transport', () => {
+    expect(output).toContain(`[launcher] export GW=${gatewayUrl} DATA_DIR=${data.path}\n`);
+    const stack = JSON.parse(readFileSync(join(data.path, 'stack.json'), 'utf8')) as Record<string, unknown>;
+    expect(stack).toMatchObject({
+      gatewayUrl,
+      dataDir: data.path,
+      logsDir: join(data.path, 'logs'),
+      transport: { kind: 'embedded', file: join(data.path, 'events.db') },
+      portOffset: offset,
+      launcherPid: launcher.pid,
+    });
+    expect((stack.services as Record<string, string>)['customer-service']).toBe(customerUrl);
+  });
+
+  test('When a second launcher meets the running stack, then it refuses before starting anything, says why and what to do, and exits 1', async () => {
+    const second = await run(['scripts/start.mjs'], {
+      DATA_DIR: data.path,
+      SHOP_PORT_OFFSET: String(offset),
+      ADMIN_PASSWORD: 'Second-Admin-Pass-42',
+    });
+
+    expect(second.code).toBe(1);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toContain('[launcher] cannot start:');
+    expect(second.stderr).toContain(
+      `${data.path} is the data directory of the stack running at ${gatewayUrl} (launcher pid ${launcher.pid})`,
+    );
+    expect(second.stderr).toContain(
+      `port ${8080 + offset} (api-gateway) on 127.0.0.1: a shop-platform gateway answers there`,
+    );
+    expect(second.stderr).toContain(`port ${5001 + offset} (customer-service) on 127.0.0.1: in use`);
+    expect(second.stderr).toMatch(/run this one beside it: SHOP_PORT_OFFSET=\d+ DATA_DIR=\S+ npm start/);
+    expect(second.stderr).not.toMatch(/started|password|building/);
+    const stack = JSON.parse(readFileSync(join(data.path, 'stack.json'), 'utf8')) as { launcherPid: number };
+    expect(stack.launcherPid).toBe(launcher.pid);
+  });
+
+  test('When a second launcher has free ports but the same data directory, then it refuses too', async () => {
+    const second = await run(['scripts/start.mjs'], {
+      DATA_DIR: data.path,
+      SHOP_PORT_OFFSET: String(offset + 1000),
+    });
+
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(
+      `${data.path} is the data directory of the stack running at ${gatewayUrl}`,
+    );
+    expect(second.stderr).toContain('give this one its own: DATA_DIR=<dir> npm start');
+    expect(second.stderr).not.toContain('port ');
+  });
+
+  test('When a request went through, then the console shows its whole correlation ID, and npm run trace finds it from a prefix through DATA_DIR', async () => {
+    const response = await fetch(`${gatewayUrl}/api/products`);
+    const correlationId = response.headers.get('x-correlation-id') ?? '';
+    await response.arrayBuffer();
+    expect(correlationId).toMatch(/^[0-9a-f-]{36}$/);
+    // The gateway logs its access line last, once it has answered.
+    const gatewayLine = new RegExp(`api-gateway\\s+\\| info\\s+GET /api/products 200 \\[${correlationId}\\]`);
+    expect(
+      await until(
+        () => output,
+        (text) => gatewayLine.test(text),
+        10_000,
+      ),
+    ).toMatch(gatewayLine);
+
+    const trace = await until(
+      () => run(['platform/dist/src/cli/trace.js', correlationId.slice(0, 8)], { DATA_DIR: data.path }),
+      (result) => result.code === 0,
+      10_000,
+    );
+
+    expect(trace.stderr).toBe('');
+    expect(trace.stdout).toContain(`Request ${correlationId}: `);
+    expect(trace.stdout).toMatch(/inventory-service\s+info\s+[\d.]+ ms\s+GET \/api\/products 200/);
+  });
+
+  test('When npm run events is pointed at the stack with --dir, then it reads its queue file and knows its queues', async () => {
+    const listed = await run(
+      ['platform/dist/src/cli/events.js', 'dead-letters', 'list', 'shipping-service', '--dir', data.path],
+      {},
+    );
+    const unknown = await run(
+      ['platform/dist/src/cli/events.js', 'dead-letters', 'list', 'shiping-service', '--dir', data.path],
+      {},
+    );
+
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout).toBe(
+      `no dead letters on shipping-service (the embedded queue file ${join(data.path, 'events.db')})\n`,
+    );
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('events: no queue named shiping-service');
+    expect(unknown.stderr).toMatch(/Its queues: .*shipping-service/);
   });
 
   test('When a service crashes, then the launcher restarts it and it serves again', async () => {
