@@ -8,6 +8,7 @@ import {
   type UpstreamClient,
 } from '@shop/platform';
 import type { GatewayConfig } from './config.js';
+import { apiIndexRoute } from './edge/api-index.js';
 import { corsAllowlist } from './edge/cors-allowlist.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { aggregateHealth, type HealthTarget } from './health/aggregate-health.js';
@@ -76,6 +77,7 @@ export function createApp({ config, logger, registry, tokens }: GatewayDeps): Ga
     trustProxyHops: config.TRUST_PROXY_HOPS,
     chaosEnabled: config.CHAOS_ENABLED,
     logger,
+    localRoutes: [apiIndexRoute()],
   });
 
   const service = createService({

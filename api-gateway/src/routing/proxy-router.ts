@@ -6,7 +6,7 @@ import { startUpstreamResponse } from '../proxy/upstream-response.js';
 import { clientIp } from '../rate-limit/client-ip.js';
 import { setQuotaHeaders, type Quota, type RateLimits } from '../rate-limit/rate-limits.js';
 import { assertPermitted } from './permission.js';
-import { routeDispatch } from './route-dispatch.js';
+import { routeDispatch, type RouteDefinition } from './route-dispatch.js';
 import { upstreamNamed, type RouteEntry, type UpstreamName } from './route-table.js';
 
 export interface ProxyRouterOptions {
@@ -16,6 +16,8 @@ export interface ProxyRouterOptions {
   trustProxyHops: number;
   chaosEnabled: boolean;
   logger: Logger;
+  /** Routes the gateway answers itself (`GET /`), dispatched with the proxied ones. */
+  localRoutes?: readonly RouteDefinition[];
 }
 
 // Dot segments and encoded separators never reach an upstream, whatever its router would make of them.
@@ -29,11 +31,12 @@ const MAX_EMAIL_KEY_LENGTH = 320;
  * from createService. Unknown paths are 404, known paths with another method 405 with `Allow`.
  */
 export function createProxyRouter(options: ProxyRouterOptions) {
-  return routeDispatch(
-    options.routes
+  return routeDispatch([
+    ...(options.localRoutes ?? []),
+    ...options.routes
       .filter((route) => route.chaosOnly !== true || options.chaosEnabled)
       .map((route) => ({ path: route.path, methods: route.methods, handler: proxyTo(route, options) })),
-  );
+  ]);
 }
 
 function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
