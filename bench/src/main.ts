@@ -5,8 +5,9 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { createTokenService } from '@shop/platform';
-import { loadConfig } from './config.js';
+import { ConfigError, createTokenService } from '@shop/platform';
+import { answerHelp, describeSettings } from '@shop/platform/cli';
+import { loadConfig, settingsSchema } from './config.js';
 import { runLoad, runPacedLoad, type LoadOptions, type LoadResult } from './load.js';
 import { accessLogBenchmarks, jwtVerifyBenchmarks } from './micro.js';
 import {
@@ -20,7 +21,43 @@ import {
 import { startTargetProcess, type TargetProcess } from './target-process.js';
 import type { TargetSpec } from './target-spec.js';
 
-const config = loadConfig();
+const TARGETS: readonly TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway'];
+
+const USAGE = [
+  'Usage: npm run bench [-- --help]',
+  '',
+  'Measures what the API gateway costs on this machine, in about a minute: the same protected request',
+  'sent (a) straight to a tiny upstream, (b) through a bare node:http proxy, (c) through a Koa',
+  'pass-through and (d) through the real api-gateway, each under saturation and under a moderate paced',
+  'load; then jsonwebtoken and access-log micro-benchmarks. Prints a report (see bench/README.md) and',
+  'writes the JSON results.',
+  '',
+  'Environment:',
+  ...describeSettings(settingsSchema),
+].join('\n');
+
+const helpExit = answerHelp(process.argv.slice(2), USAGE, {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+});
+if (helpExit !== undefined) process.exit(helpExit);
+
+const config = (() => {
+  try {
+    const loaded = loadConfig();
+    const unknown = loaded.BENCH_TARGETS.filter((name) => !(TARGETS as readonly string[]).includes(name));
+    if (unknown.length > 0) {
+      throw new ConfigError(
+        `BENCH_TARGETS: no target named ${unknown.join(', ')}; they are ${TARGETS.join(', ')}`,
+      );
+    }
+    return loaded;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n(npm run bench -- --help lists the settings)\n`);
+    process.exit(2);
+  }
+})();
 const benchRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const repoRoot = join(benchRoot, '..');
 const gatewayDist = join(repoRoot, 'api-gateway', 'dist', 'src');
@@ -95,8 +132,7 @@ async function measure(name: TargetName, target: TargetProcess): Promise<TargetR
 }
 
 async function main(): Promise<void> {
-  const order: TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway'];
-  const wanted = order.filter((name) => config.BENCH_TARGETS.includes(name));
+  const wanted = TARGETS.filter((name) => config.BENCH_TARGETS.includes(name));
   const upstream = await startTargetProcess({ kind: 'upstream' });
   const targets: TargetResult[] = [];
   try {

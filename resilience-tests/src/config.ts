@@ -1,29 +1,55 @@
 import { env, parseConfig, z } from '@shop/platform';
 
-const schema = z.object({
-  /** Target an already running stack instead of starting one (process-level faults are then skipped). */
-  GATEWAY_URL: env.optionalString(),
-  /** Admin credentials of that external stack (the runner sets its own for the stacks it starts). */
-  ADMIN_EMAIL: env.optionalString(),
-  ADMIN_PASSWORD: env.optionalString(),
-  /** RabbitMQ transport for the started stack; without it the embedded SQLite queue is used. */
-  AMQP_URL: env.optionalString(),
-  /** Keep the temporary data directory (SQLite files, logs) after shutdown, to inspect it. */
-  KEEP_DATA: env.boolean(false),
-  /** Comma-separated scenario names to run (default: all). */
-  RESILIENCE_SCENARIOS: env.list(''),
-  /** Where the JSON report goes (default resilience-tests/results/latest.json). */
-  RESILIENCE_REPORT: env.optionalString(),
-  /** Latency injected into payment-service by slow-service; default 1500 (started stack) or 2500 (external). */
-  RESILIENCE_PAYMENT_LATENCY_MS: z.coerce.number().int().min(1).optional(),
-  CI: env.optionalString(),
-  REQUIRE_SERVICES: env.boolean(false),
+export const settingsSchema = z.object({
+  GATEWAY_URL: env
+    .optionalString()
+    .describe(
+      'Target an already running stack instead of starting one (process-level faults are then skipped), e.g. $GW as npm start prints it.',
+    ),
+  ADMIN_EMAIL: env
+    .optionalString()
+    .describe('Admin e-mail of that external stack (the runner sets its own for the stacks it starts).'),
+  ADMIN_PASSWORD: env.optionalString().describe('Admin password of that external stack.'),
+  AMQP_URL: env
+    .optionalString()
+    .describe(
+      'RabbitMQ for the started stack (in a private vhost when rabbitmqctl is available); without it the embedded SQLite queue is used.',
+    ),
+  KEEP_DATA: env
+    .boolean(false)
+    .describe('true: keep the temporary data directory (SQLite files, logs) after shutdown, to inspect it.'),
+  RESILIENCE_SCENARIOS: env
+    .list('')
+    .describe(
+      'Comma-separated names of the scenarios to run (default: all, listed below); an unknown name is refused.',
+    ),
+  RESILIENCE_REPORT: env
+    .optionalString()
+    .describe('Where the JSON report goes (default resilience-tests/results/latest.json).'),
+  RESILIENCE_PAYMENT_LATENCY_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      'Latency slow-service injects into payment-service; default 1500 (started stack) or 2500 (external).',
+    ),
+  CI: env
+    .optionalString()
+    .describe(
+      "For this package's own tests (npm test): when set, as CI systems do, a test that needs the built services fails instead of skipping.",
+    ),
+  REQUIRE_SERVICES: env
+    .boolean(false)
+    .describe(
+      "For this package's own tests (npm test): true makes the RabbitMQ variants fail instead of skip when RabbitMQ or rabbitmqctl is missing.",
+    ),
 });
 
-export type ResilienceConfig = z.infer<typeof schema>;
+export type ResilienceConfig = z.infer<typeof settingsSchema>;
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): ResilienceConfig {
-  return parseConfig(schema, source);
+  return parseConfig(settingsSchema, source);
 }
 
 const PASSED_TO_CHILDREN = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ', 'NODE_OPTIONS'];

@@ -4,7 +4,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from './config.js';
+import { ConfigError } from '@shop/platform';
+import { answerHelp, describeSettings } from '@shop/platform/cli';
+import { loadConfig, settingsSchema } from './config.js';
 import { startPlatform, stopViolations, type Platform } from './platform-runner.js';
 import { formatChecks, formatSuiteReport, type SuiteReport } from './suite/report.js';
 import { Checks, type Scenario, type ScenarioResult } from './suite/scenario.js';
@@ -17,7 +19,37 @@ import { shutdownUnderBlockedBroker } from './suite/scenarios/shutdown-under-blo
 import { slowService } from './suite/scenarios/slow-service.js';
 import { externalTarget, localTarget, settle, type SuiteTarget } from './suite/target.js';
 
-const config = loadConfig();
+const USAGE = [
+  'Usage: npm run test:resilience [-- --help]',
+  '',
+  'Starts the whole platform as real processes on free ports in a temporary data directory (or targets',
+  'GATEWAY_URL), injects each fault into it, checks what users see and that no data is lost, prints a',
+  'pass/fail table with the figures and writes a JSON report. Takes a few minutes; progress is printed.',
+  '',
+  'Environment:',
+  ...describeSettings(settingsSchema),
+  '',
+  'Scenarios, in the order they run:',
+  ...allScenarios(1500).map((scenario) => `  ${scenario.name.padEnd(31)}${scenario.title}`),
+  '',
+  'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 it could not run.',
+].join('\n');
+
+const helpExit = answerHelp(process.argv.slice(2), USAGE, {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+});
+if (helpExit !== undefined) process.exit(helpExit);
+
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n(npm run test:resilience -- --help lists the settings)\n`);
+    process.exit(2);
+  }
+})();
 const say = (text: string) => process.stdout.write(`[resilience] ${text}\n`);
 
 // Shorter breaker resets and saga timeouts than production, so each fault and its recovery fit in seconds.
@@ -36,10 +68,9 @@ const SUITE_TUNING: Record<string, Record<string, string>> = {
   },
 };
 
-function scenarios(external: boolean): Scenario[] {
-  const latencyMs = config.RESILIENCE_PAYMENT_LATENCY_MS ?? (external ? 2500 : 1500);
-  // burst runs last: on an external stack it spends this IP's login budget.
-  const all = [
+/** Every scenario, in the order they run; burst runs last: on an external stack it spends this IP's login budget. */
+function allScenarios(latencyMs: number): Scenario[] {
+  return [
     badInput,
     flakyUpstream,
     deadService,
@@ -48,7 +79,17 @@ function scenarios(external: boolean): Scenario[] {
     shutdownUnderBlockedBroker,
     burst,
   ];
+}
+
+function scenarios(external: boolean): Scenario[] {
+  const all = allScenarios(config.RESILIENCE_PAYMENT_LATENCY_MS ?? (external ? 2500 : 1500));
   const wanted = config.RESILIENCE_SCENARIOS;
+  const unknown = wanted.filter((name) => !all.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      `RESILIENCE_SCENARIOS: no scenario named ${unknown.join(', ')}; they are ${all.map((s) => s.name).join(', ')}`,
+    );
+  }
   return wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
 }
 
@@ -157,6 +198,7 @@ async function platformShutdown(platform: Platform): Promise<ScenarioResult> {
 
 async function main(): Promise<number> {
   const startedAt = new Date().toISOString();
+  const selected = scenarios(!!config.GATEWAY_URL);
   let platform: Platform | undefined;
   let target: SuiteTarget;
   let transport: string;
@@ -187,7 +229,7 @@ async function main(): Promise<number> {
 
   const results: ScenarioResult[] = [];
   try {
-    for (const scenario of scenarios(platform === undefined)) {
+    for (const scenario of selected) {
       say(`${scenario.name}: ${scenario.title}`);
       const result = await runScenario(scenario, target);
       results.push(result);
@@ -222,7 +264,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`resilience suite could not run: ${(error as Error).stack ?? String(error)}\n`);
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`resilience suite could not run: ${(error as Error).stack ?? String(error)}\n`);
     process.exit(2);
   },
 );
