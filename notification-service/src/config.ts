@@ -6,6 +6,9 @@ const schema = z.object({
   /** Where e-mail addresses of customers not in the local directory are looked up. */
   CUSTOMER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5001'),
   CUSTOMER_LOOKUP_TIMEOUT_MS: env.int(2_000, 50),
+  /** Where the order an event is about is verified before anyone is notified of it. */
+  ORDER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5003'),
+  ORDER_LOOKUP_TIMEOUT_MS: env.int(2_000, 50),
   /** `file`: one JSON line per message in NOTIFICATION_MAIL_FILE (and a log line); `log`: the log line only. */
   NOTIFICATION_SENDER: z.enum(['file', 'log']).default('file'),
   /** Default `<DATA_DIR>/outbox-mail/notification-service.log`. */

@@ -9,6 +9,7 @@ import { notificationMetrics } from './notification-metrics.js';
 import { fileSender } from './senders/file-sender.js';
 import { logSender } from './senders/log-sender.js';
 import { customerLookup } from './upstream/customer-lookup.js';
+import { orderLookup } from './upstream/order-lookup.js';
 
 runMain(SERVICE_NAME, async () => {
   const config = loadConfig();
@@ -21,6 +22,13 @@ runMain(SERVICE_NAME, async () => {
     registry,
     timeoutMs: config.CUSTOMER_LOOKUP_TIMEOUT_MS,
   });
+  const orders = createUpstreamClient({
+    name: 'order-service',
+    baseUrl: config.ORDER_SERVICE_URL,
+    logger,
+    registry,
+    timeoutMs: config.ORDER_LOOKUP_TIMEOUT_MS,
+  });
   const sender =
     config.NOTIFICATION_SENDER === 'log'
       ? logSender(logger)
@@ -32,9 +40,12 @@ runMain(SERVICE_NAME, async () => {
     db,
     sender,
     lookup: customerLookup(customers, tokens, SERVICE_NAME),
+    orders: orderLookup(orders, tokens, SERVICE_NAME),
   });
   await bus.consume(notificationEventHandlers(notifier, logger, notificationMetrics(registry)));
 
   const service = createApp({ ...appDeps(runtime, config), notifier });
-  return serve(runtime, service, () => customers.close());
+  return serve(runtime, service, () =>
+    Promise.all([customers.close(), orders.close()]).then(() => undefined),
+  );
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createMetricsRegistry, createUpstreamClient, type EventData } from '@shop/platform';
+import { createMetricsRegistry, createUpstreamClient, type DeadLetter, type EventData } from '@shop/platform';
 import { captureLogger, request, testTokens } from '@shop/platform/testing';
 import type { Notification } from '../src/domain/notification.js';
 import type { CustomerLookup } from '../src/domain/ports.js';
@@ -237,7 +237,7 @@ describe('notification-service events (embedded transport)', () => {
     expect(await notificationsOf(service, cancelledShipment.data.customerId)).toEqual([]);
   });
 
-  test('When no address is known and there is no lookup, then the notification is FAILED without a recipient', async () => {
+  test('When customer-service does not know the customer of an existing order, then the notification is FAILED without a recipient', async () => {
     const confirmed = orderConfirmed(randomUUID());
 
     await service.publish(confirmed);
@@ -251,6 +251,92 @@ describe('notification-service events (embedded transport)', () => {
       }),
     );
     expect(service.mailLines().some((line) => line.notificationId === notification.id)).toBe(false);
+  });
+});
+
+describe('notification-service verifies what an event is about', () => {
+  let service: RunningNotifications;
+
+  beforeAll(async () => {
+    service = await startNotifications();
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  async function deadLetterOf(eventId: string): Promise<DeadLetter> {
+    let letter: DeadLetter | undefined;
+    await vi.waitFor(async () => {
+      letter = (await service.bus.transport.listDeadLetters('notification-service')).find(
+        (candidate) => candidate.eventId === eventId,
+      );
+      expect(letter).toBeDefined();
+    }, WAIT);
+    return letter as DeadLetter;
+  }
+
+  test('When OrderConfirmed is about an order order-service does not know, then nobody is notified and it is dead-lettered as unknown_aggregate', async () => {
+    const registered = customerRegistered();
+    await service.publish(registered);
+    await notificationFor(service, registered.id);
+    const confirmed = orderConfirmed(registered.data.customerId);
+
+    await service.publish(confirmed, { subjectExists: false });
+
+    expect(await deadLetterOf(confirmed.id)).toMatchObject({
+      reason: 'unknown_aggregate',
+      attempts: 1,
+      error: `order ${confirmed.data.orderId} does not exist at order-service`,
+    });
+    expect(service.owners.orders.calls.map((call) => call.path)).toContain(
+      `/internal/orders/${confirmed.data.orderId}`,
+    );
+    expect((await notificationsOf(service, registered.data.customerId)).map((n) => n.eventId)).toEqual([
+      registered.id,
+    ]);
+    expect(service.mailLines().some((line) => line.eventId === confirmed.id)).toBe(false);
+    expect(handled(service.db, confirmed.id)).toBe(false);
+  });
+
+  test('When CustomerRegistered is about a customer customer-service does not know, then no welcome is sent and it is dead-lettered', async () => {
+    const registered = customerRegistered();
+
+    await service.publish(registered, { subjectExists: false });
+
+    expect(await deadLetterOf(registered.id)).toMatchObject({ reason: 'unknown_aggregate' });
+    expect(await notificationsOf(service, registered.data.customerId)).toEqual([]);
+  });
+
+  test('When an event names another customer than its order has, then nobody is notified and it is dead-lettered as aggregate_mismatch', async () => {
+    const confirmed = orderConfirmed(randomUUID());
+    service.owners.orders.orders.set(confirmed.data.orderId, {
+      id: confirmed.data.orderId,
+      customerId: randomUUID(),
+      status: 'CONFIRMED',
+    });
+
+    await service.publish(confirmed, { subjectExists: false });
+
+    expect(await deadLetterOf(confirmed.id)).toMatchObject({ reason: 'aggregate_mismatch' });
+    expect(await notificationsOf(service, confirmed.data.customerId)).toEqual([]);
+  });
+
+  test('When order-service cannot answer, then the event is retried, dead-lettered as failed once the retries are spent, and notified when replayed', async () => {
+    const registered = customerRegistered();
+    await service.publish(registered);
+    await notificationFor(service, registered.id);
+    const confirmed = orderConfirmed(registered.data.customerId);
+    service.owners.orders.unavailable = 503;
+    try {
+      await service.publish(confirmed);
+      expect(await deadLetterOf(confirmed.id)).toMatchObject({ reason: 'failed', attempts: 3 });
+    } finally {
+      service.owners.orders.unavailable = undefined;
+    }
+
+    await service.bus.transport.replayDeadLetters('notification-service', [confirmed.id]);
+
+    expect(await notificationFor(service, confirmed.id)).toEqual(expect.objectContaining({ status: 'SENT' }));
   });
 });
 

@@ -319,19 +319,44 @@ describe('order-service events (embedded transport)', () => {
       expect(await readOrder(s, order.id)).toMatchObject({ status: 'CONFIRMED' });
     });
 
-    test('When a shipment event names an unknown order, then it is acknowledged and logged, not retried into the dead letters', async () => {
+    test('When a shipment event names an unknown order, then it is dead-lettered as unknown_aggregate at once and nothing is recorded', async () => {
       const event = statusChanged({ id: randomUUID(), customerId: customerA.id }, 'IN_TRANSIT');
 
-      await deliver(fixture, event);
+      await fixture.probe.publish(event);
 
-      await vi.waitFor(() => expect(fixture.probe.pending()).resolves.toBe(0), WAIT);
-      expect(await fixture.probe.deadLetters()).toEqual([]);
-      const logged = s.orders.logLines().find((line) => line.orderId === event.data.orderId);
-      expect(logged).toMatchObject({
-        message: 'shipment event for an unknown order, acknowledged without effect',
-        'log.level': 'warn',
-        correlationId: event.correlationId,
-      });
+      await vi.waitFor(
+        () =>
+          expect(fixture.probe.deadLetters()).resolves.toEqual([
+            expect.objectContaining({
+              eventId: event.id,
+              reason: 'unknown_aggregate',
+              attempts: 1,
+              error: `order ${event.data.orderId} does not exist`,
+            }),
+          ]),
+        WAIT,
+      );
+      expect(handled(s, event.id)).toBe(false);
+      const logged = s.orders
+        .logLines()
+        .find((line) => line.message === 'event rejected by its handler, dead-lettered');
+      expect(logged).toMatchObject({ reason: 'unknown_aggregate', correlationId: event.correlationId });
+    });
+
+    test('When a shipment event names another customer than the order has, then it is dead-lettered as aggregate_mismatch and the order is unchanged', async () => {
+      const order = await confirmedOrder(s);
+      const event = statusChanged({ id: order.id, customerId: randomUUID() }, 'IN_TRANSIT');
+
+      await fixture.probe.publish(event);
+
+      await vi.waitFor(
+        () =>
+          expect(fixture.probe.deadLetters()).resolves.toEqual([
+            expect.objectContaining({ eventId: event.id, reason: 'aggregate_mismatch' }),
+          ]),
+        WAIT,
+      );
+      expect(await readOrder(s, order.id)).toMatchObject({ status: 'CONFIRMED' });
     });
 
     test('When a shipment event arrives for a cancelled order, then the order stays CANCELLED and the event is acknowledged', async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import type { DeadLetter } from '@shop/platform';
 import { request } from '@shop/platform/testing';
 import type { Shipment } from '../src/domain/shipment.js';
 import {
@@ -186,6 +187,93 @@ describe('shipping-service events (embedded transport)', () => {
       ['ShipmentScheduled', undefined],
       ['ShipmentStatusChanged', 'IN_TRANSIT'],
     ]);
+  });
+
+  async function deadLetterOf(eventId: string) {
+    let letter: DeadLetter | undefined;
+    await vi.waitFor(async () => {
+      letter = (await service.bus.transport.listDeadLetters('shipping-service')).find(
+        (candidate) => candidate.eventId === eventId,
+      );
+      expect(letter).toBeDefined();
+    }, WAIT);
+    return letter as DeadLetter;
+  }
+
+  test('When OrderConfirmed is about an order order-service does not know, then no shipment is created and the event is dead-lettered as unknown_aggregate', async () => {
+    const event = confirmed();
+
+    await service.orders.publish(event, { orderExists: false });
+
+    const letter = await deadLetterOf(event.id);
+    expect(letter).toMatchObject({ reason: 'unknown_aggregate', attempts: 1 });
+    expect(letter.error).toBe(`order ${event.data.orderId} does not exist at order-service`);
+    expect(service.orders.http.calls.map((call) => call.path)).toContain(
+      `/internal/orders/${event.data.orderId}`,
+    );
+    expect(handled(service.db, event.id)).toBe(false);
+    expect(await shipmentsOf(event.data.orderId)).toEqual([]);
+    expect(outboxEvents(service.db, event.data.orderId)).toEqual([]);
+  });
+
+  test('When OrderConfirmed contradicts the order (still PENDING, or another customer), then nothing is scheduled and it is dead-lettered as aggregate_mismatch', async () => {
+    const pending = confirmed();
+    service.orders.http.orders.set(pending.data.orderId, {
+      id: pending.data.orderId,
+      customerId: pending.data.customerId,
+      status: 'PENDING',
+    });
+    const stolen = confirmed();
+    service.orders.http.orders.set(stolen.data.orderId, {
+      id: stolen.data.orderId,
+      customerId: randomUUID(),
+      status: 'CONFIRMED',
+    });
+
+    await service.orders.publish(pending, { orderExists: false });
+    await service.orders.publish(stolen, { orderExists: false });
+
+    expect(await deadLetterOf(pending.id)).toMatchObject({
+      reason: 'aggregate_mismatch',
+      error: `order ${pending.data.orderId} is PENDING at order-service, not confirmed`,
+    });
+    expect(await deadLetterOf(stolen.id)).toMatchObject({ reason: 'aggregate_mismatch' });
+    expect(await shipmentsOf(pending.data.orderId)).toEqual([]);
+    expect(await shipmentsOf(stolen.data.orderId)).toEqual([]);
+  });
+
+  test('When OrderCancelled is about an unknown order, then no cancellation is remembered and it is dead-lettered', async () => {
+    const confirmation = confirmed();
+    const cancellation = cancelled(confirmation.data.orderId, confirmation.data.customerId);
+
+    await service.orders.publish(cancellation, { orderExists: false });
+
+    expect(await deadLetterOf(cancellation.id)).toMatchObject({ reason: 'unknown_aggregate' });
+    expect(
+      service.db
+        .prepare('SELECT COUNT(*) FROM cancelled_orders WHERE order_id = ?')
+        .pluck()
+        .get(confirmation.data.orderId),
+    ).toBe(0);
+  });
+
+  test('When order-service cannot answer, then the event is retried, dead-lettered as failed once the retries are spent, and applied when replayed', async () => {
+    const event = confirmed();
+    service.orders.http.unavailable = 503;
+    try {
+      await service.orders.publish(event);
+      const letter = await deadLetterOf(event.id);
+      expect(letter).toMatchObject({ reason: 'failed', attempts: 3 });
+      expect(
+        service.orders.http.calls.filter((call) => call.path === `/internal/orders/${event.data.orderId}`),
+      ).toHaveLength(3);
+    } finally {
+      service.orders.http.unavailable = undefined;
+    }
+
+    await service.bus.transport.replayDeadLetters('shipping-service', [event.id]);
+
+    expect((await scheduledShipment(event.data.orderId)).status).toBe('SCHEDULED');
   });
 
   test('When an event is invalid for the catalogue, then it is dead-lettered and never handled', async () => {

@@ -7,13 +7,17 @@ import type {
   NotificationSender,
   NotificationStore,
   NotificationQuery,
+  OrderLookup,
 } from './ports.js';
+import { assertSubjectExists } from './subject-check.js';
 
 export interface NotifierDeps {
   notifications: NotificationStore;
   directory: CustomerDirectory;
-  /** Absent: customers missing from the directory get a FAILED notification without a recipient. */
-  lookup?: CustomerLookup | undefined;
+  /** customer-service: verifies CustomerRegistered, finds contacts missing from the directory. */
+  lookup: CustomerLookup;
+  /** order-service: verifies the order every other event is about. */
+  orders: OrderLookup;
   sender: NotificationSender;
   now: () => Date;
 }
@@ -36,7 +40,7 @@ export type NotifyOutcome =
 const MAX_FAILURE_REASON = 300;
 
 export function createNotifier(deps: NotifierDeps) {
-  const { notifications, directory, lookup, sender, now } = deps;
+  const { notifications, directory, lookup, orders, sender, now } = deps;
   // A duplicate arriving while the first copy is still sending waits for it instead of sending again.
   const inFlight = new Map<string, Promise<NotifyOutcome>>();
 
@@ -49,7 +53,7 @@ export function createNotifier(deps: NotifierDeps) {
     }
     const known = directory.find(event.data.customerId);
     if (known) return { contact: known, learnt: false };
-    const found = await lookup?.contactOf(event.data.customerId);
+    const found = await lookup.contactOf(event.data.customerId);
     return { contact: found, learnt: found !== undefined };
   }
 
@@ -57,6 +61,7 @@ export function createNotifier(deps: NotifierDeps) {
     if (notifications.findByEventId(event.id)) return { outcome: 'duplicate' };
     const message = messageFor(event);
     if (!message) return { outcome: 'nothing_to_send' };
+    await assertSubjectExists(event, { orders, customers: lookup });
     const { contact, learnt } = await recipientOf(event);
     const notification: Notification = {
       id: randomUUID(),
@@ -104,8 +109,10 @@ export function createNotifier(deps: NotifierDeps) {
   }
 
   /**
-   * Writes, sends and records the event's message. Sending happens before the record commits, so a crash
-   * in between sends it again on redelivery (at-least-once); the record itself is written once per event.
+   * Verifies that the event's order (or new customer) exists at its owner, then writes, sends and records the
+   * event's message. Sending happens before the record commits, so a crash in between sends it again on
+   * redelivery (at-least-once); the record itself is written once per event. Rejects with RejectedEventError
+   * for an event about an order or customer that does not exist.
    */
   async function notify(event: NotifyingEventEnvelope, commit: CommitOnce): Promise<NotifyOutcome> {
     const running = inFlight.get(event.id);

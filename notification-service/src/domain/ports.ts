@@ -28,6 +28,14 @@ export interface CustomerDirectory {
 }
 
 /**
+ * Asks order-service about the order an event is about: its customer, or undefined when the order does not
+ * exist; rejects when order-service cannot answer now (the event is then retried).
+ */
+export interface OrderLookup {
+  find(orderId: string): Promise<{ customerId: string } | undefined>;
+}
+
+/**
  * Asks customer-service for a contact it does not know yet. Resolves undefined when the customer does not
  * exist; rejects when customer-service cannot answer now (the event is then retried).
  */

@@ -5,6 +5,7 @@ import {
   createEnvelope,
   createEventTransport,
   createMetricsRegistry,
+  createUpstreamClient,
   startServer,
   startServiceBus,
   type Db,
@@ -15,7 +16,14 @@ import {
   type ServiceBus,
   type TypedEnvelope,
 } from '@shop/platform';
-import { captureLogger, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
+import {
+  captureLogger,
+  startFakeOrderService,
+  tempDir,
+  testTokens,
+  tokenFor,
+  type FakeOrderService,
+} from '@shop/platform/testing';
 import { createApp, SERVICE_NAME } from '../../src/app.js';
 import { openNotificationDatabase } from '../../src/data/database.js';
 import { createNotificationDependencies } from '../../src/dependencies.js';
@@ -24,6 +32,9 @@ import type { CustomerLookup, NotificationSender } from '../../src/domain/ports.
 import { notificationEventHandlers } from '../../src/events/handlers.js';
 import { notificationMetrics } from '../../src/notification-metrics.js';
 import { fileSender } from '../../src/senders/file-sender.js';
+import { customerLookup } from '../../src/upstream/customer-lookup.js';
+import { orderLookup } from '../../src/upstream/order-lookup.js';
+import { startFakeCustomerService, type FakeCustomerService } from './fake-customer-service.js';
 
 export interface RunningNotifications {
   url: string;
@@ -33,14 +44,21 @@ export interface RunningNotifications {
   logLines: () => Record<string, unknown>[];
   /** The JSON lines the default file sender wrote. */
   mailLines: () => Record<string, unknown>[];
-  /** Publishes events as the other services would. */
-  publish(envelope: EventEnvelope): Promise<void>;
+  /**
+   * Publishes events as the other services would: like them, the owner knows the aggregate first (the fake
+   * customer-service knows a registered customer, the fake order-service the order an event names), unless
+   * `{ subjectExists: false }`.
+   */
+  publish(envelope: EventEnvelope, options?: { subjectExists?: boolean }): Promise<void>;
+  /** The fakes answering notification-service's lookups. */
+  owners: { orders: FakeOrderService; customers: FakeCustomerService };
   stop(): Promise<void>;
 }
 
 /**
  * The real notification-service as main.ts wires it: real HTTP on a random port, a real SQLite file, the
- * embedded event bus in a temp dir with short retry delays, the file sender writing into the temp dir.
+ * embedded event bus in a temp dir with short retry delays, the file sender writing into the temp dir, its
+ * lookups over HTTP to fake customer-service and order-service (`lookup` replaces the customer one).
  */
 export async function startNotifications(
   options: { lookup?: CustomerLookup; sender?: NotificationSender } = {},
@@ -51,10 +69,27 @@ export async function startNotifications(
   const { logger, lines } = captureLogger(SERVICE_NAME);
   const registry = createMetricsRegistry(SERVICE_NAME, { collectDefault: false });
   const db = openNotificationDatabase(join(dir.path, `${SERVICE_NAME}.db`));
+  const knownCustomers: Record<string, { name: string; email: string }> = {};
+  const customers = await startFakeCustomerService(knownCustomers);
+  const orders = await startFakeOrderService();
+  // The breaker stays closed: tests make owners fail on purpose and must see every lookup reach them.
+  const client = (name: string, baseUrl: string) =>
+    createUpstreamClient({
+      name,
+      baseUrl,
+      logger,
+      registry,
+      timeoutMs: 2_000,
+      retries: 0,
+      breaker: { volumeThreshold: 1_000 },
+    });
+  const customerClient = client('customer-service', customers.url);
+  const orderClient = client('order-service', orders.url);
   const notifier = createNotificationDependencies({
     db,
     sender: options.sender ?? fileSender({ file: mailFile, logger }),
-    lookup: options.lookup,
+    lookup: options.lookup ?? customerLookup(customerClient, testTokens(), SERVICE_NAME),
+    orders: orderLookup(orderClient, testTokens(), SERVICE_NAME),
   });
   const bus = await startServiceBus({
     service: SERVICE_NAME,
@@ -86,10 +121,30 @@ export async function startNotifications(
     host: '127.0.0.1',
     logger,
     onShutdown: async () => {
+      await Promise.all([customerClient.close(), orderClient.close()]);
       await bus.stop();
       db.close();
     },
   });
+
+  function recordSubject(envelope: EventEnvelope): void {
+    const data = envelope.data as {
+      orderId?: unknown;
+      customerId?: unknown;
+      name?: unknown;
+      email?: unknown;
+    };
+    if (typeof data.customerId !== 'string') return;
+    if (
+      envelope.type === 'CustomerRegistered' &&
+      typeof data.name === 'string' &&
+      typeof data.email === 'string'
+    ) {
+      knownCustomers[data.customerId] = { name: data.name, email: data.email };
+    } else if (typeof data.orderId === 'string' && !orders.orders.has(data.orderId)) {
+      orders.orders.set(data.orderId, { id: data.orderId, customerId: data.customerId, status: 'CONFIRMED' });
+    }
+  }
 
   return {
     url: server.url,
@@ -104,10 +159,15 @@ export async function startNotifications(
             .filter(Boolean)
             .map((line) => JSON.parse(line) as Record<string, unknown>)
         : [],
-    publish: (envelope) => publisher.publish(envelope),
+    publish: (envelope, publishOptions = {}) => {
+      if (publishOptions.subjectExists !== false) recordSubject(envelope);
+      return publisher.publish(envelope);
+    },
+    owners: { orders, customers },
     async stop() {
       await server.stop();
       await publisher.close();
+      await Promise.all([orders.close(), customers.close()]);
       dir.cleanup();
     },
   };
@@ -146,6 +206,8 @@ export async function notifyDirectly(
   running: RunningNotifications,
   envelope: TypedEnvelope<'OrderConfirmed'>,
 ) {
+  const { orderId, customerId } = envelope.data;
+  running.owners.orders.orders.set(orderId, { id: orderId, customerId, status: 'CONFIRMED' });
   const result = await running.notifier.notify(envelope, (effect) => {
     running.db.transaction(effect)();
     return true;

@@ -7,19 +7,24 @@ export type ShipmentStatus = 'IN_TRANSIT' | 'DELIVERED' | 'CANCELLED';
 
 export interface ScheduledShipment {
   orderId: string;
+  customerId: string;
   shipmentId: string;
   trackingNumber: string;
 }
 
 export interface ShipmentStatusChange {
   orderId: string;
+  customerId: string;
   shipmentId: string;
   status: ShipmentStatus;
 }
 
 /** What a shipment event did to its order; every kind is final (the event is acknowledged, never retried). */
 export type ShipmentEventOutcome =
+  /** No such order: the event is rejected (dead-lettered) by the consumer, nothing changes. */
   | { kind: 'unknown_order' }
+  /** The order belongs to another customer than the event says: rejected as well. */
+  | { kind: 'customer_mismatch'; order: OrderRecord }
   /** The order was cancelled: it stays CANCELLED (shipping cancels a shipment not yet in transit). */
   | { kind: 'order_cancelled'; order: OrderRecord }
   /** The order was never confirmed, so no shipment can belong to it: nothing changes. */
@@ -63,7 +68,8 @@ export function createShipmentTracking(deps: {
   const { store, lifecycle, clock } = deps;
 
   /** Why a shipment event cannot touch the order; undefined when it can. */
-  function refusal(order: OrderRecord): ShipmentEventOutcome | undefined {
+  function refusal(order: OrderRecord, customerId: string): ShipmentEventOutcome | undefined {
+    if (order.customerId !== customerId) return { kind: 'customer_mismatch', order };
     if (order.status === 'CANCELLED') return { kind: 'order_cancelled', order };
     if (order.status === 'PENDING') return { kind: 'order_not_confirmed', order };
     return undefined;
@@ -74,7 +80,7 @@ export function createShipmentTracking(deps: {
       return store.transaction((): ShipmentEventOutcome => {
         const order = store.find(shipment.orderId);
         if (order === undefined) return { kind: 'unknown_order' };
-        const refused = refusal(order);
+        const refused = refusal(order, shipment.customerId);
         if (refused !== undefined) return refused;
         store.recordShipment(
           shipment.orderId,
@@ -89,7 +95,7 @@ export function createShipmentTracking(deps: {
       return store.transaction((): ShipmentEventOutcome => {
         const order = store.find(change.orderId);
         if (order === undefined) return { kind: 'unknown_order' };
-        const refused = refusal(order);
+        const refused = refusal(order, change.customerId);
         if (refused !== undefined) return refused;
         const at = clock.now();
         // A status change may overtake ShipmentScheduled; the tracking number follows with it.

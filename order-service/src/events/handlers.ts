@@ -1,23 +1,43 @@
-import type { EventHandlerContext, EventHandlers, Logger } from '@shop/platform';
+import {
+  RejectedEventError,
+  type EventHandlerContext,
+  type EventHandlers,
+  type Logger,
+} from '@shop/platform';
 import type { ShipmentEventOutcome, ShipmentTracking } from '../domain/shipment-tracking.js';
 
-/** Runs the effect with the inbox row in one transaction; undefined when the event was already applied. */
+/**
+ * Runs the effect with the inbox row in one transaction; undefined when the event was already applied. An
+ * event about an order this service does not have, or has for another customer, is rejected inside the
+ * transaction: it rolls back (no inbox row, so a replay is handled afresh) and the event is dead-lettered.
+ */
 function applyOnce(
   context: EventHandlerContext,
+  event: { data: { orderId: string } },
   effect: () => ShipmentEventOutcome,
 ): ShipmentEventOutcome | undefined {
   let outcome: ShipmentEventOutcome | undefined;
   context.inTransaction(() => {
     outcome = effect();
+    if (outcome.kind === 'unknown_order') {
+      throw new RejectedEventError('unknown_aggregate', `order ${event.data.orderId} does not exist`);
+    }
+    if (outcome.kind === 'customer_mismatch') {
+      throw new RejectedEventError(
+        'aggregate_mismatch',
+        `order ${event.data.orderId} belongs to another customer than the event says`,
+      );
+    }
   });
   return outcome;
 }
 
 /**
  * Thin consumers of shipping-service's events (queue `order-service`). The effect and the inbox row commit
- * together, so a duplicate or redelivered event has one effect. Events that cannot apply (unknown or
- * cancelled order, older status) are acknowledged and logged: retrying them could never succeed. Log lines
- * carry the event's correlation ID (the consumer runs each delivery in its context).
+ * together, so a duplicate or redelivered event has one effect. An event about an order that does not exist
+ * here is rejected (dead-lettered with reason `unknown_aggregate`). Events that cannot apply to an existing
+ * order (cancelled, never confirmed, older status) are acknowledged and logged: retrying them could never
+ * succeed. Log lines carry the event's correlation ID (the consumer runs each delivery in its context).
  */
 export function orderEventHandlers(shipments: ShipmentTracking, logger: Logger): EventHandlers {
   function report(
@@ -33,7 +53,7 @@ export function orderEventHandlers(shipments: ShipmentTracking, logger: Logger):
     };
     switch (outcome.kind) {
       case 'unknown_order':
-        logger.warn('shipment event for an unknown order, acknowledged without effect', fields);
+      case 'customer_mismatch':
         return;
       case 'order_cancelled':
         logger.warn('shipment event for a cancelled order, the order stays CANCELLED', fields);
@@ -71,11 +91,11 @@ export function orderEventHandlers(shipments: ShipmentTracking, logger: Logger):
 
   return {
     ShipmentScheduled: (event, context) => {
-      const outcome = applyOnce(context, () => shipments.shipmentScheduled(event.data));
+      const outcome = applyOnce(context, event, () => shipments.shipmentScheduled(event.data));
       if (outcome !== undefined) report(event, event.data, outcome);
     },
     ShipmentStatusChanged: (event, context) => {
-      const outcome = applyOnce(context, () => shipments.shipmentStatusChanged(event.data));
+      const outcome = applyOnce(context, event, () => shipments.shipmentStatusChanged(event.data));
       if (outcome !== undefined) report(event, event.data, outcome);
     },
   };

@@ -9,12 +9,14 @@ import type { Registry } from '../metrics/registry.js';
 import { backoffDelay } from './backoff.js';
 import { isEventType, type EventType } from './catalog.js';
 import { parseEnvelope, type EventEnvelope } from './envelope.js';
+import { isRejection } from './rejection.js';
 import { eventMetrics, type EventMetrics } from './event-metrics.js';
 import {
   DEFAULT_PREFETCH,
   DEFAULT_RETRY_DELAYS_MS,
   UnknownQueueError,
   type DeadLetter,
+  type DeadLetterReason,
   type DeliveryHandler,
   type EventTransport,
   type SubscribeOptions,
@@ -48,7 +50,7 @@ interface DeadRow {
   attempt: number;
   event_id: string | null;
   correlation_id: string | null;
-  dead_reason: 'invalid' | 'failed';
+  dead_reason: DeadLetterReason;
   last_error: string | null;
   dead_at: number | null;
 }
@@ -343,7 +345,16 @@ export class EmbeddedTransport implements EventTransport {
         event: { id: event.id, type: event.type },
         correlationId: event.correlationId,
       };
-      if (delay !== undefined) {
+      if (isRejection(error)) {
+        this.metrics.consumed.inc({ type: event.type, outcome: 'rejected' });
+        this.metrics.deadLettered.inc({ type: event.type });
+        logger.warn('event rejected by its handler, dead-lettered', {
+          ...fields,
+          reason: error.reason,
+          error: message,
+        });
+        this.settle(sub, row, 'dead', { reason: error.reason, error: message });
+      } else if (delay !== undefined) {
         this.metrics.consumed.inc({ type: event.type, outcome: 'retried' });
         logger.warn('event handler failed, will retry', {
           ...fields,
@@ -372,7 +383,7 @@ export class EmbeddedTransport implements EventTransport {
     sub: EmbeddedSubscription,
     row: MessageRow,
     action: 'ack' | 'retry' | 'dead',
-    detail: { delayMs?: number; reason?: 'invalid' | 'failed'; error?: string } = {},
+    detail: { delayMs?: number; reason?: DeadLetterReason; error?: string } = {},
   ): void {
     if (sub.abandoned) return;
     try {

@@ -1,7 +1,7 @@
 import type { Registry } from '../metrics/registry.js';
 import { counter, gauge } from '../metrics/registry.js';
 
-export type ConsumeOutcome = 'processed' | 'duplicate' | 'retried' | 'dead_lettered' | 'invalid';
+export type ConsumeOutcome = 'processed' | 'duplicate' | 'retried' | 'dead_lettered' | 'invalid' | 'rejected';
 
 /** The event-bus series of design §8, shared by the relay, the consumer and both transports. */
 export function eventMetrics(registry: Registry) {
@@ -13,7 +13,7 @@ export function eventMetrics(registry: Registry) {
     }),
     consumed: counter(registry, {
       name: 'events_consumed_total',
-      help: 'Event deliveries handled, by type and outcome (processed|duplicate|retried|dead_lettered|invalid)',
+      help: 'Event deliveries handled, by type and outcome (processed|duplicate|retried|dead_lettered|invalid|rejected)',
       labelNames: ['type', 'outcome'],
     }),
     deadLettered: counter(registry, {

@@ -20,7 +20,9 @@ export {
   DEFAULT_RETRY_DELAYS_MS,
   TransportUnavailableError,
   UnknownQueueError,
+  DEAD_LETTER_REASONS,
   type DeadLetter,
+  type DeadLetterReason,
   type Delivery,
   type DeliveryHandler,
   type EventTransport,
@@ -60,3 +62,11 @@ export {
   type ServiceBus,
   type ServiceBusOptions,
 } from './service-bus.js';
+export { RejectedEventError, isRejection, type RejectionReason } from './rejection.js';
+export {
+  internalLookup,
+  requireAggregate,
+  serviceAuthorization,
+  type AggregateLookup,
+  type InternalLookupOptions,
+} from './aggregate-lookup.js';

@@ -11,13 +11,16 @@ import type { Registry } from '../metrics/registry.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { isEventType, type EventType } from './catalog.js';
 import { parseEnvelope, type EventEnvelope } from './envelope.js';
+import { isRejection } from './rejection.js';
 import { eventMetrics, type EventMetrics } from './event-metrics.js';
 import {
+  DEAD_LETTER_REASONS,
   DEFAULT_PREFETCH,
   DEFAULT_RETRY_DELAYS_MS,
   TransportUnavailableError,
   UnknownQueueError,
   type DeadLetter,
+  type DeadLetterReason,
   type DeliveryHandler,
   type EventTransport,
   type SubscribeOptions,
@@ -370,7 +373,15 @@ export class RabbitTransport implements EventTransport {
         event: { id: event.id, type: event.type },
         correlationId: event.correlationId,
       };
-      if (delay === undefined) {
+      if (isRejection(error)) {
+        this.metrics.consumed.inc({ type: event.type, outcome: 'rejected' });
+        logger.warn('event rejected by its handler, dead-lettered', {
+          ...fields,
+          reason: error.reason,
+          error: reason,
+        });
+        await this.deadLetter(sub.queue, channel, message, error.reason, reason, attempt, event.type);
+      } else if (delay === undefined) {
         this.metrics.consumed.inc({ type: event.type, outcome: 'dead_lettered' });
         logger.error('event handler kept failing, dead-lettered', {
           ...fields,
@@ -401,7 +412,7 @@ export class RabbitTransport implements EventTransport {
     queue: string,
     channel: Channel,
     message: Message,
-    reason: 'invalid' | 'failed',
+    reason: DeadLetterReason,
     error: string,
     attempt: number,
     type: string,
@@ -545,7 +556,7 @@ export class RabbitTransport implements EventTransport {
       eventId: asString(message.properties.messageId) ?? body.id,
       type: asString(message.properties.type),
       correlationId: headerString(headers, HEADER.correlationId) ?? body.correlationId,
-      reason: reason === 'invalid' ? 'invalid' : 'failed',
+      reason: DEAD_LETTER_REASONS.find((known) => known === reason) ?? 'failed',
       error: headerString(headers, HEADER.deadLetterError),
       attempts: headerNumber(headers, HEADER.attempt) ?? 1,
       deadLetteredAt: headerString(headers, HEADER.deadLetteredAt),

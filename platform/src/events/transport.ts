@@ -1,5 +1,6 @@
 import type { EventType } from './catalog.js';
 import type { AnyEventEnvelope, EventEnvelope } from './envelope.js';
+import type { RejectionReason } from './rejection.js';
 
 /** Facts about one delivery of a message to a subscription. */
 export interface Delivery {
@@ -11,7 +12,7 @@ export interface Delivery {
 
 /**
  * Handles one validated event. Resolving acknowledges the message; rejecting schedules a retry (or a
- * dead letter once the retries are spent).
+ * dead letter once the retries are spent), except with a RejectedEventError: dead-lettered at once.
  */
 export type DeliveryHandler = (event: AnyEventEnvelope, delivery: Delivery) => Promise<void>;
 
@@ -25,6 +26,20 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+/**
+ * Why a message was dead-lettered: `invalid` unparseable or schema-invalid (never retried); `failed` the
+ * handler kept failing until the retries were spent; `unknown_aggregate` / `aggregate_mismatch` the handler
+ * rejected it (see RejectedEventError; never retried).
+ */
+export type DeadLetterReason = 'invalid' | 'failed' | RejectionReason;
+
+export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
+  'invalid',
+  'failed',
+  'unknown_aggregate',
+  'aggregate_mismatch',
+];
+
 /** A message parked on a queue's dead-letter queue. */
 export interface DeadLetter {
   /** Stable handle for `replayDeadLetters(queue, [id])`. */
@@ -32,8 +47,7 @@ export interface DeadLetter {
   eventId?: string | undefined;
   type?: string | undefined;
   correlationId?: string | undefined;
-  /** `invalid`: unparseable or schema-invalid, never retried; `failed`: the handler kept failing. */
-  reason: 'invalid' | 'failed';
+  reason: DeadLetterReason;
   error?: string | undefined;
   attempts: number;
   deadLetteredAt?: string | undefined;

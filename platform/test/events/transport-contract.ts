@@ -6,6 +6,7 @@ import { openDatabase, type Db } from '../../src/db/sqlite.js';
 import type { EventData } from '../../src/events/catalog.js';
 import { startConsumer, type EventHandler } from '../../src/events/consumer.js';
 import { createEnvelope, type AnyEventEnvelope, type TypedEnvelope } from '../../src/events/envelope.js';
+import { RejectedEventError } from '../../src/events/rejection.js';
 import {
   UnknownQueueError,
   type Delivery,
@@ -261,6 +262,41 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       expect(
         await metricValue(shipping.registry, 'events_dead_lettered_total', { type: 'OrderConfirmed' }),
       ).toBe(2);
+    });
+
+    test('When a handler rejects an event about an aggregate that does not exist, then it is dead-lettered at once with the reason, never retried, and nothing is recorded', async () => {
+      const shipping = await service('shipping');
+      const queue = harness.queue('rejecting');
+      const attempts: number[] = [];
+      await shipping.consume(queue, (event, context) => {
+        attempts.push(context.attempt);
+        throw new RejectedEventError(
+          'unknown_aggregate',
+          `order ${event.data.orderId} does not exist at order-service`,
+        );
+      });
+      const event = orderConfirmed();
+
+      await shipping.transport.publish(event);
+
+      await vi.waitFor(
+        async () => expect(await shipping.transport.listDeadLetters(queue)).toHaveLength(1),
+        WAIT,
+      );
+      const [letter] = await shipping.transport.listDeadLetters(queue);
+      expect(letter).toMatchObject({
+        eventId: event.id,
+        reason: 'unknown_aggregate',
+        attempts: 1,
+        error: `order ${event.data.orderId} does not exist at order-service`,
+      });
+      expect(attempts).toEqual([1]);
+      expect(shipping.effects()).toEqual([]);
+      expect(await shipping.consumed('rejected')).toBe(1);
+      expect(await shipping.consumed('retried')).toBe(0);
+      expect(
+        await metricValue(shipping.registry, 'events_dead_lettered_total', { type: 'OrderConfirmed' }),
+      ).toBe(1);
     });
 
     test('When a handler keeps failing, then it is retried after each delay, then dead-lettered and replayable', async () => {

@@ -45,3 +45,17 @@ export interface ShipmentEvents {
 
 /** Runs `work` in one database transaction (synchronous, like better-sqlite3). */
 export type RunInTransaction = <T>(work: () => T) => T;
+
+/** The order an event is about, as order-service (its owner) knows it. */
+export interface OrderRecord {
+  customerId: string;
+  status: string;
+}
+
+/**
+ * Asks order-service about an order: undefined when it does not exist; rejects when order-service cannot
+ * answer now (the event is then retried).
+ */
+export interface OrderDirectory {
+  find(orderId: string): Promise<OrderRecord | undefined>;
+}

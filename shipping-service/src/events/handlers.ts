@@ -1,18 +1,24 @@
 import type { EventHandlers, Logger } from '@shop/platform';
+import { assertOrderCancelled, assertOrderConfirmed } from '../domain/order-facts.js';
+import type { OrderDirectory } from '../domain/ports.js';
 import type { CancelOutcome, ScheduleOutcome, Shipping } from '../domain/shipping.js';
 import type { ShipmentMetrics } from '../shipment-metrics.js';
 
 /**
- * Thin consumers: each applies its effect and the inbox row in one transaction (`inTransaction`), so a
- * duplicate or redelivered event changes nothing. Log lines carry the event's correlation ID.
+ * Thin consumers: each first verifies the order with order-service (an event about an order that does not
+ * exist, or contradicts it, is rejected: dead-lettered, nothing recorded; order-service unreachable: retried),
+ * then applies its effect and the inbox row in one transaction (`inTransaction`), so a duplicate or
+ * redelivered event changes nothing. Log lines carry the event's correlation ID.
  */
 export function shippingEventHandlers(
   shipping: Shipping,
   logger: Logger,
   metrics: ShipmentMetrics,
+  orders: OrderDirectory,
 ): EventHandlers {
   return {
-    OrderConfirmed: (event, { inTransaction }) => {
+    OrderConfirmed: async (event, { inTransaction }) => {
+      await assertOrderConfirmed(orders, event.data);
       let result: ScheduleOutcome | undefined;
       inTransaction(() => {
         result = shipping.scheduleShipment(event.data, event.correlationId);
@@ -42,7 +48,8 @@ export function shippingEventHandlers(
           return;
       }
     },
-    OrderCancelled: (event, { inTransaction }) => {
+    OrderCancelled: async (event, { inTransaction }) => {
+      await assertOrderCancelled(orders, event.data);
       let result: CancelOutcome | undefined;
       inTransaction(() => {
         result = shipping.cancelForOrder(event.data, event.correlationId);

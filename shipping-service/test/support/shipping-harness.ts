@@ -4,6 +4,7 @@ import {
   createEnvelope,
   createEventTransport,
   createMetricsRegistry,
+  createUpstreamClient,
   startServer,
   startServiceBus,
   type Db,
@@ -15,13 +16,21 @@ import {
   type Subscription,
   type TypedEnvelope,
 } from '@shop/platform';
-import { captureLogger, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
+import {
+  captureLogger,
+  startFakeOrderService,
+  tempDir,
+  testTokens,
+  tokenFor,
+  type FakeOrderService,
+} from '@shop/platform/testing';
 import { createApp, SERVICE_NAME } from '../../src/app.js';
 import { openShippingDatabase } from '../../src/data/database.js';
 import { createShippingDependencies } from '../../src/dependencies.js';
 import type { Shipping } from '../../src/domain/shipping.js';
 import { shippingEventHandlers } from '../../src/events/handlers.js';
 import { shipmentMetrics } from '../../src/shipment-metrics.js';
+import { orderDirectory } from '../../src/upstream/order-directory.js';
 
 export interface BusSettings {
   /** RabbitMQ when set; otherwise the embedded queue file in the test's temp dir. */
@@ -42,10 +51,16 @@ export interface RunningShipping {
   stop(): Promise<void>;
 }
 
-/** Stands in for order-service on the bus: publishes its events, collects shipping's. */
+/**
+ * Stands in for order-service: on the bus it publishes its events and collects shipping's; over HTTP it
+ * answers GET /internal/orders/:id. Like the real one, it knows an order before it publishes an event about
+ * it: `publish` records the state the event implies (OrderConfirmed: CONFIRMED, OrderCancelled: CANCELLED)
+ * unless `{ orderExists: false }`.
+ */
 export interface OrderServiceDouble {
-  publish(envelope: EventEnvelope): Promise<void>;
+  publish(envelope: EventEnvelope, options?: { orderExists?: boolean }): Promise<void>;
   received: StoredEvent[];
+  http: FakeOrderService;
 }
 
 /**
@@ -86,6 +101,18 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
     },
   );
 
+  const orderHttp = await startFakeOrderService();
+  const orderClient = createUpstreamClient({
+    name: 'order-service',
+    baseUrl: orderHttp.url,
+    logger,
+    registry,
+    timeoutMs: 2_000,
+    retries: 0,
+    // The breaker stays closed: tests make order-service fail on purpose and must see every lookup reach it.
+    breaker: { volumeThreshold: 1_000 },
+  });
+
   const bus = await startServiceBus({
     service: SERVICE_NAME,
     db,
@@ -96,7 +123,9 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
   });
   const shipping = createShippingDependencies({ db, outbox: bus.outbox });
   const metrics = shipmentMetrics(registry);
-  await bus.consume(shippingEventHandlers(shipping, logger, metrics));
+  await bus.consume(
+    shippingEventHandlers(shipping, logger, metrics, orderDirectory(orderClient, testTokens(), SERVICE_NAME)),
+  );
   const service = createApp({
     db,
     logger,
@@ -112,10 +141,31 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
     host: '127.0.0.1',
     logger,
     onShutdown: async () => {
+      await orderClient.close();
       await bus.stop();
       db.close();
     },
   });
+
+  function recordOrder(envelope: EventEnvelope): void {
+    const data = envelope.data as { orderId?: unknown; customerId?: unknown };
+    if (typeof data.orderId !== 'string' || typeof data.customerId !== 'string') return;
+    const known = orderHttp.orders.get(data.orderId);
+    // Orders only move forward: a confirmation published after a cancellation is a test replaying order.
+    if (envelope.type === 'OrderConfirmed' && known?.status !== 'CANCELLED') {
+      orderHttp.orders.set(data.orderId, {
+        id: data.orderId,
+        customerId: data.customerId,
+        status: 'CONFIRMED',
+      });
+    } else if (envelope.type === 'OrderCancelled') {
+      orderHttp.orders.set(data.orderId, {
+        id: data.orderId,
+        customerId: data.customerId,
+        status: 'CANCELLED',
+      });
+    }
+  }
 
   return {
     url: server.url,
@@ -123,11 +173,19 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
     shipping,
     bus,
     logLines: lines,
-    orders: { publish: (envelope) => orderTransport.publish(envelope), received },
+    orders: {
+      publish: (envelope, options = {}) => {
+        if (options.orderExists !== false) recordOrder(envelope);
+        return orderTransport.publish(envelope);
+      },
+      received,
+      http: orderHttp,
+    },
     async stop() {
       await server.stop();
       await subscription.stop();
       await orderTransport.close();
+      await orderHttp.close();
       dir.cleanup();
     },
   };

@@ -1,0 +1,23 @@
+import {
+  internalLookup,
+  serviceAuthorization,
+  z,
+  type TokenService,
+  type UpstreamClient,
+} from '@shop/platform';
+import type { OrderLookup } from '../domain/ports.js';
+
+const orderBody = z.object({ id: z.string(), customerId: z.string() });
+
+/** GET /internal/orders/:id at order-service, as notification-service itself (role service). */
+export function orderLookup(client: UpstreamClient, tokens: TokenService, caller: string): OrderLookup {
+  return {
+    find: internalLookup({
+      client,
+      authorization: serviceAuthorization(tokens, caller),
+      path: (id) => `/internal/orders/${id}`,
+      schema: orderBody,
+      what: 'order',
+    }),
+  };
+}

@@ -1,0 +1,73 @@
+import type { z } from 'zod';
+import type { TokenService } from '../auth/tokens.js';
+import type { UpstreamClient } from '../http-client/index.js';
+import { RejectedEventError } from './rejection.js';
+
+/**
+ * The Authorization header for calls a service makes as itself (a consumer, a worker, the saga), not for a
+ * user. Service tokens live 5 minutes; one is reused for a minute.
+ */
+export function serviceAuthorization(
+  tokens: TokenService,
+  serviceName: string,
+  reuseMs = 60_000,
+): () => string {
+  let header = '';
+  let signedAt = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (now - signedAt > reuseMs) {
+      header = `Bearer ${tokens.signServiceToken(serviceName)}`;
+      signedAt = now;
+    }
+    return header;
+  };
+}
+
+/**
+ * Finds an aggregate at the service that owns it: resolves the aggregate, or undefined when the owner says
+ * it does not exist; rejects when the owner cannot answer now (a transient failure: the event is retried).
+ */
+export type AggregateLookup<T> = (id: string) => Promise<T | undefined>;
+
+export interface InternalLookupOptions<T> {
+  client: UpstreamClient;
+  /** `serviceAuthorization(tokens, callerName)`. */
+  authorization: () => string;
+  /** The owner's internal route for one id, e.g. (id) => `/internal/orders/${id}`. */
+  path: (id: string) => string;
+  /** What a 200 must contain. */
+  schema: z.ZodType<T>;
+  /** For error messages, e.g. 'order'. */
+  what: string;
+}
+
+/**
+ * GET on the owner's internal API. 404 means the aggregate does not exist, and so does 400: an id the owner
+ * cannot even parse is one it never issued. Any other answer (5xx, a timeout, an open breaker, a body that
+ * does not match `schema`) is transient.
+ */
+export function internalLookup<T>(options: InternalLookupOptions<T>): AggregateLookup<T> {
+  const { client, authorization, path, schema, what } = options;
+  return async (id) => {
+    const res = await client.request({
+      method: 'GET',
+      path: path(encodeURIComponent(id)),
+      headers: { authorization: authorization() },
+    });
+    if (res.status === 404 || res.status === 400) return undefined;
+    const body = schema.safeParse(res.body);
+    if (res.status !== 200 || !body.success) {
+      throw new Error(`${client.name} answered ${res.status} to a lookup of ${what} ${id}`);
+    }
+    return body.data;
+  };
+}
+
+/** The aggregate, or a RejectedEventError (`unknown_aggregate`) naming what the owner does not know. */
+export function requireAggregate<T>(found: T | undefined, what: string, id: string, owner: string): T {
+  if (found === undefined) {
+    throw new RejectedEventError('unknown_aggregate', `${what} ${id} does not exist at ${owner}`);
+  }
+  return found;
+}
