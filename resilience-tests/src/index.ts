@@ -24,3 +24,9 @@ export { invariants, eventuallyInvariants, orderStatusCounts, type InvariantOpti
 export { readStockLevels } from './stock-levels.js';
 export { type BrokerSandbox } from './broker-sandbox.js';
 export { readOutbox, type OutboxEvent } from './outbox-reader.js';
+export {
+  openPlatformTransport,
+  runEventsCommand,
+  type CommandResult,
+  type PlatformTransport,
+} from './platform-events.js';

@@ -13,6 +13,7 @@ import { Checks, type Scenario, type ScenarioResult } from './suite/scenario.js'
 import { badInput } from './suite/scenarios/bad-input.js';
 import { brokerOutage } from './suite/scenarios/broker-outage.js';
 import { burst } from './suite/scenarios/burst.js';
+import { deadLetterReplay } from './suite/scenarios/dead-letter-replay.js';
 import { deadService } from './suite/scenarios/dead-service.js';
 import { flakyUpstream } from './suite/scenarios/flaky-upstream.js';
 import { shutdownUnderBlockedBroker } from './suite/scenarios/shutdown-under-blocked-broker.js';
@@ -76,6 +77,7 @@ function allScenarios(latencyMs: number): Scenario[] {
     deadService,
     slowService({ latencyMs }),
     brokerOutage,
+    deadLetterReplay,
     shutdownUnderBlockedBroker,
     burst,
   ];

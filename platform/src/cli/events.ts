@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import winston from 'winston';
 import { EmbeddedTransport } from '../events/embedded-transport.js';
@@ -15,13 +17,17 @@ const USAGE = `Usage: npm run events -- <command> [--dir <data dir>]
 
 Commands:
   dead-letters list <queue> [--json]        show the dead letters of a consuming service's queue
-  dead-letters replay <queue> [--id <id>]   move them (all, or each --id: dead-letter id or event id)
-                                            back to the queue for another try
+  dead-letters replay <queue> [--id <id>]... [--wait <seconds>]
+                                            move them (all, or each --id: dead-letter id or event id)
+                                            back to the queue for another try, each once: those present
+                                            when the replay starts; then wait for the consumer and
+                                            report which were dead-lettered again
 
 Options:
-  --dir <dir>   the data directory of the stack (DATA_DIR of npm start)
-  --json        one JSON dead letter per line
-  -h, --help    this help
+  --dir <dir>       the data directory of the stack (DATA_DIR of npm start)
+  --json            one JSON dead letter per line
+  --wait <seconds>  how long replay waits for the consumer before its summary (default 10, 0: none)
+  -h, --help        this help
 
 Queues are named after the consuming service: shipping-service, notification-service, order-service.
 An unknown queue is an error.
@@ -151,15 +157,18 @@ export async function runEventsCli(argv: readonly string[], deps: EventsCliDeps)
   // The last guard: dead letters and broker errors are outside text; nothing reaches the terminal raw.
   const out = (text: string) => deps.out(printableLines(text));
   const err = (text: string) => deps.err(printableLines(text));
-  let values: { json?: boolean; id?: string[]; dir?: string; help?: boolean };
+  let values: { json?: boolean; id?: string[]; dir?: string; help?: boolean; wait?: string };
   let positionals: string[];
+  let waitSeconds: number | undefined;
   try {
     ({ values, positionals } = parseCommandLine(argv, {
       json: { type: 'boolean' },
       id: { type: 'string', multiple: true },
       dir: { type: 'string' },
+      wait: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     }));
+    waitSeconds = values.wait === undefined ? undefined : parseWait(values.wait);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     err(`${error.message}\n\n${USAGE}`);
@@ -172,7 +181,8 @@ export async function runEventsCli(argv: readonly string[], deps: EventsCliDeps)
   const ids = values.id ?? [];
   const [group, action, queue, ...extra] = positionals;
   const known = group === 'dead-letters' && (action === 'list' || action === 'replay');
-  if (!known || !queue || extra.length > 0 || (action === 'list' && ids.length > 0)) {
+  const replayOnly = ids.length > 0 || waitSeconds !== undefined;
+  if (!known || !queue || extra.length > 0 || (action === 'list' && replayOnly)) {
     const what =
       positionals.length === 0 ? 'a command is needed' : `unknown command: ${positionals.join(' ')}`;
     err(`${what}\n\n${USAGE}`);
@@ -206,13 +216,13 @@ export async function runEventsCli(argv: readonly string[], deps: EventsCliDeps)
       else formatTable(letters).forEach((line) => out(line));
       return 0;
     }
-    const replayed = await transport.replayDeadLetters(queue, ids.length > 0 ? ids : undefined);
-    out(`replayed ${replayed} dead letter${replayed === 1 ? '' : 's'} to ${queue}`);
-    if (ids.length > replayed) {
-      err(`${ids.length - replayed} of the requested ids were not found on ${queue}`);
-      return 1;
-    }
-    return 0;
+    return await replay(
+      transport,
+      queue,
+      { ids, waitSeconds: waitSeconds ?? DEFAULT_WAIT_SECONDS },
+      out,
+      err,
+    );
   } catch (error) {
     if (error instanceof UnknownQueueError) {
       err(`events: ${unknownQueue(error, target)}`);
@@ -223,6 +233,74 @@ export async function runEventsCli(argv: readonly string[], deps: EventsCliDeps)
   } finally {
     await transport.close();
   }
+}
+
+const DEFAULT_WAIT_SECONDS = 10;
+
+function parseWait(value: string): number {
+  const seconds = Number(value);
+  if (value === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 3600) {
+    throw new UsageError('--wait needs a number of seconds between 0 and 3600');
+  }
+  return seconds;
+}
+
+/**
+ * Replays a snapshot of the dead letters (see `EventTransport.replayDeadLetters`), with progress, then waits
+ * for the consumer (its queue and retries empty, or `waitSeconds` elapsed) and reports which came back.
+ */
+async function replay(
+  transport: EventTransport,
+  queue: string,
+  options: { ids: readonly string[]; waitSeconds: number },
+  out: (text: string) => void,
+  err: (text: string) => void,
+): Promise<number> {
+  const { ids, waitSeconds } = options;
+  const replayId = randomUUID();
+  let reportedAt = Date.now();
+  const replayed = await transport.replayDeadLetters(queue, ids.length > 0 ? ids : undefined, {
+    replayId,
+    onProgress: (done, snapshot) => {
+      if (Date.now() - reportedAt < 1_000) return;
+      reportedAt = Date.now();
+      out(`  ${done} moved so far (${snapshot} dead letters when the replay started)`);
+    },
+  });
+  out(`moved ${replayed} dead letter${replayed === 1 ? '' : 's'} back to ${queue} (replay ${replayId})`);
+  let code = 0;
+  if (ids.length > replayed) {
+    err(`${ids.length - replayed} of the requested ids were not found on ${queue}`);
+    code = 1;
+  }
+  if (replayed === 0) return code;
+
+  if (waitSeconds > 0) {
+    out(`waiting up to ${waitSeconds} s for ${queue}'s consumer to handle them...`);
+    const until = Date.now() + waitSeconds * 1_000;
+    // Empty twice in a row: a message being handled right now is not counted as waiting.
+    let emptyPolls = 0;
+    while (emptyPolls < 2 && Date.now() < until) {
+      emptyPolls = (await transport.pendingCount(queue)) === 0 ? emptyPolls + 1 : 0;
+      if (emptyPolls < 2) await sleep(250);
+    }
+  }
+  const again = (await transport.listDeadLetters(queue)).filter((letter) => letter.replayId === replayId);
+  const pending = await transport.pendingCount(queue);
+  out(
+    `summary: ${replayed} replayed, ${again.length} dead-lettered again` +
+      (pending > 0
+        ? `, ${pending} message${pending === 1 ? '' : 's'} still waiting in ${queue} or its retries`
+        : ''),
+  );
+  for (const letter of again) {
+    const error = (letter.error ?? '').replace(/\s+/g, ' ').slice(0, 120);
+    out(`  dead-lettered again: ${letter.deadLetterId} ${letter.type ?? '?'} ${letter.reason}: ${error}`);
+  }
+  if (pending > 0 && waitSeconds > 0) {
+    out('the consumer has not handled everything yet: list again later, or replay with a longer --wait');
+  }
+  return code;
 }
 
 /** Opens a transport for the command: one quick connection attempt, errors only, on stderr. */

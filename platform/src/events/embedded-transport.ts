@@ -19,6 +19,7 @@ import {
   type DeadLetterReason,
   type DeliveryHandler,
   type EventTransport,
+  type ReplayOptions,
   type SubscribeOptions,
   type Subscription,
 } from './transport.js';
@@ -53,6 +54,7 @@ interface DeadRow {
   dead_reason: DeadLetterReason;
   last_error: string | null;
   dead_at: number | null;
+  replay_id: string | null;
 }
 
 const SCHEMA = `
@@ -87,7 +89,12 @@ function openQueueFile(file: string): Db {
   db.pragma('journal_mode = WAL');
   // FULL: an acknowledged publish survives a power cut, not only a process crash.
   db.pragma('synchronous = FULL');
-  db.transaction(() => db.exec(SCHEMA)).immediate();
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    // Files created before replays were marked.
+    const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('messages') as string[];
+    if (!columns.includes('replay_id')) db.exec('ALTER TABLE messages ADD COLUMN replay_id TEXT');
+  }).immediate();
   return db;
 }
 
@@ -475,7 +482,7 @@ export class EmbeddedTransport implements EventTransport {
     this.assertQueueExists(queue);
     const rows = this.handle()
       .prepare(
-        `SELECT id, type, body, attempt, event_id, correlation_id, dead_reason, last_error, dead_at
+        `SELECT id, type, body, attempt, event_id, correlation_id, dead_reason, last_error, dead_at, replay_id
          FROM messages WHERE queue = ? AND status = 'dead' ORDER BY id`,
       )
       .all(queue) as DeadRow[];
@@ -488,33 +495,41 @@ export class EmbeddedTransport implements EventTransport {
       error: row.last_error ?? undefined,
       attempts: row.attempt,
       deadLetteredAt: row.dead_at === null ? undefined : new Date(row.dead_at).toISOString(),
+      replayId: row.replay_id ?? undefined,
       body: row.body,
     }));
   }
 
-  replayDeadLetters(queue: string, ids?: readonly string[]): Promise<number> {
-    return asPromise(() => this.replay(queue, ids));
+  replayDeadLetters(queue: string, ids?: readonly string[], options: ReplayOptions = {}): Promise<number> {
+    return asPromise(() => this.replay(queue, ids, options));
   }
 
-  private replay(queue: string, ids?: readonly string[]): number {
+  /** One transaction: the snapshot is the dead letters at that instant, and nothing can come back meanwhile. */
+  private replay(queue: string, ids: readonly string[] | undefined, options: ReplayOptions): number {
     const db = this.handle();
     const replay = db.prepare(
       `UPDATE messages SET status = 'ready', attempt = 1, deliveries = 0, visible_at = ?, lease_owner = NULL,
-       dead_reason = NULL, dead_at = NULL WHERE id = ?`,
+       dead_reason = NULL, dead_at = NULL, replay_id = ? WHERE id = ? AND status = 'dead'`,
     );
     const wanted = ids ? new Set(ids) : undefined;
-    const dead = this.deadLetters(queue);
-    const chosen = dead.filter(
-      (letter) =>
-        !wanted ||
-        wanted.has(letter.deadLetterId) ||
-        (letter.eventId !== undefined && wanted.has(letter.eventId)),
-    );
-    db.transaction(() =>
-      chosen.forEach((letter) => replay.run(Date.now(), Number(letter.deadLetterId))),
-    ).immediate();
-    if (chosen.length > 0) localPublishes.emit(this.signal, queue);
-    return chosen.length;
+    const chosen = db
+      .transaction(() => {
+        const dead = this.deadLetters(queue);
+        const picked = dead.filter(
+          (letter) =>
+            !wanted ||
+            wanted.has(letter.deadLetterId) ||
+            (letter.eventId !== undefined && wanted.has(letter.eventId)),
+        );
+        for (const letter of picked) {
+          replay.run(Date.now(), options.replayId ?? null, Number(letter.deadLetterId));
+        }
+        return picked.length;
+      })
+      .immediate();
+    options.onProgress?.(chosen, chosen);
+    if (chosen > 0) localPublishes.emit(this.signal, queue);
+    return chosen;
   }
 
   /** Messages of `queue` not yet acknowledged (ready, waiting for a retry or in flight); dead letters excluded. */

@@ -23,6 +23,7 @@ import {
   type DeadLetterReason,
   type DeliveryHandler,
   type EventTransport,
+  type ReplayOptions,
   type SubscribeOptions,
   type Subscription,
 } from './transport.js';
@@ -55,6 +56,7 @@ const HEADER = {
   deadLetterReason: 'x-dead-letter-reason',
   deadLetterError: 'x-dead-letter-error',
   deadLetteredAt: 'x-dead-lettered-at',
+  replayId: 'x-replay-id',
 } as const;
 
 const BROKER_HEADERS = ['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason'];
@@ -560,6 +562,7 @@ export class RabbitTransport implements EventTransport {
       error: headerString(headers, HEADER.deadLetterError),
       attempts: headerNumber(headers, HEADER.attempt) ?? 1,
       deadLetteredAt: headerString(headers, HEADER.deadLetteredAt),
+      replayId: headerString(headers, HEADER.replayId),
       body: message.content.toString('utf8'),
     };
   }
@@ -586,21 +589,32 @@ export class RabbitTransport implements EventTransport {
     });
   }
 
-  replayDeadLetters(queue: string, ids?: readonly string[]): Promise<number> {
+  /**
+   * The snapshot is the dead-letter queue's length when the replay starts: exactly that many messages are
+   * taken from its head. A message that fails again at once goes to the tail, behind the snapshot, and one
+   * that is met anyway (someone else emptied part of the queue meanwhile) is recognised by this replay's
+   * `x-replay-id` and ends the replay. Messages not chosen, or not taken, stay unacknowledged until the
+   * channel closes, which puts them back where they were.
+   */
+  replayDeadLetters(queue: string, ids?: readonly string[], options: ReplayOptions = {}): Promise<number> {
     const wanted = ids ? new Set(ids) : undefined;
+    const replayId = options.replayId ?? randomUUID();
     return this.withChannel(async (channel) => {
       const dlq = deadLetterQueueName(queue);
       await this.assertQueueExists(channel, queue);
-      await this.checkQueue(channel, dlq);
+      const snapshot = await this.checkQueue(channel, dlq);
       let replayed = 0;
-      for (let message = await channel.get(dlq); message; message = await channel.get(dlq)) {
+      for (let taken = 0; taken < snapshot; taken += 1) {
+        const message = await channel.get(dlq);
+        if (!message) break;
         const letter = this.toDeadLetter(message);
+        if (letter.replayId === replayId) break;
         const chosen =
           !wanted ||
           wanted.has(letter.deadLetterId) ||
           (letter.eventId !== undefined && wanted.has(letter.eventId));
         if (!chosen) continue;
-        await this.sendToQueue(queue, message, { [HEADER.attempt]: 1 }, [
+        await this.sendToQueue(queue, message, { [HEADER.attempt]: 1, [HEADER.replayId]: replayId }, [
           HEADER.deadLetterId,
           HEADER.deadLetterReason,
           HEADER.deadLetterError,
@@ -609,6 +623,7 @@ export class RabbitTransport implements EventTransport {
         ]);
         channel.ack(message);
         replayed += 1;
+        options.onProgress?.(replayed, snapshot);
       }
       return replayed;
     });

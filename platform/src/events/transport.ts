@@ -51,8 +51,17 @@ export interface DeadLetter {
   error?: string | undefined;
   attempts: number;
   deadLetteredAt?: string | undefined;
+  /** Set when the message was replayed and came back: the `replayId` of that replay. */
+  replayId?: string | undefined;
   /** The message body as received. */
   body: string;
+}
+
+export interface ReplayOptions {
+  /** Marks the replayed messages: a dead letter that comes back carries it (see `DeadLetter.replayId`). */
+  replayId?: string;
+  /** Called after each message moved, with the count so far and the size of the snapshot. */
+  onProgress?: (replayed: number, snapshot: number) => void;
 }
 
 /**
@@ -76,10 +85,14 @@ export interface EventTransport {
   /** Rejects with UnknownQueueError when no consumer ever declared `queue`. */
   listDeadLetters(queue: string): Promise<DeadLetter[]>;
   /**
-   * Moves dead letters (all, or those whose deadLetterId or eventId is in `ids`) back to `queue`; returns
-   * how many. Rejects with UnknownQueueError when no consumer ever declared `queue`.
+   * Moves dead letters (all, or those whose deadLetterId or eventId is in `ids`) back to `queue`; returns how
+   * many. Only the dead letters present when it starts are considered (a snapshot): one that fails again at
+   * once and returns during the replay is not replayed a second time, so a replay always ends. Rejects with
+   * UnknownQueueError when no consumer ever declared `queue`.
    */
-  replayDeadLetters(queue: string, ids?: readonly string[]): Promise<number>;
+  replayDeadLetters(queue: string, ids?: readonly string[], options?: ReplayOptions): Promise<number>;
+  /** Messages of `queue` not yet acknowledged: waiting, waiting for a retry (or in flight, embedded). */
+  pendingCount(queue: string): Promise<number>;
   /** For readiness: false while the broker is unreachable (the transport keeps reconnecting). */
   isConnected(): boolean;
   /** Stops every subscription (waiting for in-flight handlers) and closes the connection. */

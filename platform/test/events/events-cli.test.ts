@@ -92,10 +92,21 @@ describe('npm run events -- dead-letters', () => {
   test('When replaying one id, then only that message returns to the queue', async () => {
     const [first, second] = await seedDeadLetters();
 
-    const { code, out } = await cli('dead-letters', 'replay', QUEUE, '--id', first?.eventId ?? 'missing');
+    const { code, out } = await cli(
+      'dead-letters',
+      'replay',
+      QUEUE,
+      '--id',
+      first?.eventId ?? 'missing',
+      '--wait',
+      '0',
+    );
 
     expect(code).toBe(0);
-    expect(out).toEqual([`replayed 1 dead letter to ${QUEUE}`]);
+    expect(out).toEqual([
+      expect.stringMatching(new RegExp(`^moved 1 dead letter back to ${QUEUE} \\(replay [0-9a-f-]{36}\\)$`)),
+      `summary: 1 replayed, 0 dead-lettered again, 1 message still waiting in ${QUEUE} or its retries`,
+    ]);
     const transport = openTransport();
     expect((await transport.listDeadLetters(QUEUE)).map((letter) => letter.deadLetterId)).toEqual([
       second?.deadLetterId,
@@ -107,14 +118,54 @@ describe('npm run events -- dead-letters', () => {
   test('When replaying without --id, then every dead letter returns to the queue', async () => {
     await seedDeadLetters();
 
-    const { code, out } = await cli('dead-letters', 'replay', QUEUE);
+    const { code, out } = await cli('dead-letters', 'replay', QUEUE, '--wait=0');
 
     expect(code).toBe(0);
-    expect(out).toEqual([`replayed 2 dead letters to ${QUEUE}`]);
+    expect(out).toEqual([
+      expect.stringMatching(new RegExp(`^moved 2 dead letters back to ${QUEUE} \\(replay [0-9a-f-]{36}\\)$`)),
+      `summary: 2 replayed, 0 dead-lettered again, 2 messages still waiting in ${QUEUE} or its retries`,
+    ]);
     const transport = openTransport();
     expect(await transport.listDeadLetters(QUEUE)).toEqual([]);
     expect(await transport.pendingCount(QUEUE)).toBe(2);
     await transport.close();
+  });
+
+  test('When the consumer runs and some replayed messages are poison, then each is replayed once, the command ends and the summary counts those dead-lettered again', async () => {
+    await seedDeadLetters();
+    const consumer = openTransport();
+    const applied: string[] = [];
+    const subscription = await consumer.subscribe(QUEUE, ['OrderConfirmed'], (event) => {
+      applied.push(event.id);
+      return Promise.resolve();
+    });
+    await consumer.publishRaw('OrderConfirmed', '{"not json');
+    await vi.waitFor(async () => expect(await consumer.listDeadLetters(QUEUE)).toHaveLength(3), {
+      timeout: 5_000,
+      interval: 20,
+    });
+
+    try {
+      const { code, out } = await cli('dead-letters', 'replay', QUEUE, '--wait', '5');
+
+      expect(code).toBe(0);
+      expect(out[0]).toMatch(new RegExp(`^moved 3 dead letters back to ${QUEUE} `));
+      expect(out).toContain(`waiting up to 5 s for ${QUEUE}'s consumer to handle them...`);
+      expect(out).toContain('summary: 3 replayed, 1 dead-lettered again');
+      expect(out.at(-1)).toMatch(/^ {2}dead-lettered again: \d+ OrderConfirmed invalid: not JSON/);
+      expect(applied).toHaveLength(2);
+      expect(await consumer.listDeadLetters(QUEUE)).toHaveLength(1);
+    } finally {
+      await subscription.stop();
+      await consumer.close();
+    }
+  });
+
+  test('When --wait is not a number of seconds, then usage is printed and the exit code is 2', async () => {
+    const { code, err } = await cli('dead-letters', 'replay', QUEUE, '--wait', 'soon');
+
+    expect(code).toBe(2);
+    expect(err.join('\n')).toContain('--wait needs a number of seconds');
   });
 
   test('When replaying an unknown id, then nothing moves and the exit code is 1', async () => {
@@ -135,6 +186,7 @@ describe('npm run events -- dead-letters', () => {
       ['dead-letters', 'purge', QUEUE],
       ['dead-letters', 'list', QUEUE, '--id'],
       ['dead-letters', 'list', QUEUE, '--since', '1h'],
+      ['dead-letters', 'list', QUEUE, '--wait', '1'],
     ]) {
       const { code, err } = await cli(...argv);
       expect(code).toBe(2);

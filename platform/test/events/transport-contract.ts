@@ -264,6 +264,38 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       ).toBe(2);
     });
 
+    test('When replayed poison comes straight back, then the replay moves each dead letter once and ends, and the returned ones carry its replay id', async () => {
+      const shipping = await service('shipping');
+      const queue = harness.queue('replay-poison');
+      const handled: string[] = [];
+      await shipping.consume(queue, (event) => {
+        handled.push(event.id);
+      });
+      for (let index = 0; index < 3; index += 1) {
+        await shipping.transport.publishRaw('OrderConfirmed', `{"not json ${index}`);
+      }
+      await vi.waitFor(
+        async () => expect(await shipping.transport.listDeadLetters(queue)).toHaveLength(3),
+        WAIT,
+      );
+      const progress: [number, number][] = [];
+
+      const replayed = await shipping.transport.replayDeadLetters(queue, undefined, {
+        replayId: 'replay-1',
+        onProgress: (done, snapshot) => progress.push([done, snapshot]),
+      });
+
+      expect(replayed).toBe(3);
+      expect(progress.at(-1)).toEqual([3, 3]);
+      await vi.waitFor(async () => {
+        const letters = await shipping.transport.listDeadLetters(queue);
+        expect(letters.map((letter) => letter.replayId)).toEqual(['replay-1', 'replay-1', 'replay-1']);
+      }, WAIT);
+      expect(await shipping.consumed('invalid')).toBe(6);
+      expect(handled).toEqual([]);
+      expect(await shipping.transport.replayDeadLetters(queue, undefined, { replayId: 'replay-2' })).toBe(3);
+    });
+
     test('When a handler rejects an event about an aggregate that does not exist, then it is dead-lettered at once with the reason, never retried, and nothing is recorded', async () => {
       const shipping = await service('shipping');
       const queue = harness.queue('rejecting');
