@@ -11,7 +11,9 @@ import {
 } from '@shop/platform';
 import { createIdempotencyRepository } from './data/idempotency-repository.js';
 import { createOrderRepository } from './data/order-repository.js';
+import { refundBoundMs, type DeadlinePolicy } from './domain/call-deadlines.js';
 import { createCancellation } from './domain/cancellation.js';
+import { createEffectReconciliation, type EffectReconciliation } from './domain/effect-reconciliation.js';
 import { createTaskRunner } from './domain/follow-up-tasks.js';
 import { createIdempotency } from './domain/idempotency.js';
 import type { OrderRecord } from './domain/order.js';
@@ -35,11 +37,13 @@ export interface OrderSettings {
   recovery: RecoverySettings;
   taskBackoff: { baseMs: number; capMs: number };
   idempotencyKeyTtlMs: number;
+  deadlines: DeadlinePolicy;
 }
 
 export function settingsFromConfig(config: OrderServiceConfig): OrderSettings {
   return {
     retryAfterSeconds: config.DEPENDENCY_RETRY_AFTER_SECONDS,
+    deadlines: { windowMs: config.ORDER_CALL_DEADLINE_MS, clockSkewMs: config.ORDER_CLOCK_SKEW_MS },
     recovery: {
       minAgeMs: config.ORDER_RECOVERY_MIN_AGE_MS,
       deadlineMs: config.ORDER_PENDING_DEADLINE_MS,
@@ -51,6 +55,17 @@ export function settingsFromConfig(config: OrderServiceConfig): OrderSettings {
     taskBackoff: { baseMs: config.ORDER_RETRY_BASE_MS, capMs: config.ORDER_RETRY_MAX_MS },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS,
   };
+}
+
+/** The configured bound on how long a capture can stay on an order that is not confirmed (see call-deadlines.ts). */
+export function refundBoundFromConfig(config: OrderServiceConfig): number {
+  return refundBoundMs({
+    windowMs: config.ORDER_CALL_DEADLINE_MS,
+    clockSkewMs: config.ORDER_CLOCK_SKEW_MS,
+    recoveryMinAgeMs: config.ORDER_RECOVERY_MIN_AGE_MS,
+    recoveryIntervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
+    callBudgetMs: config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 1),
+  });
 }
 
 export interface OrderAppDeps {
@@ -76,6 +91,10 @@ export interface OrderServiceApp extends Service {
   recoverPendingOrders(now?: Date): Promise<RecoveryReport>;
   /** What shipping-service's events do to orders (src/events/handlers.ts consumes them through it). */
   shipments: ShipmentTracking;
+  /** What payment's and inventory's events do to orders (src/events/effect-handlers.ts). */
+  effects: EffectReconciliation;
+  /** Runs the order's due follow-up tasks now (after an event scheduled one). */
+  runTasksFor: (orderId: string) => Promise<void>;
   /** Moves a confirmed order to SHIPPED or DELIVERED (the shipment events go through `shipments`). */
   applyFulfilment(
     orderId: string,
@@ -103,6 +122,7 @@ export function createApp(deps: OrderAppDeps): OrderServiceApp {
     payment: deps.payment,
     logger,
     backoff: settings.taskBackoff,
+    deadlines: settings.deadlines,
   });
   const saga = createOrderSaga({
     store,
@@ -116,7 +136,7 @@ export function createApp(deps: OrderAppDeps): OrderServiceApp {
     inFlight,
     logger,
     newId: deps.newId ?? randomUUID,
-    settings: { retryAfterSeconds: settings.retryAfterSeconds, settleMs: settings.recovery.minAgeMs },
+    settings: { retryAfterSeconds: settings.retryAfterSeconds, deadlines: settings.deadlines },
   });
   const recovery = createRecovery({
     store,
@@ -128,6 +148,7 @@ export function createApp(deps: OrderAppDeps): OrderServiceApp {
     inFlight,
     logger,
     settings: settings.recovery,
+    deadlines: settings.deadlines,
   });
   const cancellation = createCancellation({
     store,
@@ -135,7 +156,7 @@ export function createApp(deps: OrderAppDeps): OrderServiceApp {
     tasks,
     clock,
     inFlight,
-    settleMs: settings.recovery.minAgeMs,
+    deadlines: settings.deadlines,
   });
 
   const service = createService({
@@ -151,6 +172,8 @@ export function createApp(deps: OrderAppDeps): OrderServiceApp {
 
   return Object.assign(service, {
     shipments: createShipmentTracking({ store, lifecycle, clock }),
+    effects: createEffectReconciliation({ store, lifecycle, clock }),
+    runTasksFor: (orderId: string) => tasks.runForOrder(orderId, clock.now()),
     recoverPendingOrders: (now?: Date) => recovery.recoverPendingOrders(now),
     applyFulfilment: (orderId: string, to: 'SHIPPED' | 'DELIVERED', at?: Date) =>
       lifecycle.applyFulfilment(orderId, to, at ?? clock.now()),

@@ -14,6 +14,13 @@ const schema = z
     ORDER_RECOVERY_INTERVAL_MS: env.int(2000, 0),
     /** PENDING orders younger than this are left to their saga; must exceed a call's total time budget. */
     ORDER_RECOVERY_MIN_AGE_MS: env.int(10_000, 0),
+    /**
+     * How long after it is sent a reservation or a charge may still take effect: inventory and payment refuse
+     * it past this deadline, so only then is their "not found" final. At least a call's whole time budget.
+     */
+    ORDER_CALL_DEADLINE_MS: env.int(10_000, 100),
+    /** How far inventory's and payment's clocks may lag this one's; added to the deadline before trusting a 404. */
+    ORDER_CLOCK_SKEW_MS: env.int(1000, 0),
     /** Past this age a PENDING order payment never saw is cancelled (pending_timeout); 2x is the hard deadline. */
     ORDER_PENDING_DEADLINE_MS: env.int(5 * 60_000, 1000),
     ORDER_RECOVERY_BATCH_SIZE: env.int(50, 1),
@@ -31,6 +38,14 @@ const schema = z
       message:
         'must be at least UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1), or recovery could race a running call',
       path: ['ORDER_RECOVERY_MIN_AGE_MS'],
+    },
+  )
+  .refine(
+    (config) => config.ORDER_CALL_DEADLINE_MS >= config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 1),
+    {
+      message:
+        "must be at least UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1), or the saga's own retries would be refused",
+      path: ['ORDER_CALL_DEADLINE_MS'],
     },
   );
 

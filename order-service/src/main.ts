@@ -1,6 +1,7 @@
 import { createDataRuntime, createUpstreamClient, loadMigrations, runMain, serve } from '@shop/platform';
-import { createApp, settingsFromConfig } from './app.js';
+import { createApp, refundBoundFromConfig, settingsFromConfig } from './app.js';
 import { loadConfig } from './config.js';
+import { effectEventHandlers } from './events/effect-handlers.js';
 import { orderEventHandlers } from './events/handlers.js';
 import { outboxOrderEvents } from './events/order-events.js';
 import { startRecoveryWorker, type RecoveryWorker } from './recovery-worker.js';
@@ -47,7 +48,13 @@ runMain(SERVICE, async () => {
     chaosEnabled: config.CHAOS_ENABLED,
   });
   // After the app: the handlers move orders through its lifecycle.
-  await bus.consume(orderEventHandlers(app.shipments, logger));
+  await bus.consume({
+    ...orderEventHandlers(app.shipments, logger),
+    ...effectEventHandlers({ effects: app.effects, runTasks: app.runTasksFor, logger }),
+  });
+  logger.info('a capture on an order that is not confirmed is refunded within the configured bound', {
+    refundBoundMs: refundBoundFromConfig(config),
+  });
 
   let worker: RecoveryWorker | undefined;
   if (config.ORDER_RECOVERY_INTERVAL_MS > 0) {

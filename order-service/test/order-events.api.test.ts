@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createEnvelope, runWithContext, type EventData, type TypedEnvelope } from '@shop/platform';
-import { request, tempDir } from '@shop/platform/testing';
-import { startEventProbe, type EventProbe } from './support/event-probe.js';
+import { request } from '@shop/platform/testing';
+import { handled, startWithEvents, stopFixture, type EventsFixture } from './support/events-fixture.js';
 import {
   afterMinAge,
   customerA,
@@ -13,7 +12,7 @@ import {
   type ErrorBody,
   type OrderBody,
 } from './support/order-service-harness.js';
-import { CABLE, KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
+import { CABLE, KEYBOARD, type Scenario } from './support/scenario.js';
 
 const WAIT = { timeout: 5_000, interval: 20 };
 
@@ -25,27 +24,6 @@ interface StoredEvent {
   data: Record<string, unknown>;
 }
 
-interface EventsFixture {
-  dir: { path: string; cleanup(): void };
-  probe: EventProbe;
-  s: Scenario;
-}
-
-/** A fresh queue file, the probe declared on it first, then order-service wired to it like main.ts does. */
-async function startWithEvents(options: Parameters<typeof startScenario>[0] = {}): Promise<EventsFixture> {
-  const dir = tempDir('order-events-');
-  const eventsFile = join(dir.path, 'events.db');
-  const probe = await startEventProbe(eventsFile);
-  const s = await startScenario({ ...options, eventsFile });
-  return { dir, probe, s };
-}
-
-async function stopFixture(fixture: EventsFixture): Promise<void> {
-  await fixture.s.stop();
-  await fixture.probe.stop();
-  fixture.dir.cleanup();
-}
-
 function outboxEvents(s: Scenario, orderId: string): (StoredEvent & { sent: boolean })[] {
   const rows = s.orders.db.prepare('SELECT envelope, sent_at FROM event_outbox ORDER BY seq').all() as {
     envelope: string;
@@ -54,14 +32,6 @@ function outboxEvents(s: Scenario, orderId: string): (StoredEvent & { sent: bool
   return rows
     .map((row) => ({ ...(JSON.parse(row.envelope) as StoredEvent), sent: row.sent_at !== null }))
     .filter((event) => event.data.orderId === orderId);
-}
-
-function handled(s: Scenario, eventId: string): boolean {
-  return (
-    s.orders.db
-      .prepare('SELECT 1 FROM event_inbox WHERE consumer = ? AND event_id = ?')
-      .get('order-service', eventId) !== undefined
-  );
 }
 
 async function readOrder(s: Scenario, id: string): Promise<OrderBody> {

@@ -69,19 +69,6 @@ describe('Order recovery (payment slower than the timeout)', () => {
     expect(s.payment.captured()).toHaveLength(0);
   });
 
-  test('When a charge reaches payment after the order was cancelled, then the reconciliation refunds it', async () => {
-    s.payment.chargeMode = 'slow_no_charge';
-    const pending = await placeSlowOrder();
-    await s.orders.app.recoverPendingOrders(afterMinAge());
-    s.payment.capture(pending.id, 2 * KEYBOARD.priceCents);
-
-    const report = await s.orders.app.recoverPendingOrders(afterMinAge(2000));
-
-    expect(report.tasksCompleted).toBe(1);
-    expect(s.payment.payments.get(pending.id)?.status).toBe('REFUNDED');
-    expect(await readOrder(pending.id)).toMatchObject({ status: 'CANCELLED' });
-  });
-
   test('When the customer cancels an order left PENDING, then the stock is released and a capture found later is refunded', async () => {
     s.payment.chargeMode = 'slow_capture';
     const pending = await placeSlowOrder();

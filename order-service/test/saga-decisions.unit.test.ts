@@ -134,10 +134,18 @@ describe('decideRecovery', () => {
   const createdAt = '2030-01-01T00:00:00.000Z';
   const at = (ms: number) => new Date(Date.parse(createdAt) + ms);
   const order = { createdAt, recoveryAttempts: 0 };
+  // The charge's "not found" is final 5 s after the order was created.
+  const finalAt = at(5000);
 
   test('When payment shows a capture, then confirm', () => {
     expect(
-      decideRecovery(order, { kind: 'found', payment: { id: 'p9', status: 'CAPTURED' } }, at(10_000), policy),
+      decideRecovery(
+        order,
+        { kind: 'found', payment: { id: 'p9', status: 'CAPTURED' } },
+        at(10_000),
+        policy,
+        finalAt,
+      ),
     ).toEqual({
       action: 'confirm',
       paymentId: 'p9',
@@ -146,24 +154,37 @@ describe('decideRecovery', () => {
 
   test('When payment shows a decline, then cancel payment_declined and release', () => {
     expect(
-      decideRecovery(order, { kind: 'found', payment: { id: 'p9', status: 'DECLINED' } }, at(10_000), policy),
+      decideRecovery(
+        order,
+        { kind: 'found', payment: { id: 'p9', status: 'DECLINED' } },
+        at(10_000),
+        policy,
+        finalAt,
+      ),
     ).toMatchObject({ action: 'cancel', reason: 'payment_declined', release: true });
   });
 
-  test('When payment never saw the order, then cancel payment_not_received before the deadline, pending_timeout after', () => {
-    expect(decideRecovery(order, { kind: 'not_found' }, at(10_000), policy)).toMatchObject({
+  test('When payment has no charge before the charge deadline has passed, then wait until it has (issue 8)', () => {
+    expect(decideRecovery(order, { kind: 'not_found' }, at(4999), policy, finalAt)).toEqual({
+      action: 'wait',
+      nextAttemptAt: finalAt,
+    });
+  });
+
+  test('When payment never saw the order and its charge deadline has passed, then cancel payment_not_received before the pending deadline, pending_timeout after', () => {
+    expect(decideRecovery(order, { kind: 'not_found' }, at(5000), policy, finalAt)).toMatchObject({
       action: 'cancel',
       reason: 'payment_not_received',
-      reconcilePayment: true,
+      reconcilePayment: false,
     });
-    expect(decideRecovery(order, { kind: 'not_found' }, at(60_000), policy)).toMatchObject({
+    expect(decideRecovery(order, { kind: 'not_found' }, at(60_000), policy, finalAt)).toMatchObject({
       action: 'cancel',
       reason: 'pending_timeout',
     });
   });
 
   test('When the saga never reached payment, then cancel and release without asking payment', () => {
-    expect(decideRecovery(order, undefined, at(10_000), policy)).toEqual({
+    expect(decideRecovery(order, undefined, at(10_000), policy, finalAt)).toEqual({
       action: 'cancel',
       reason: 'dependency_unavailable',
       release: true,
@@ -172,12 +193,14 @@ describe('decideRecovery', () => {
   });
 
   test('When payment cannot be asked, then retry with exponential backoff until the hard deadline, then cancel', () => {
-    expect(decideRecovery({ createdAt, recoveryAttempts: 2 }, unknown, at(90_000), policy)).toEqual({
+    expect(decideRecovery({ createdAt, recoveryAttempts: 2 }, unknown, at(90_000), policy, finalAt)).toEqual({
       action: 'retry',
       attempts: 3,
       nextAttemptAt: at(90_000 + 4000),
     });
-    expect(decideRecovery({ createdAt, recoveryAttempts: 9 }, notSent, at(120_000), policy)).toMatchObject({
+    expect(
+      decideRecovery({ createdAt, recoveryAttempts: 9 }, notSent, at(120_000), policy, finalAt),
+    ).toMatchObject({
       action: 'cancel',
       reason: 'pending_timeout',
       reconcilePayment: true,

@@ -14,6 +14,8 @@ interface OrderRow {
   tracking_number: string | null;
   correlation_id: string | null;
   saga_step: SagaStep;
+  reserve_deadline: string | null;
+  charge_deadline: string | null;
   recovery_attempts: number;
   next_recovery_at: string | null;
   created_at: string;
@@ -33,6 +35,7 @@ interface TaskRow {
   kind: TaskKind;
   attempts: number;
   next_attempt_at: string;
+  correlation_id: string | null;
 }
 
 function toLine(row: LineRow): OrderLine {
@@ -61,6 +64,8 @@ function toRecord(row: OrderRow, lines: OrderLine[]): OrderRecord {
     updatedAt: row.updated_at,
     correlationId: row.correlation_id,
     sagaStep: row.saga_step,
+    reserveDeadline: row.reserve_deadline,
+    chargeDeadline: row.charge_deadline,
     recoveryAttempts: row.recovery_attempts,
     nextRecoveryAt: row.next_recovery_at,
   };
@@ -72,14 +77,17 @@ function toTask(row: TaskRow): OrderTask {
     kind: row.kind,
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
+    correlationId: row.correlation_id,
   };
 }
 
 export function createOrderRepository(db: Db): OrderStore {
   const statements = {
     insertOrder: db.prepare(
-      `INSERT INTO orders (id, customer_id, status, currency, saga_step, correlation_id, created_at, updated_at)
-       VALUES (@id, @customerId, 'PENDING', 'USD', 'reserving', @correlationId, @createdAt, @createdAt)`,
+      `INSERT INTO orders (id, customer_id, status, currency, saga_step, correlation_id, reserve_deadline,
+         created_at, updated_at)
+       VALUES (@id, @customerId, 'PENDING', 'USD', 'reserving', @correlationId, @reserveDeadline, @createdAt,
+         @createdAt)`,
     ),
     insertLine: db.prepare(
       `INSERT INTO order_lines (order_id, line_no, product_id, quantity) VALUES (?, ?, ?, ?)`,
@@ -106,7 +114,9 @@ export function createOrderRepository(db: Db): OrderStore {
       'UPDATE order_lines SET name = ?, unit_price_cents = ? WHERE order_id = ? AND product_id = ?',
     ),
     priceOrder: db.prepare('UPDATE orders SET total_cents = ?, currency = ?, updated_at = ? WHERE id = ?'),
-    setSagaStep: db.prepare('UPDATE orders SET saga_step = ?, updated_at = ? WHERE id = ?'),
+    startCharging: db.prepare(
+      "UPDATE orders SET saga_step = 'charging', charge_deadline = ?, updated_at = ? WHERE id = ?",
+    ),
     changeStatus: db.prepare(
       `UPDATE orders SET status = @to, updated_at = @at,
          cancel_reason = COALESCE(@cancelReason, cancel_reason),
@@ -128,8 +138,9 @@ export function createOrderRepository(db: Db): OrderStore {
        ORDER BY created_at LIMIT ?`,
     ),
     addTask: db.prepare(
-      `INSERT INTO order_tasks (order_id, kind, next_attempt_at, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (order_id, kind) DO NOTHING`,
+      `INSERT INTO order_tasks (order_id, kind, next_attempt_at, created_at, correlation_id) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (order_id, kind) DO UPDATE
+         SET next_attempt_at = MIN(next_attempt_at, excluded.next_attempt_at)`,
     ),
     tasksFor: db.prepare<[string], TaskRow>('SELECT * FROM order_tasks WHERE order_id = ?'),
     dueTasks: db.prepare<[string, number], TaskRow>(
@@ -164,6 +175,7 @@ export function createOrderRepository(db: Db): OrderStore {
         id: order.id,
         customerId: order.customerId,
         correlationId: order.correlationId ?? null,
+        reserveDeadline: order.reserveDeadline,
         createdAt: order.createdAt,
       });
       order.lines.forEach((line, index) =>
@@ -192,8 +204,8 @@ export function createOrderRepository(db: Db): OrderStore {
         statements.priceLine.run(line.name, line.unitPriceCents, orderId, line.productId);
       statements.priceOrder.run(totalCents, currency, at, orderId);
     },
-    setSagaStep(orderId, step, at) {
-      statements.setSagaStep.run(step, at, orderId);
+    startCharging(orderId, chargeDeadline, at) {
+      statements.startCharging.run(chargeDeadline, at, orderId);
     },
     changeStatus(orderId, change) {
       const result = statements.changeStatus.run({
@@ -221,8 +233,8 @@ export function createOrderRepository(db: Db): OrderStore {
     pendingDue(createdBefore, now, limit) {
       return withLines(statements.pendingDue.all(createdBefore, now, limit));
     },
-    addTask(orderId, kind, nextAttemptAt) {
-      statements.addTask.run(orderId, kind, nextAttemptAt, nextAttemptAt);
+    addTask(orderId, kind, nextAttemptAt, correlationId) {
+      statements.addTask.run(orderId, kind, nextAttemptAt, nextAttemptAt, correlationId ?? null);
     },
     tasksFor(orderId) {
       return statements.tasksFor.all(orderId).map(toTask);
@@ -233,8 +245,8 @@ export function createOrderRepository(db: Db): OrderStore {
     completeTask(orderId, kind) {
       statements.completeTask.run(orderId, kind);
     },
-    retryTask(orderId, kind, attempts, nextAttemptAt, error) {
-      statements.retryTask.run(attempts, nextAttemptAt, error.slice(0, 500), orderId, kind);
+    retryTask(orderId, kind, attempts, nextAttemptAt, note) {
+      statements.retryTask.run(attempts, nextAttemptAt, note.slice(0, 500), orderId, kind);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { AppError } from '@shop/platform';
+import { chargeFinalAt, type DeadlinePolicy } from './call-deadlines.js';
 import type { TaskRunner } from './follow-up-tasks.js';
 import type { OrderRecord } from './order.js';
 import { isCancellable } from './order-status.js';
@@ -12,8 +13,9 @@ export interface Cancellation {
 
 /**
  * A requested cancellation (design §4): CONFIRMED -> refund and restock; PENDING -> restock and, when a charge
- * may exist, a payment reconciliation that refunds it. Goods that have left (SHIPPED, DELIVERED) cannot be
- * cancelled. An order whose saga is running right now is refused with 409 and Retry-After.
+ * may exist, a payment reconciliation once the charge's deadline has passed, which refunds any capture.
+ * Goods that have left (SHIPPED, DELIVERED) cannot be cancelled. An order whose saga is running right now is
+ * refused with 409 and Retry-After.
  */
 export function createCancellation(deps: {
   store: OrderStore;
@@ -21,9 +23,9 @@ export function createCancellation(deps: {
   tasks: TaskRunner;
   clock: Clock;
   inFlight: Set<string>;
-  settleMs: number;
+  deadlines: DeadlinePolicy;
 }): Cancellation {
-  const { store, lifecycle, tasks, clock, inFlight, settleMs } = deps;
+  const { store, lifecycle, tasks, clock, inFlight, deadlines } = deps;
 
   return {
     async cancel(order, by) {
@@ -45,7 +47,7 @@ export function createCancellation(deps: {
       }
       const now = clock.now();
       const mayBeCharged = order.status === 'PENDING' && order.sagaStep === 'charging';
-      const settledAt = new Date(Math.max(now.getTime(), Date.parse(order.createdAt) + settleMs));
+      const settledAt = new Date(Math.max(now.getTime(), chargeFinalAt(order, deadlines).getTime()));
       const cancelled = lifecycle.cancel(
         order.id,
         order.status,

@@ -1,6 +1,16 @@
-import type { Logger } from '@shop/platform';
+import { runWithContext, type Logger } from '@shop/platform';
+import { chargeFinalAt, reservationFinalAt, type DeadlinePolicy } from './call-deadlines.js';
+import type { OrderRecord } from './order.js';
 import { backoffMs } from './saga-decisions.js';
-import type { InventoryPort, OrderStore, OrderTask, PaymentPort, TaskKind, Unavailable } from './ports.js';
+import type {
+  InventoryPort,
+  OrderStore,
+  OrderTask,
+  PaymentPort,
+  RefundReason,
+  TaskKind,
+  Unavailable,
+} from './ports.js';
 
 export interface TaskRunner {
   /** Runs the order's tasks that are due at `now` (right after the change that created them). */
@@ -9,12 +19,24 @@ export interface TaskRunner {
   runDue(now: Date, limit: number): Promise<{ completed: number; retried: number }>;
 }
 
-type TaskResult = { done: true } | { done: false; error: string };
+/** `wait`: the dependency has nothing yet but may still act until its deadline; ask again then. */
+type TaskResult =
+  { done: true } | { done: false; error: string } | { done: false; waitUntil: Date; note: string };
 
 const DONE: TaskResult = { done: true };
 
 function failed(failure: Unavailable): TaskResult {
   return { done: false, error: `${failure.outcome}: ${failure.detail}` };
+}
+
+/**
+ * Why a capture of this order is refunded. An order that was confirmed with a payment (paymentId set) and
+ * then cancelled gives its own payment back; a capture on an order cancelled before it was confirmed came
+ * too late; an order this service does not know has no claim to any capture.
+ */
+export function refundReasonFor(order: OrderRecord | undefined): RefundReason {
+  if (order === undefined) return 'unknown_order';
+  return order.paymentId === null ? 'late_capture' : 'order_cancelled';
 }
 
 // A commit must not run after a release of the same reservation; refunds first so money goes back soonest.
@@ -29,6 +51,8 @@ const RUN_ORDER: readonly TaskKind[] = [
  * Executes the durable follow-up work of order changes against inventory and payment. Every call is
  * idempotent on the order id, so a task repeated after a crash or a lost answer does no harm; a failed task
  * is retried with capped exponential backoff, never dropped (stock conservation and refunds depend on it).
+ * A "not found" from inventory or payment is final only once the call's deadline has passed: until then
+ * the reservation or charge may still land, and the task waits for that moment instead of finishing.
  */
 export function createTaskRunner(deps: {
   store: OrderStore;
@@ -36,11 +60,27 @@ export function createTaskRunner(deps: {
   payment: PaymentPort;
   logger: Logger;
   backoff: { baseMs: number; capMs: number };
+  deadlines: DeadlinePolicy;
 }): TaskRunner {
-  const { store, inventory, payment, logger, backoff } = deps;
+  const { store, inventory, payment, logger, backoff, deadlines } = deps;
   const running = new Set<string>();
 
-  async function execute(task: OrderTask): Promise<TaskResult> {
+  async function refund(orderId: string, order: OrderRecord | undefined): Promise<TaskResult> {
+    const reason = refundReasonFor(order);
+    const result = await payment.refund(orderId, reason);
+    if (result.kind === 'unavailable') return failed(result);
+    if (result.kind === 'refunded') {
+      logger.log(reason === 'order_cancelled' ? 'info' : 'warn', 'payment refunded', {
+        orderId,
+        reason,
+        ...(order !== undefined && { orderCorrelationId: order.correlationId }),
+      });
+    }
+    return DONE;
+  }
+
+  async function execute(task: OrderTask, now: Date): Promise<TaskResult> {
+    const order = store.find(task.orderId);
     switch (task.kind) {
       case 'commit_reservation': {
         const result = await inventory.commit(task.orderId);
@@ -52,21 +92,40 @@ export function createTaskRunner(deps: {
       }
       case 'release_reservation': {
         const result = await inventory.release(task.orderId);
-        return result.kind === 'unavailable' ? failed(result) : DONE;
+        if (result.kind === 'unavailable') return failed(result);
+        if (result.kind === 'not_found' && order !== undefined) {
+          const finalAt = reservationFinalAt(order, deadlines);
+          if (now < finalAt) {
+            return { done: false, waitUntil: finalAt, note: 'no reservation yet; it may still land' };
+          }
+        }
+        return DONE;
       }
       case 'refund_payment': {
-        const result = await payment.refund(task.orderId);
-        return result.kind === 'unavailable' ? failed(result) : DONE;
+        // Only a capture no confirmed order owns is given back (the inverse invariant: a CONFIRMED,
+        // SHIPPED or DELIVERED order keeps exactly one captured payment).
+        if (order !== undefined && order.status !== 'CANCELLED') {
+          logger.error('refund of an order that is not cancelled refused', {
+            orderId: task.orderId,
+            status: order.status,
+          });
+          return DONE;
+        }
+        return refund(task.orderId, order);
       }
       case 'reconcile_payment': {
-        const order = store.find(task.orderId);
         if (order?.status !== 'CANCELLED') return DONE;
         const lookup = await payment.findByOrder(task.orderId);
         if (lookup.kind === 'unavailable') return failed(lookup);
-        if (lookup.kind === 'not_found' || lookup.payment.status !== 'CAPTURED') return DONE;
+        if (lookup.kind === 'not_found') {
+          const finalAt = chargeFinalAt(order, deadlines);
+          return now < finalAt
+            ? { done: false, waitUntil: finalAt, note: 'no payment yet; a charge may still land' }
+            : DONE;
+        }
+        if (lookup.payment.status !== 'CAPTURED') return DONE;
         logger.warn('captured payment found for a cancelled order: refunding', { orderId: task.orderId });
-        const refund = await payment.refund(task.orderId);
-        return refund.kind === 'unavailable' ? failed(refund) : DONE;
+        return refund(task.orderId, order);
       }
     }
   }
@@ -77,10 +136,20 @@ export function createTaskRunner(deps: {
     if (running.has(key)) return 'busy';
     running.add(key);
     try {
-      const result = await execute(task);
+      const result = await execute(task, now);
       if (result.done) {
         store.completeTask(task.orderId, task.kind);
         return 'completed';
+      }
+      if ('waitUntil' in result) {
+        store.retryTask(task.orderId, task.kind, task.attempts, result.waitUntil.toISOString(), result.note);
+        logger.info('order follow-up task waits for the call deadline', {
+          orderId: task.orderId,
+          task: task.kind,
+          nextAttemptAt: result.waitUntil.toISOString(),
+          reason: result.note,
+        });
+        return 'retried';
       }
       const attempts = task.attempts + 1;
       const next = new Date(now.getTime() + backoffMs(attempts, backoff.baseMs, backoff.capMs));
@@ -110,7 +179,11 @@ export function createTaskRunner(deps: {
       let completed = 0;
       let retried = 0;
       for (const task of store.dueTasks(now.toISOString(), limit)) {
-        const outcome = await run(task, now);
+        const correlationId = task.correlationId ?? store.find(task.orderId)?.correlationId ?? null;
+        const outcome =
+          correlationId === null
+            ? await run(task, now)
+            : await runWithContext({ correlationId }, () => run(task, now));
         if (outcome === 'completed') completed++;
         else if (outcome === 'retried') retried++;
       }

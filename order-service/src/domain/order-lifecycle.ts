@@ -1,7 +1,7 @@
-import { AppError } from '@shop/platform';
+import { AppError, currentCorrelationId } from '@shop/platform';
 import type { CancelReason, OrderRecord, OrderStatus } from './order.js';
 import { assertTransition, canTransition } from './order-status.js';
-import type { OrderEventHooks, OrderMetrics, OrderStore } from './ports.js';
+import type { OrderEventHooks, OrderMetrics, OrderStore, TaskKind } from './ports.js';
 
 export interface Compensation {
   release: boolean;
@@ -11,7 +11,10 @@ export interface Compensation {
 }
 
 export interface OrderLifecycle {
-  /** PENDING -> CONFIRMED and a commit of the reservation; undefined when the order had left PENDING. */
+  /**
+   * PENDING -> CONFIRMED and a commit of the reservation. An order confirmed meanwhile (by another pass)
+   * is returned as it is. Undefined when it was cancelled meanwhile: then the capture is refunded.
+   */
   confirm(orderId: string, paymentId: string, at: Date): OrderRecord | undefined;
   /** `from` -> CANCELLED with its compensations, atomically; false when the order was no longer in `from`. */
   cancel(
@@ -42,6 +45,11 @@ export function createOrderLifecycle(deps: {
 }): OrderLifecycle {
   const { store, hooks, metrics } = deps;
 
+  // A task runs later under the correlation ID of whatever created it (request, event, recovery pass).
+  function addTask(orderId: string, kind: TaskKind, at: string): void {
+    store.addTask(orderId, kind, at, currentCorrelationId());
+  }
+
   function load(orderId: string): OrderRecord {
     const order = store.find(orderId);
     if (order === undefined) throw new AppError('order_missing', `Order ${orderId} disappeared`, 500);
@@ -60,17 +68,19 @@ export function createOrderLifecycle(deps: {
           sagaStep: 'settled',
         });
         if (!changed) {
+          const order = load(orderId);
+          if (order.status !== 'CANCELLED') return { order, changed: false };
           // Cancelled while the charge was in flight: the capture must not stay.
-          store.addTask(orderId, 'refund_payment', iso);
+          addTask(orderId, 'refund_payment', iso);
           return undefined;
         }
-        store.addTask(orderId, 'commit_reservation', iso);
+        addTask(orderId, 'commit_reservation', iso);
         const order = load(orderId);
         hooks.onOrderConfirmed(order);
-        return order;
+        return { order, changed: true };
       });
-      if (confirmed !== undefined) metrics.entered('CONFIRMED');
-      return confirmed;
+      if (confirmed?.changed) metrics.entered('CONFIRMED');
+      return confirmed?.order;
     },
 
     cancel(orderId, from, reason, compensation, at) {
@@ -85,14 +95,14 @@ export function createOrderLifecycle(deps: {
           sagaStep: 'settled',
         });
         if (!changed) return false;
-        if (compensation.refund) store.addTask(orderId, 'refund_payment', iso);
+        if (compensation.refund) addTask(orderId, 'refund_payment', iso);
         if (compensation.release) {
           // A commit still waiting would race the release; the cancellation supersedes it.
           store.completeTask(orderId, 'commit_reservation');
-          store.addTask(orderId, 'release_reservation', iso);
+          addTask(orderId, 'release_reservation', iso);
         }
         if (compensation.reconcilePaymentAt !== undefined) {
-          store.addTask(orderId, 'reconcile_payment', compensation.reconcilePaymentAt.toISOString());
+          addTask(orderId, 'reconcile_payment', compensation.reconcilePaymentAt.toISOString());
         }
         hooks.onOrderCancelled(load(orderId), from);
         return true;

@@ -47,6 +47,10 @@ export interface OrderRecord extends Order {
   /** The correlation ID of the request that created the order (null for orders older than migration 002). */
   correlationId: string | null;
   sagaStep: SagaStep;
+  /** The deadline sent with the reservation (null for orders older than migration 004). */
+  reserveDeadline: string | null;
+  /** The deadline sent with the charge; null until the order is priced (or older than migration 004). */
+  chargeDeadline: string | null;
   recoveryAttempts: number;
   nextRecoveryAt: string | null;
 }

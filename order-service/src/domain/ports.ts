@@ -26,9 +26,10 @@ export type ReserveResult =
   | Unavailable;
 
 export interface InventoryPort {
-  reserve(orderId: string, items: RequestedLine[]): Promise<ReserveResult>;
-  /** Returns the units to stock; a reservation that does not exist counts as released. */
-  release(orderId: string): Promise<{ kind: 'done' } | Unavailable>;
+  /** Inventory refuses the reservation once `deadline` has passed (then it answers as unavailable, not sent). */
+  reserve(orderId: string, items: RequestedLine[], deadline: Date): Promise<ReserveResult>;
+  /** Returns the units to stock; `not_found` when inventory holds no reservation for the order (yet). */
+  release(orderId: string): Promise<{ kind: 'done' } | { kind: 'not_found' } | Unavailable>;
   commit(orderId: string): Promise<{ kind: 'done' } | { kind: 'missing' } | Unavailable>;
 }
 
@@ -45,7 +46,16 @@ export interface ChargeRequest {
   amountCents: number;
   currency: string;
   token: string;
+  /** Payment refuses the charge once this has passed, so a charge held up on its way cannot land late. */
+  deadline: Date;
 }
+
+/**
+ * Why order-service asks for a refund (payment_refunds_total{reason} at payment-service):
+ * `order_cancelled` a confirmed order was cancelled; `late_capture` a charge landed on an order that was
+ * cancelled before it was confirmed; `unknown_order` a capture for an order this service does not know.
+ */
+export type RefundReason = 'order_cancelled' | 'late_capture' | 'unknown_order';
 
 export type ChargeResult =
   { kind: 'captured'; payment: PaymentSummary } | { kind: 'declined'; message: string } | Unavailable;
@@ -56,7 +66,11 @@ export interface PaymentPort {
   findByOrder(
     orderId: string,
   ): Promise<{ kind: 'found'; payment: PaymentSummary } | { kind: 'not_found' } | Unavailable>;
-  refund(orderId: string): Promise<{ kind: 'refunded' | 'not_found' | 'not_refundable' } | Unavailable>;
+  /** Full refund, idempotent on the order id. */
+  refund(
+    orderId: string,
+    reason: RefundReason,
+  ): Promise<{ kind: 'refunded' | 'not_found' | 'not_refundable' } | Unavailable>;
 }
 
 export interface Clock {
@@ -88,6 +102,8 @@ export interface OrderTask {
   kind: TaskKind;
   attempts: number;
   nextAttemptAt: string;
+  /** The correlation ID the task was created under; its later attempts run under it. */
+  correlationId: string | null;
 }
 
 export interface NewOrder {
@@ -97,6 +113,8 @@ export interface NewOrder {
   /** The creating request's correlation ID, kept for the events of a later recovery. */
   correlationId: string | undefined;
   createdAt: string;
+  /** The deadline the reservation will carry. */
+  reserveDeadline: string;
 }
 
 export interface PricedLine {
@@ -130,7 +148,8 @@ export interface OrderStore {
   find(id: string): OrderRecord | undefined;
   list(query: OrderListQuery): { orders: Order[]; total: number };
   price(orderId: string, lines: PricedLine[], totalCents: number, currency: string, at: string): void;
-  setSagaStep(orderId: string, step: SagaStep, at: string): void;
+  /** Records the charge's deadline; from then on recovery must ask payment about the order. */
+  startCharging(orderId: string, chargeDeadline: string, at: string): void;
   /** Conditional on `from`: false when the order is no longer in that status (someone else moved it). */
   changeStatus(orderId: string, change: StatusChange): boolean;
   scheduleRecovery(orderId: string, attempts: number, nextAt: string): void;
@@ -142,15 +161,19 @@ export interface OrderStore {
   ): void;
   /** PENDING orders created at or before `createdBefore` whose next recovery time has come. */
   pendingDue(createdBefore: string, now: string, limit: number): OrderRecord[];
-  addTask(orderId: string, kind: TaskKind, nextAttemptAt: string): void;
+  /** Adds the task; when the order already has one of that kind, it becomes due at the earlier time. */
+  addTask(orderId: string, kind: TaskKind, nextAttemptAt: string, correlationId: string | undefined): void;
   tasksFor(orderId: string): OrderTask[];
   dueTasks(now: string, limit: number): OrderTask[];
   completeTask(orderId: string, kind: TaskKind): void;
-  retryTask(orderId: string, kind: TaskKind, attempts: number, nextAttemptAt: string, error: string): void;
+  retryTask(orderId: string, kind: TaskKind, attempts: number, nextAttemptAt: string, note: string): void;
 }
+
+/** `waiting`: payment has no charge yet and its deadline has not passed, so the order is looked at again. */
+export type RecoveryOutcome = 'confirmed' | 'cancelled' | 'retried' | 'waiting';
 
 export interface OrderMetrics {
   /** Counts an order entering a status (orders_total{status}). */
   entered(status: OrderStatus): void;
-  recovery(outcome: 'confirmed' | 'cancelled' | 'retried'): void;
+  recovery(outcome: RecoveryOutcome): void;
 }

@@ -1,14 +1,15 @@
 import { runWithContext, type Logger } from '@shop/platform';
+import { chargeFinalAt, type DeadlinePolicy } from './call-deadlines.js';
 import type { TaskRunner } from './follow-up-tasks.js';
 import type { OrderRecord } from './order.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
-import type { Clock, OrderMetrics, OrderStore, PaymentPort } from './ports.js';
-import { decideRecovery, type RecoveryPolicy } from './saga-decisions.js';
+import type { Clock, OrderMetrics, OrderStore, PaymentPort, RecoveryOutcome } from './ports.js';
+import { decideRecovery, type RecoveryDecision, type RecoveryPolicy } from './saga-decisions.js';
 
 export interface RecoverySettings extends RecoveryPolicy {
   /**
-   * Orders younger than this are left alone: their saga may still be running, or a charge sent just before a
-   * timeout may still be on its way to payment. Must exceed the payment call's total time budget.
+   * Orders younger than this are left alone: their saga may still be running. Must exceed the payment
+   * call's total time budget.
    */
   minAgeMs: number;
   batchSize: number;
@@ -18,9 +19,18 @@ export interface RecoveryReport {
   confirmed: number;
   cancelled: number;
   retried: number;
+  /** Orders payment has no charge for yet, whose charge deadline has not passed. */
+  waiting: number;
   tasksCompleted: number;
   tasksRetried: number;
 }
+
+const OUTCOMES = {
+  confirm: 'confirmed',
+  cancel: 'cancelled',
+  retry: 'retried',
+  wait: 'waiting',
+} as const satisfies Record<RecoveryDecision['action'], RecoveryOutcome>;
 
 export interface Recovery {
   /** One pass of the recovery worker at `now`: resolves due PENDING orders, then runs due follow-up tasks. */
@@ -29,9 +39,10 @@ export interface Recovery {
 
 /**
  * Design §5: no order stays PENDING forever. For each PENDING order old enough, payment (the only party
- * that can have taken money) is asked about it: captured -> CONFIRMED; declined, refunded or never received ->
- * CANCELLED with the stock released; no answer -> back off and ask again, and past the hard deadline cancel
- * anyway with a later payment reconciliation that refunds any capture that shows up.
+ * that can have taken money) is asked about it: captured -> CONFIRMED; declined or refunded -> CANCELLED
+ * with the stock released; not found -> ask again until the charge's deadline has passed (a charge may
+ * still be on its way until then), then CANCELLED; no answer -> back off and ask again, and past the hard
+ * deadline cancel anyway with a payment reconciliation that refunds any capture that shows up.
  */
 export function createRecovery(deps: {
   store: OrderStore;
@@ -43,20 +54,22 @@ export function createRecovery(deps: {
   inFlight: Set<string>;
   logger: Logger;
   settings: RecoverySettings;
+  deadlines: DeadlinePolicy;
 }): Recovery {
-  const { store, payment, lifecycle, tasks, clock, metrics, inFlight, logger, settings } = deps;
+  const { store, payment, lifecycle, tasks, clock, metrics, inFlight, logger, settings, deadlines } = deps;
 
   async function resolve(order: OrderRecord, now: Date, report: RecoveryReport): Promise<void> {
     try {
       const lookup = order.sagaStep === 'reserving' ? undefined : await payment.findByOrder(order.id);
-      const decision = decideRecovery(order, lookup, now, settings);
+      const finalAt = chargeFinalAt(order, deadlines);
+      const decision = decideRecovery(order, lookup, now, settings, finalAt);
       switch (decision.action) {
         case 'confirm':
           if (lifecycle.confirm(order.id, decision.paymentId, now) !== undefined) report.confirmed++;
           break;
         case 'cancel': {
           const reconcileAt = decision.reconcilePayment
-            ? new Date(now.getTime() + settings.minAgeMs)
+            ? new Date(Math.max(now.getTime(), finalAt.getTime()))
             : undefined;
           const compensation = {
             release: decision.release,
@@ -79,11 +92,19 @@ export function createRecovery(deps: {
             nextAttemptAt: decision.nextAttemptAt.toISOString(),
           });
           break;
+        case 'wait':
+          store.scheduleRecovery(order.id, order.recoveryAttempts, decision.nextAttemptAt.toISOString());
+          report.waiting++;
+          logger.info('payment has no charge for the pending order yet; asking again after its deadline', {
+            orderId: order.id,
+            nextAttemptAt: decision.nextAttemptAt.toISOString(),
+          });
+          break;
       }
-      if (decision.action !== 'retry') await tasks.runForOrder(order.id, now);
-      metrics.recovery(
-        decision.action === 'confirm' ? 'confirmed' : decision.action === 'cancel' ? 'cancelled' : 'retried',
-      );
+      if (decision.action === 'confirm' || decision.action === 'cancel') {
+        await tasks.runForOrder(order.id, now);
+      }
+      metrics.recovery(OUTCOMES[decision.action]);
     } catch (error) {
       logger.error('recovery of a pending order failed', { orderId: order.id, err: error as Error });
     }
@@ -95,6 +116,7 @@ export function createRecovery(deps: {
         confirmed: 0,
         cancelled: 0,
         retried: 0,
+        waiting: 0,
         tasksCompleted: 0,
         tasksRetried: 0,
       };

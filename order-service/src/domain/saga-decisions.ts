@@ -161,7 +161,9 @@ export type PaymentLookup = Awaited<ReturnType<PaymentPort['findByOrder']>>;
 export type RecoveryDecision =
   | { action: 'confirm'; paymentId: string }
   | { action: 'cancel'; reason: CancelReason; release: true; reconcilePayment: boolean }
-  | { action: 'retry'; attempts: number; nextAttemptAt: Date };
+  | { action: 'retry'; attempts: number; nextAttemptAt: Date }
+  /** Payment has no charge yet, but one may still land: look again when its "not found" is final. */
+  | { action: 'wait'; nextAttemptAt: Date };
 
 export function backoffMs(attempts: number, baseMs: number, capMs: number): number {
   return Math.min(capMs, baseMs * 2 ** Math.max(0, attempts - 1));
@@ -170,12 +172,15 @@ export function backoffMs(attempts: number, baseMs: number, capMs: number): numb
 /**
  * Resolves one PENDING order (design §5). `lookup` is payment's answer for the order, or undefined when the
  * saga never reached payment (then nothing was charged and only the reservation needs undoing).
+ * `chargeFinalAt`: from then on payment refuses the order's charge, so its "not found" is final; before,
+ * it only means "not yet" (the charge may be on its way, as in issue 8's late capture).
  */
 export function decideRecovery(
   order: Pick<OrderRecord, 'createdAt' | 'recoveryAttempts'>,
   lookup: PaymentLookup | undefined,
   now: Date,
   policy: RecoveryPolicy,
+  chargeFinalAt: Date,
 ): RecoveryDecision {
   const ageMs = now.getTime() - Date.parse(order.createdAt);
   if (lookup === undefined) {
@@ -191,12 +196,12 @@ export function decideRecovery(
         reconcilePayment: false,
       };
     case 'not_found':
-      // A second look later refunds a charge that was still on its way when payment answered 404.
+      if (now < chargeFinalAt) return { action: 'wait', nextAttemptAt: chargeFinalAt };
       return {
         action: 'cancel',
         reason: ageMs >= policy.deadlineMs ? 'pending_timeout' : 'payment_not_received',
         release: true,
-        reconcilePayment: true,
+        reconcilePayment: false,
       };
     case 'unavailable': {
       if (ageMs >= policy.hardDeadlineMs) {

@@ -1,4 +1,5 @@
 import type { Logger } from '@shop/platform';
+import { chargeFinalAt, deadlineAfter, type DeadlinePolicy } from './call-deadlines.js';
 import type { Order, OrderRecord, RequestedLine } from './order.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
 import type { TaskRunner } from './follow-up-tasks.js';
@@ -29,8 +30,8 @@ export type PlaceOrderOutcome =
 export interface SagaSettings {
   /** Retry-After for a 503 when the failing dependency did not suggest one. */
   retryAfterSeconds: number;
-  /** How long an answer of "no such payment" needs before it can be trusted (see recovery). */
-  settleMs: number;
+  /** The deadlines the reservation and the charge carry. */
+  deadlines: DeadlinePolicy;
 }
 
 export interface OrderSaga {
@@ -77,8 +78,12 @@ export function createOrderSaga(deps: {
     return { kind: 'rejected', order: current(orderId), rejection };
   }
 
-  async function run(order: OrderRecord, command: PlaceOrderCommand): Promise<PlaceOrderOutcome> {
-    const reservation = await inventory.reserve(order.id, command.lines);
+  async function run(
+    order: OrderRecord,
+    command: PlaceOrderCommand,
+    reserveDeadline: Date,
+  ): Promise<PlaceOrderOutcome> {
+    const reservation = await inventory.reserve(order.id, command.lines, reserveDeadline);
     const afterReservation = decideAfterReservation(
       order.id,
       command.lines,
@@ -99,16 +104,17 @@ export function createOrderSaga(deps: {
     }
 
     // Recorded before payment is called: from here on a charge may exist, and recovery must ask payment.
-    const pricedAt = clock.now().toISOString();
+    const pricedAt = clock.now();
+    const chargeDeadline = deadlineAfter(pricedAt, settings.deadlines);
     store.transaction(() => {
       store.price(
         order.id,
         afterReservation.lines,
         afterReservation.totalCents,
         afterReservation.currency,
-        pricedAt,
+        pricedAt.toISOString(),
       );
-      store.setSagaStep(order.id, 'charging', pricedAt);
+      store.startCharging(order.id, chargeDeadline.toISOString(), pricedAt.toISOString());
     });
 
     const charge = await payment.charge({
@@ -117,12 +123,18 @@ export function createOrderSaga(deps: {
       amountCents: afterReservation.totalCents,
       currency: afterReservation.currency,
       token: command.paymentToken,
+      deadline: chargeDeadline,
     });
     const afterCharge = decideAfterCharge(order.id, charge, settings.retryAfterSeconds);
     if (afterCharge.next === 'park') return pending(order.id);
     if (afterCharge.next === 'cancel') {
       logger.info('order cancelled', { orderId: order.id, reason: afterCharge.reason });
       const now = clock.now();
+      // An earlier attempt may still land until the charge's deadline: payment is asked again after it.
+      const finalAt = chargeFinalAt(
+        { ...order, chargeDeadline: chargeDeadline.toISOString() },
+        settings.deadlines,
+      );
       lifecycle.cancel(
         order.id,
         'PENDING',
@@ -131,7 +143,7 @@ export function createOrderSaga(deps: {
           release: true,
           refund: false,
           reconcilePaymentAt: afterCharge.reconcilePayment
-            ? new Date(now.getTime() + settings.settleMs)
+            ? new Date(Math.max(now.getTime(), finalAt.getTime()))
             : undefined,
         },
         now,
@@ -159,7 +171,8 @@ export function createOrderSaga(deps: {
 
   return {
     async placeOrder(command, inCreation) {
-      const createdAt = clock.now().toISOString();
+      const createdAt = clock.now();
+      const reserveDeadline = deadlineAfter(createdAt, settings.deadlines);
       const id = deps.newId();
       inFlight.add(id);
       try {
@@ -169,7 +182,8 @@ export function createOrderSaga(deps: {
             customerId: command.customerId,
             lines: command.lines,
             correlationId: command.correlationId,
-            createdAt,
+            createdAt: createdAt.toISOString(),
+            reserveDeadline: reserveDeadline.toISOString(),
           });
           inCreation?.(id);
           hooks.onOrderCreated(created);
@@ -177,7 +191,7 @@ export function createOrderSaga(deps: {
         });
         metrics.entered('PENDING');
         try {
-          return await run(order, command);
+          return await run(order, command, reserveDeadline);
         } catch (error) {
           // Whatever failed here (a bug, the disk), the order exists: PENDING is the truth, and the recovery
           // worker resolves it like any other order whose outcome is unknown.

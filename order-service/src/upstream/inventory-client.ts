@@ -26,10 +26,14 @@ export function createInventoryPort(client: UpstreamClient, authorization: () =>
     client.request({ method, path, body, idempotencyKey, headers: { authorization: authorization() } });
 
   return {
-    async reserve(orderId, items) {
+    async reserve(orderId, items, deadline) {
       let response;
       try {
-        response = await call('POST', '/internal/reservations', `reserve:${orderId}`, { orderId, items });
+        response = await call('POST', '/internal/reservations', `reserve:${orderId}`, {
+          orderId,
+          items,
+          deadline: deadline.toISOString(),
+        });
       } catch (error) {
         return unavailableFrom(error);
       }
@@ -70,8 +74,9 @@ export function createInventoryPort(client: UpstreamClient, authorization: () =>
           `/internal/reservations/${orderId}/release`,
           `release:${orderId}`,
         );
-        // 404: nothing was ever reserved for this order, which is what a release wants.
-        if (response.status === 200 || response.status === 404) return { kind: 'done' };
+        if (response.status === 200) return { kind: 'done' };
+        // Nothing reserved for this order, yet: the task decides whether a reservation may still land.
+        if (response.status === 404) return { kind: 'not_found' };
         return unexpectedResponse(client.name, response);
       } catch (error) {
         return unavailableFrom(error);

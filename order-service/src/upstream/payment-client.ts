@@ -19,7 +19,7 @@ export function createPaymentPort(client: UpstreamClient, authorization: () => s
         response = await client.request({
           method: 'POST',
           path: '/internal/payments',
-          body: request,
+          body: { ...request, deadline: request.deadline.toISOString() },
           idempotencyKey: request.orderId,
           headers: headers(),
         });
@@ -61,11 +61,12 @@ export function createPaymentPort(client: UpstreamClient, authorization: () => s
       }
     },
 
-    async refund(orderId) {
+    async refund(orderId, reason) {
       try {
         const response = await client.request({
           method: 'POST',
           path: `/internal/payments/by-order/${orderId}/refund`,
+          body: { reason },
           idempotencyKey: `refund:${orderId}`,
           headers: headers(),
         });

@@ -7,6 +7,12 @@ interface Product {
   stock: number;
 }
 
+interface ReserveBody {
+  orderId: string;
+  items: { productId: number; quantity: number }[];
+  deadline?: string;
+}
+
 interface Reservation {
   orderId: string;
   status: 'RESERVED' | 'COMMITTED' | 'RELEASED';
@@ -19,6 +25,9 @@ export class FakeInventory extends FakeHttpService {
   readonly reservations = new Map<string, Reservation>();
   /** Delay before answering a reservation (the reservation itself happens at once). */
   reserveDelayMs = 0;
+  /** Keep reservation requests unprocessed until `landHeld()` (a reservation stuck on its way). */
+  holdReservations = false;
+  private readonly held: { body: ReserveBody; res: ServerResponse }[] = [];
 
   constructor(products: Record<number, Product>) {
     super((call, res) => this.answer(call, res));
@@ -29,11 +38,26 @@ export class FakeInventory extends FakeHttpService {
     return this.products.get(productId)?.stock ?? 0;
   }
 
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /** Processes the held reservations as if they reached inventory at `at`, refusing those past their deadline. */
+  landHeld(at: Date = new Date()): { status: number; body: unknown }[] {
+    return this.held.splice(0).map(({ body, res }) => {
+      const result = this.reserve(body, at);
+      sendJson(res, result.status, result.body);
+      return result;
+    });
+  }
+
   private async answer(call: RecordedCall, res: ServerResponse): Promise<void> {
     if (call.method === 'POST' && call.path === '/internal/reservations') {
-      const response = this.reserve(
-        call.body as { orderId: string; items: { productId: number; quantity: number }[] },
-      );
+      if (this.holdReservations) {
+        this.held.push({ body: call.body as ReserveBody, res });
+        return;
+      }
+      const response = this.reserve(call.body as ReserveBody);
       if (this.reserveDelayMs > 0) await wait(this.reserveDelayMs);
       sendJson(res, response.status, response.body);
       return;
@@ -74,12 +98,21 @@ export class FakeInventory extends FakeHttpService {
     };
   }
 
-  private reserve(body: { orderId: string; items: { productId: number; quantity: number }[] }): {
-    status: number;
-    body: unknown;
-  } {
+  private reserve(body: ReserveBody, at: Date = new Date()): { status: number; body: unknown } {
     const existing = this.reservations.get(body.orderId);
     if (existing) return { status: 200, body: this.view(existing) };
+    if (body.deadline !== undefined && Date.parse(body.deadline) < at.getTime()) {
+      return {
+        status: 409,
+        body: {
+          error: {
+            code: 'reservation_deadline_passed',
+            message: 'The reservation arrived after its deadline and was not processed',
+            details: { orderId: body.orderId, deadline: body.deadline },
+          },
+        },
+      };
+    }
     const unknown = body.items
       .filter((item) => !this.products.has(item.productId))
       .map((item) => item.productId);

@@ -10,14 +10,26 @@ export interface FakePaymentRecord {
   currency: string;
   status: 'CAPTURED' | 'DECLINED' | 'REFUNDED';
   createdAt: string;
+  /** The reason order-service gave for the refund. */
+  refundReason?: string;
 }
 
 /**
  * How the fake answers a charge: `normal`; `slow_capture` captures, then answers only after `delayMs` (the
  * answer is lost to a shorter timeout); `slow_no_charge` never charges and answers late; `error_500` answers
- * 500 without charging.
+ * 500 without charging; `held` keeps the request unprocessed until `landHeld()` (a charge stuck on its way,
+ * like one behind the chaos latency of the issue's reproduction).
  */
-export type ChargeMode = 'normal' | 'slow_capture' | 'slow_no_charge' | 'error_500';
+export type ChargeMode = 'normal' | 'slow_capture' | 'slow_no_charge' | 'error_500' | 'held';
+
+interface ChargeBody {
+  orderId: string;
+  customerId: string;
+  amountCents: number;
+  currency: string;
+  token?: string;
+  deadline?: string;
+}
 
 /** The internal payment contract (service.md), in memory, with switches to play failures. */
 export class FakePayment extends FakeHttpService {
@@ -26,6 +38,8 @@ export class FakePayment extends FakeHttpService {
   delayMs = 1500;
   /** Answer 500 to GET by-order (payment reachable but broken). */
   lookupFails = false;
+  /** Charges received in `held` mode, not yet processed. */
+  private readonly held: { body: ChargeBody; res: ServerResponse }[] = [];
 
   constructor() {
     super((call, res) => this.answer(call, res));
@@ -50,14 +64,38 @@ export class FakePayment extends FakeHttpService {
     return record;
   }
 
-  private charge(body: {
-    orderId: string;
-    customerId: string;
-    amountCents: number;
-    currency: string;
-    token?: string;
-  }) {
+  /** How many charges are held. */
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  /**
+   * Processes the held charges as if they reached payment-service at `at` (default: now), refusing those
+   * whose deadline has passed by then, as payment-service does. Their answers go to callers long gone.
+   */
+  landHeld(at: Date = new Date()): { status: number; body: unknown }[] {
+    const landed = this.held.splice(0).map(({ body, res }) => {
+      const result = this.charge(body, at);
+      sendJson(res, result.status, result.body);
+      return result;
+    });
+    return landed;
+  }
+
+  private charge(body: ChargeBody, at: Date = new Date()) {
     const existing = this.payments.get(body.orderId);
+    if (existing === undefined && body.deadline !== undefined && Date.parse(body.deadline) < at.getTime()) {
+      return {
+        status: 409,
+        body: {
+          error: {
+            code: 'charge_deadline_passed',
+            message: 'The charge arrived after its deadline and was not processed',
+            details: { orderId: body.orderId, deadline: body.deadline },
+          },
+        },
+      };
+    }
     const record =
       existing ??
       ({
@@ -67,7 +105,7 @@ export class FakePayment extends FakeHttpService {
         amountCents: body.amountCents,
         currency: body.currency,
         status: body.token === 'tok_chargeDeclined' ? 'DECLINED' : 'CAPTURED',
-        createdAt: new Date().toISOString(),
+        createdAt: at.toISOString(),
       } satisfies FakePaymentRecord);
     this.payments.set(body.orderId, record);
     if (record.status === 'DECLINED') {
@@ -81,8 +119,11 @@ export class FakePayment extends FakeHttpService {
 
   private async answer(call: RecordedCall, res: ServerResponse): Promise<void> {
     if (call.method === 'POST' && call.path === '/internal/payments') {
-      const body = call.body as Parameters<FakePayment['charge']>[0];
+      const body = call.body as ChargeBody;
       switch (this.chargeMode) {
+        case 'held':
+          this.held.push({ body, res });
+          return;
         case 'error_500':
           sendJson(res, 500, { error: { code: 'internal_error', message: 'Internal server error' } });
           return;
@@ -120,7 +161,10 @@ export class FakePayment extends FakeHttpService {
         });
         return;
       }
-      payment.status = 'REFUNDED';
+      if (payment.status === 'CAPTURED') {
+        payment.status = 'REFUNDED';
+        payment.refundReason = (call.body as { reason?: string } | undefined)?.reason;
+      }
     }
     sendJson(res, 200, payment);
   }

@@ -17,11 +17,15 @@ import { createInventoryPort } from '../../src/upstream/inventory-client.js';
 import { createPaymentPort } from '../../src/upstream/payment-client.js';
 import { serviceAuthorization } from '../../src/upstream/service-credentials.js';
 import type { OrderEventHooks } from '../../src/domain/ports.js';
+import { effectEventHandlers } from '../../src/events/effect-handlers.js';
 import { orderEventHandlers } from '../../src/events/handlers.js';
 import { outboxOrderEvents } from '../../src/events/order-events.js';
 
 export const MIN_AGE_MS = 1000;
 export const DEADLINE_MS = 60_000;
+/** Reservations and charges may land up to 500 ms after they are sent; clocks may differ by 100 ms. */
+export const CALL_WINDOW_MS = 500;
+export const CLOCK_SKEW_MS = 100;
 
 export interface HarnessOptions {
   inventoryUrl: string;
@@ -30,6 +34,8 @@ export interface HarnessOptions {
   timeoutMs?: number;
   retries?: number;
   hooks?: Partial<OrderEventHooks>;
+  /** Replaces some of the test settings (e.g. a call deadline longer than the recovery's minimum age). */
+  settings?: Partial<OrderSettings>;
   /**
    * Wires the real event bus as main.ts does (outbox hooks, consumer on queue `order-service`) over this
    * embedded queue file, with short polls and retry delays.
@@ -62,6 +68,7 @@ export const settings: OrderSettings = {
   },
   taskBackoff: { baseMs: 1000, capMs: 30_000 },
   idempotencyKeyTtlMs: 24 * 60 * 60_000,
+  deadlines: { windowMs: CALL_WINDOW_MS, clockSkewMs: CLOCK_SKEW_MS },
 };
 
 /** The real order-service app on port 0 with a real SQLite file, calling the given upstreams over HTTP. */
@@ -104,11 +111,14 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
     migrations,
     inventory: createInventoryPort(clients[0] as UpstreamClient, authorization),
     payment: createPaymentPort(clients[1] as UpstreamClient, authorization),
-    settings,
+    settings: { ...settings, ...options.settings },
     hooks: options.hooks ?? (bus && outboxOrderEvents(bus.outbox)),
     readiness: bus && { broker: bus.readiness },
   });
-  await bus?.consume(orderEventHandlers(app.shipments, logger));
+  await bus?.consume({
+    ...orderEventHandlers(app.shipments, logger),
+    ...effectEventHandlers({ effects: app.effects, runTasks: app.runTasksFor, logger }),
+  });
   const server: RunningServer = await startServer({ service: app, port: 0, host: '127.0.0.1', logger });
   return {
     url: server.url,
