@@ -168,6 +168,53 @@ describe('POST /internal/reservations', () => {
     expect(res.body).toMatchObject({ error: { code: 'validation_failed' } });
   });
 
+  test('When the reservation arrives after its deadline, then 409 reservation_deadline_passed, no stock is taken and the refusal is counted (issue 8)', async () => {
+    const product = await createProduct(url, { stock: 5 });
+    const orderId = randomUUID();
+    const deadline = new Date(Date.now() - 1000).toISOString();
+    const refusedBefore = await metric('deadline_passed');
+
+    const res = await request<{ error: { code: string; details: unknown } }>(
+      url,
+      'POST',
+      '/internal/reservations',
+      {
+        token: serviceToken,
+        body: { orderId, items: [{ productId: product.id, quantity: 2 }], deadline },
+      },
+    );
+
+    expect(res.status).toBe(409);
+    expect(res.body.error).toEqual(
+      expect.objectContaining({ code: 'reservation_deadline_passed', details: { orderId, deadline } }),
+    );
+    expect(await stockOf(url, product.id)).toBe(5);
+    expect(
+      (await request(url, 'GET', `/internal/reservations/${orderId}`, { token: serviceToken })).status,
+    ).toBe(404);
+    expect(await metric('deadline_passed')).toBe(refusedBefore + 1);
+  });
+
+  test('When a reservation made in time is repeated after its deadline, then the stored one is returned', async () => {
+    const product = await createProduct(url, { stock: 5 });
+    const orderId = randomUUID();
+    const items = [{ productId: product.id, quantity: 1 }];
+    const inTime = await request(url, 'POST', '/internal/reservations', {
+      token: serviceToken,
+      body: { orderId, items, deadline: new Date(Date.now() + 60_000).toISOString() },
+    });
+
+    const late = await request(url, 'POST', '/internal/reservations', {
+      token: serviceToken,
+      body: { orderId, items, deadline: new Date(Date.now() - 1000).toISOString() },
+    });
+
+    expect(inTime.status).toBe(201);
+    expect(late.status).toBe(200);
+    expect(late.body).toEqual(inTime.body);
+    expect(await stockOf(url, product.id)).toBe(4);
+  });
+
   test('When a customer calls it, then 403 and no stock moves; anonymous 401', async () => {
     const product = await createProduct(url, { stock: 3 });
     const asCustomer = await reserve([{ productId: product.id, quantity: 1 }], randomUUID(), customerToken);

@@ -1,6 +1,5 @@
 import {
   checkDatabase,
-  counter,
   createService,
   type Outbox,
   type Service,
@@ -9,10 +8,10 @@ import {
 } from '@shop/platform';
 import { paymentMigrations } from './data/database.js';
 import { createPaymentRepository } from './data/payment-repository.js';
-import { noPaymentHooks, type PaymentHooks } from './domain/payment.js';
+import { noPaymentHooks, type OrderCancellation, type PaymentHooks } from './domain/payment.js';
 import { createPaymentDesk } from './domain/payments.js';
 import { internalRoutes } from './http/internal-routes.js';
-import { PAYMENT_OUTCOMES } from './http/outcomes.js';
+import { createPaymentTelemetry } from './http/payment-telemetry.js';
 import { publicRoutes } from './http/public-routes.js';
 import { paymentEventHooks } from './events/payment-events.js';
 
@@ -26,14 +25,14 @@ export interface PaymentServiceDeps extends ServiceAppDeps {
   now?: () => string;
 }
 
-export function createApp(deps: PaymentServiceDeps): Service {
+export interface PaymentServiceApp extends Service {
+  /** OrderCancelled (src/events/order-handlers.ts): remembered, to refuse later charges for the order. */
+  recordOrderCancelled: (cancelled: OrderCancellation) => void;
+}
+
+export function createApp(deps: PaymentServiceDeps): PaymentServiceApp {
   const { db, logger, registry, tokens } = deps;
-  const outcomes = counter(registry, {
-    name: 'payments_total',
-    help: 'Payment state changes by outcome',
-    labelNames: ['outcome'] as const,
-  });
-  for (const outcome of PAYMENT_OUTCOMES) outcomes.inc({ outcome }, 0);
+  const telemetry = createPaymentTelemetry(registry, logger);
 
   const desk = createPaymentDesk({
     payments: createPaymentRepository(db),
@@ -43,12 +42,12 @@ export function createApp(deps: PaymentServiceDeps): Service {
   });
   const migrations = paymentMigrations();
 
-  return createService({
+  const service = createService({
     name: SERVICE_NAME,
     logger,
     registry,
     tokens,
-    routers: [publicRoutes(desk, outcomes), internalRoutes(desk, outcomes)],
+    routers: [publicRoutes(desk, telemetry), internalRoutes(desk, telemetry)],
     readiness: {
       db: () => checkDatabase(db, migrations),
       ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),
@@ -56,4 +55,5 @@ export function createApp(deps: PaymentServiceDeps): Service {
     bodyLimitBytes: deps.bodyLimitBytes,
     chaosEnabled: deps.chaosEnabled,
   });
+  return Object.assign(service, { recordOrderCancelled: desk.recordOrderCancelled });
 }

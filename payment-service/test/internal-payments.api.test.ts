@@ -225,7 +225,7 @@ describe('POST /internal/payments/by-order/:orderId/refund', () => {
 
     expect(first.status).toBe(200);
     const { refundedAt, ...rest } = first.body;
-    expect(rest).toEqual({ ...created.body, status: 'REFUNDED' });
+    expect(rest).toEqual({ ...created.body, status: 'REFUNDED', refundReason: 'unspecified' });
     expect(Number.isNaN(Date.parse(refundedAt ?? ''))).toBe(false);
     expect(second.status).toBe(200);
     expect(second.body).toEqual(first.body);

@@ -17,7 +17,9 @@ export type ReserveResult =
   /** The order already has a reservation: nothing changed, the stored one is returned (idempotency). */
   | { outcome: 'existing'; reservation: Reservation }
   | { outcome: 'out_of_stock'; productId: number; requested: number; available: number }
-  | { outcome: 'unknown_product'; productIds: number[] };
+  | { outcome: 'unknown_product'; productIds: number[] }
+  /** The request arrived after its deadline: nothing was reserved (order-service has given up on it). */
+  | { outcome: 'deadline_passed'; deadline: Date };
 
 /** A status change, or the repeat of one that already happened (`changed: false`). */
 export interface Transition {
@@ -59,9 +61,10 @@ export function createReservationBook({ products, reservations, transaction, hoo
 
   /**
    * All or nothing, in one synchronous IMMEDIATE transaction: every line is taken with a conditional
-   * UPDATE (stock >= quantity), and the first short line rolls back the ones before it.
+   * UPDATE (stock >= quantity), and the first short line rolls back the ones before it. A new reservation
+   * is refused past `deadline`: after it, order-service takes "no reservation" as final and releases nothing.
    */
-  function reserve(orderId: string, items: readonly RequestedItem[]): ReserveResult {
+  function reserve(orderId: string, items: readonly RequestedItem[], deadline?: Date): ReserveResult {
     const wanted = mergeLines(items);
     try {
       return transaction((): ReserveResult => {
@@ -69,6 +72,9 @@ export function createReservationBook({ products, reservations, transaction, hoo
         if (stored) {
           if (!sameLines(stored, wanted)) throw mismatch(orderId);
           return { outcome: 'existing', reservation: stored };
+        }
+        if (deadline !== undefined && Date.parse(now()) > deadline.getTime()) {
+          return { outcome: 'deadline_passed', deadline };
         }
         const found = wanted.map((item) => products.findById(item.productId));
         const unknown = wanted.filter((_, index) => found[index] === undefined).map((item) => item.productId);

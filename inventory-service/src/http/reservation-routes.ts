@@ -2,7 +2,13 @@ import { Router } from '@koa/router';
 import { AppError, authorize, z, parseInput } from '@shop/platform';
 import type { ReservationBook } from '../domain/reservations.js';
 
-export const RESERVATION_OUTCOMES = ['reserved', 'out_of_stock', 'released', 'committed'] as const;
+export const RESERVATION_OUTCOMES = [
+  'reserved',
+  'out_of_stock',
+  'deadline_passed',
+  'released',
+  'committed',
+] as const;
 export type ReservationOutcome = (typeof RESERVATION_OUTCOMES)[number];
 
 /** stock_reservations_total: counted once per state change, never for an idempotent repeat. */
@@ -16,6 +22,11 @@ const reserveBody = z.strictObject({
     .array(z.strictObject({ productId: z.int().min(1), quantity: z.int().min(1).max(10_000) }))
     .min(1)
     .max(100),
+  /** ISO 8601 instant; a new reservation arriving after it is refused (409 reservation_deadline_passed). */
+  deadline: z.iso
+    .datetime({ offset: true })
+    .transform((value) => new Date(value))
+    .optional(),
 });
 const orderPath = z.object({ orderId: z.uuid() });
 
@@ -24,8 +35,8 @@ export function reservationRoutes(book: ReservationBook, outcomes: OutcomeCounte
   const router = new Router({ prefix: '/internal/reservations' });
 
   router.post('/', authorize('create', 'Reservation'), (ctx) => {
-    const { orderId, items } = parseInput(reserveBody, ctx.request.body, 'body');
-    const result = book.reserve(orderId, items);
+    const { orderId, items, deadline } = parseInput(reserveBody, ctx.request.body, 'body');
+    const result = book.reserve(orderId, items, deadline);
     switch (result.outcome) {
       case 'reserved':
         outcomes.inc({ outcome: 'reserved' });
@@ -43,6 +54,14 @@ export function reservationRoutes(book: ReservationBook, outcomes: OutcomeCounte
           details: { productId, requested, available },
         });
       }
+      case 'deadline_passed':
+        outcomes.inc({ outcome: 'deadline_passed' });
+        throw new AppError(
+          'reservation_deadline_passed',
+          'The reservation arrived after its deadline and was not processed; nothing was reserved',
+          409,
+          { details: { orderId, deadline: result.deadline.toISOString() } },
+        );
       case 'unknown_product':
         throw new AppError('unknown_product', `Unknown product(s): ${result.productIds.join(', ')}`, 422, {
           details: { productIds: result.productIds },

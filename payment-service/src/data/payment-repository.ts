@@ -1,5 +1,11 @@
 import type { Db } from '@shop/platform';
-import { CURRENCY, type Payment, type PaymentStatus } from '../domain/payment.js';
+import {
+  CURRENCY,
+  type OrderCancellation,
+  type Payment,
+  type PaymentStatus,
+  type RefundReason,
+} from '../domain/payment.js';
 
 interface PaymentRow {
   id: string;
@@ -10,9 +16,11 @@ interface PaymentRow {
   decline_reason: string | null;
   created_at: string;
   refunded_at: string | null;
+  refund_reason: RefundReason | null;
 }
 
-const COLUMNS = 'id, order_id, customer_id, amount_cents, status, decline_reason, created_at, refunded_at';
+const COLUMNS =
+  'id, order_id, customer_id, amount_cents, status, decline_reason, created_at, refunded_at, refund_reason';
 
 function toPayment(row: PaymentRow): Payment {
   const payment: Payment = {
@@ -26,6 +34,7 @@ function toPayment(row: PaymentRow): Payment {
   };
   if (row.decline_reason !== null) payment.declineReason = row.decline_reason;
   if (row.refunded_at !== null) payment.refundedAt = row.refunded_at;
+  if (row.refund_reason !== null) payment.refundReason = row.refund_reason;
   return payment;
 }
 
@@ -55,8 +64,16 @@ export function createPaymentRepository(db: Db) {
     `INSERT INTO payments (id, order_id, customer_id, amount_cents, currency, status, decline_reason, created_at, updated_at)
      VALUES (@id, @orderId, @customerId, @amountCents, @currency, @status, @declineReason, @createdAt, @createdAt)`,
   );
-  const markRefunded = db.prepare<[string, string, string]>(
-    "UPDATE payments SET status = 'REFUNDED', refunded_at = ?, updated_at = ? WHERE id = ? AND status = 'CAPTURED'",
+  const markRefunded = db.prepare<[string, string, RefundReason, string]>(
+    `UPDATE payments SET status = 'REFUNDED', refunded_at = ?, updated_at = ?, refund_reason = ?
+     WHERE id = ? AND status = 'CAPTURED'`,
+  );
+  const insertCancellation = db.prepare<[string, string, string, string]>(
+    `INSERT INTO cancelled_orders (order_id, reason, cancelled_at, recorded_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (order_id) DO NOTHING`,
+  );
+  const cancellation = db.prepare<[string], { order_id: string; reason: string; cancelled_at: string }>(
+    'SELECT order_id, reason, cancelled_at FROM cancelled_orders WHERE order_id = ?',
   );
   const where = '(@customerId IS NULL OR customer_id = @customerId) AND (@status IS NULL OR status = @status)';
   const page = db.prepare<{ customerId: string | null; status: string | null; limit: number; offset: number }, PaymentRow>(
@@ -91,8 +108,18 @@ export function createPaymentRepository(db: Db) {
     },
 
     /** CAPTURED -> REFUNDED; false when the payment was not CAPTURED. */
-    markRefunded(id: string, now: string): boolean {
-      return markRefunded.run(now, now, id).changes === 1;
+    markRefunded(id: string, now: string, reason: RefundReason): boolean {
+      return markRefunded.run(now, now, reason, id).changes === 1;
+    },
+
+    /** Records an order's cancellation; a repeat keeps the first record. */
+    recordCancellation(cancelled: OrderCancellation, now: string): void {
+      insertCancellation.run(cancelled.orderId, cancelled.reason, cancelled.cancelledAt, now);
+    },
+
+    findCancellation(orderId: string): OrderCancellation | undefined {
+      const row = cancellation.get(orderId);
+      return row && { orderId: row.order_id, reason: row.reason, cancelledAt: row.cancelled_at };
     },
 
     list(filter: PaymentFilter): { rows: Payment[]; total: number } {

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
 import type { PaymentFilter, PaymentRepository } from '../data/payment-repository.js';
 import { decideCharge } from './card-processor.js';
-import type { ChargeRequest, Payment, PaymentHooks } from './payment.js';
+import type {
+  ChargeRefusal,
+  ChargeRequest,
+  OrderCancellation,
+  Payment,
+  PaymentHooks,
+  RefundReason,
+} from './payment.js';
 
 export interface PaymentDeps {
   payments: PaymentRepository;
@@ -11,11 +18,12 @@ export interface PaymentDeps {
   now: () => string;
 }
 
-/** `created: false` when the order already had a payment: nothing was charged, the first result is returned. */
-export interface ChargeOutcome {
-  payment: Payment;
-  created: boolean;
-}
+/**
+ * `created: false` when the order already had a payment: nothing was charged, the first result is returned.
+ * `refused`: the charge came too late (past its deadline, or for an order already cancelled); nothing stored.
+ */
+export type ChargeOutcome =
+  { kind: 'charged'; payment: Payment; created: boolean } | { kind: 'refused'; reason: ChargeRefusal };
 
 export interface RefundOutcome {
   payment: Payment;
@@ -28,9 +36,11 @@ export function createPaymentDesk({ payments, transaction, hooks, now }: Payment
   /**
    * Idempotent on orderId: the lookup, the card decision and the insert run in one synchronous IMMEDIATE
    * transaction, so two concurrent charges for one order cannot both capture (UNIQUE(order_id) backs it up).
+   * A new charge is refused past its deadline, checked inside that transaction: order-service trusts
+   * "no payment for this order" once the deadline has passed, so nothing may be captured after it.
    */
   function charge(request: ChargeRequest): ChargeOutcome {
-    return transaction(() => {
+    return transaction((): ChargeOutcome => {
       const existing = payments.findByOrderId(request.orderId);
       if (existing) {
         if (
@@ -44,7 +54,13 @@ export function createPaymentDesk({ payments, transaction, hooks, now }: Payment
             422,
           );
         }
-        return { payment: existing, created: false };
+        return { kind: 'charged', payment: existing, created: false };
+      }
+      if (request.deadline !== undefined && Date.parse(now()) > request.deadline.getTime()) {
+        return { kind: 'refused', reason: 'deadline_passed' };
+      }
+      if (payments.findCancellation(request.orderId) !== undefined) {
+        return { kind: 'refused', reason: 'order_cancelled' };
       }
       const decision = decideCharge(request.token);
       const payment: Payment = {
@@ -59,12 +75,20 @@ export function createPaymentDesk({ payments, transaction, hooks, now }: Payment
       if (!decision.approved) payment.declineReason = decision.reason;
       payments.insert(payment);
       if (payment.status === 'CAPTURED') hooks.onPaymentCaptured(payment);
-      return { payment, created: true };
+      return { kind: 'charged', payment, created: true };
     });
   }
 
-  /** Full refund, idempotent: refunding a REFUNDED payment returns it unchanged. */
-  function refund(find: () => Payment | undefined): RefundOutcome {
+  /**
+   * Full refund, idempotent: refunding a REFUNDED payment returns it unchanged (with its first reason).
+   * `onlyCancelledOrders`: the public API gives money back only for an order announced as cancelled; any
+   * other order is refunded by cancelling it, so a CONFIRMED order never keeps going without its payment.
+   */
+  function refund(
+    find: () => Payment | undefined,
+    reason: RefundReason,
+    onlyCancelledOrders = false,
+  ): RefundOutcome {
     return transaction(() => {
       const payment = find();
       if (!payment) throw notFound('Payment');
@@ -75,9 +99,18 @@ export function createPaymentDesk({ payments, transaction, hooks, now }: Payment
           'A declined payment captured nothing and cannot be refunded',
         );
       }
+      if (onlyCancelledOrders && payments.findCancellation(payment.orderId) === undefined) {
+        throw new AppError(
+          'refund_requires_order_cancellation',
+          `Refund by cancelling the order: POST /api/orders/${payment.orderId}/cancel refunds its payment, ` +
+            'restocks it and cancels its shipment. A shipped or delivered order cannot be refunded here.',
+          409,
+          { details: { orderId: payment.orderId, paymentId: payment.id } },
+        );
+      }
       const refundedAt = now();
-      payments.markRefunded(payment.id, refundedAt);
-      const refunded: Payment = { ...payment, status: 'REFUNDED', refundedAt };
+      payments.markRefunded(payment.id, refundedAt, reason);
+      const refunded: Payment = { ...payment, status: 'REFUNDED', refundedAt, refundReason: reason };
       hooks.onPaymentRefunded(refunded);
       return { payment: refunded, changed: true };
     });
@@ -85,8 +118,14 @@ export function createPaymentDesk({ payments, transaction, hooks, now }: Payment
 
   return {
     charge,
-    refundById: (id: string) => refund(() => payments.findById(id)),
-    refundByOrder: (orderId: string) => refund(() => payments.findByOrderId(orderId)),
+    /** The public API (admin): allowed only once order-service has announced the order cancelled. */
+    refundById: (id: string) => refund(() => payments.findById(id), 'manual', true),
+    /** The saga's compensation (order-service, internal API). */
+    refundByOrder: (orderId: string, reason: RefundReason) =>
+      refund(() => payments.findByOrderId(orderId), reason),
+    /** OrderCancelled: remembered, so later charges for the order are refused and a manual refund is allowed. */
+    recordOrderCancelled: (cancelled: OrderCancellation) =>
+      transaction(() => payments.recordCancellation(cancelled, now())),
     findById: (id: string) => payments.findById(id),
     findByOrder: (orderId: string) => payments.findByOrderId(orderId),
     list: (filter: PaymentFilter) => payments.list(filter),

@@ -18,7 +18,10 @@ export function paymentEventHooks(outbox: Outbox): PaymentHooks {
       outbox.add('PaymentCaptured', eventData(payment));
     },
     onPaymentRefunded(payment) {
-      outbox.add('PaymentRefunded', eventData(payment));
+      outbox.add('PaymentRefunded', {
+        ...eventData(payment),
+        ...(payment.refundReason !== undefined && { reason: payment.refundReason }),
+      });
     },
   };
 }

@@ -13,7 +13,7 @@ import {
 } from '@shop/platform';
 import { PAYMENT_STATUSES, type Payment } from '../domain/payment.js';
 import type { PaymentDesk } from '../domain/payments.js';
-import type { OutcomeCounter } from './outcomes.js';
+import type { PaymentTelemetry } from './payment-telemetry.js';
 
 const listQuery = z.strictObject({
   orderId: z.uuid().optional(),
@@ -28,7 +28,7 @@ function visible(ability: AppAbility, payment: Payment): boolean {
 }
 
 /** The public payment API behind the gateway (design §4). */
-export function publicRoutes(desk: PaymentDesk, outcomes: OutcomeCounter): Router {
+export function publicRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): Router {
   const router = new Router({ prefix: '/api/payments' });
 
   router.get('/', authorize('read', 'Payment'), (ctx) => {
@@ -62,7 +62,7 @@ export function publicRoutes(desk: PaymentDesk, outcomes: OutcomeCounter): Route
     const { id } = parseInput(idPath, ctx.params, 'path');
     parseInput(refundBody, ctx.request.body ?? {}, 'body');
     const { payment, changed } = desk.refundById(id);
-    if (changed) outcomes.inc({ outcome: 'refunded' });
+    if (changed) telemetry.refunded(payment, 'manual');
     ctx.body = payment;
   });
 

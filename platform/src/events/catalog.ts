@@ -26,7 +26,15 @@ export const eventCatalog = {
   StockReserved: z.object({ orderId: id, items: z.array(stockLine).min(1) }),
   StockReleased: z.object({ orderId: id, items: z.array(stockLine).min(1), reason }),
   PaymentCaptured: z.object({ paymentId: id, orderId: id, customerId: id, amountCents: cents, currency }),
-  PaymentRefunded: z.object({ paymentId: id, orderId: id, customerId: id, amountCents: cents, currency }),
+  PaymentRefunded: z.object({
+    paymentId: id,
+    orderId: id,
+    customerId: id,
+    amountCents: cents,
+    currency,
+    /** Why (payment-service's refund reasons); absent on events from before reasons were recorded. */
+    reason: reason.optional(),
+  }),
   OrderConfirmed: z.object({
     orderId: id,
     customerId: id,
