@@ -11,6 +11,19 @@ export interface InvariantOptions {
    * ORDER_PENDING_DEADLINE_MS, its hard deadline. 0: any PENDING order is one.
    */
   pendingDeadlineMs?: number;
+  /**
+   * How long a capture may stay on an order that is not CONFIRMED, SHIPPED or DELIVERED (a cancelled or
+   * unknown one) before it must have been refunded, from the moment it landed; the same for stock held for an
+   * unknown order. Default 60 s, above order-service's bound with its default settings (24 s, see
+   * docs/money-invariants.md); tests pass the bound of the settings they started the platform with.
+   */
+  refundBoundMs?: number;
+  /**
+   * Default true: traffic has stopped, so every compensation is due (a capture or a reservation nobody owns
+   * is a violation whatever its age) and captured payments must equal the confirmed-like orders. False
+   * while traffic runs: only what is older than `refundBoundMs` counts.
+   */
+  settled?: boolean;
 }
 
 type PlatformFiles = Pick<Platform, 'databaseFile' | 'initialStock'>;
@@ -21,6 +34,7 @@ interface OrderRow {
   id: string;
   status: string;
   createdAt: string;
+  paymentId: string | null;
 }
 
 interface OrderLine {
@@ -32,20 +46,31 @@ interface OrderLine {
 interface ReservationRow {
   orderId: string;
   status: string;
+  createdAt: string | null;
 }
 
 interface PaymentRow {
+  id: string;
   orderId: string;
   status: string;
+  createdAt: string | null;
+  refundedAt: string | null;
+  refundReason: string | null;
 }
 
+// Refunds of captures no order owned: the bound applies to them (a cancelled confirmed order is refunded
+// whenever the customer cancels, however long after the capture).
+const UNOWNED_CAPTURE_REASONS = new Set(['late_capture', 'unknown_order']);
+
 /**
- * The saga's invariants (design §5), read from the services' SQLite files (read-only):
+ * The saga's invariants (design §5, issue 8), read from the services' SQLite files (read-only):
  * - stock: for every product, initial stock = available + units of CONFIRMED/SHIPPED/DELIVERED orders
  *   (+ units still reserved for PENDING orders, so it also holds mid-flight);
- * - release: no CANCELLED order still holds reserved stock;
- * - payments: captured (not refunded) payments are exactly the confirmed orders, none twice, none for a
- *   cancelled order;
+ * - release: no CANCELLED order still holds reserved stock, and no stock is held for an unknown order;
+ * - payments: every confirmed-like order has exactly one captured payment, the one it records; a capture on
+ *   a cancelled or unknown order is refunded within `refundBoundMs` of landing (checked on captures still
+ *   there and, after the fact, on refunds made for that reason); once settled, captured payments are
+ *   exactly the confirmed-like orders;
  * - pending: no PENDING order older than the deadline.
  * Returns one readable line per violation; empty means every invariant holds. Check when traffic has
  * settled: each file is read consistently, but not all of them at one instant.
@@ -87,6 +112,12 @@ function checkInvariants(platform: PlatformFiles, options: InvariantOptions): st
   const available = readStockLevels(inventoryFile, { includeReserved: false });
   const held = readHeldUnits(inventoryFile);
   const reservations = readReservations(inventoryFile);
+  const settled = options.settled ?? true;
+  const boundMs = options.refundBoundMs ?? 60_000;
+  const now = Date.now();
+  const ageMs = (at: string | null) => (at === null ? Number.POSITIVE_INFINITY : now - Date.parse(at));
+  const overdue = (at: string | null) => settled || ageMs(at) > boundMs;
+  const seconds = (ms: number) => (Number.isFinite(ms) ? `${Math.round(ms / 1000)} s` : 'an unknown time');
 
   const orderReader = openReadOnly(platform.databaseFile('order-service'));
   const orders = new Map<string, OrderRow>();
@@ -108,7 +139,7 @@ function checkInvariants(platform: PlatformFiles, options: InvariantOptions): st
   for (const line of lines) {
     const status = orders.get(line.orderId)?.status;
     if (status && CONFIRMED.has(status)) add(confirmedUnits, line.productId, line.quantity);
-    else if (status === 'PENDING' && isHeld(reservations.get(line.orderId))) {
+    else if (status === 'PENDING' && isHeld(reservations.get(line.orderId)?.status)) {
       add(pendingUnits, line.productId, line.quantity);
     }
   }
@@ -138,46 +169,123 @@ function checkInvariants(platform: PlatformFiles, options: InvariantOptions): st
     if (units < 0) violations.push(`stock: product ${productId} has negative stock ${units}`);
   }
 
-  // Cancelled orders hold nothing.
+  // Cancelled and unknown orders hold nothing.
   for (const order of orders.values()) {
-    if (order.status === 'CANCELLED' && isHeld(reservations.get(order.id))) {
+    if (order.status === 'CANCELLED' && isHeld(reservations.get(order.id)?.status)) {
       violations.push(
-        `release: order ${order.id} is CANCELLED but its reservation is ${reservations.get(order.id)}`,
+        `release: order ${order.id} is CANCELLED but its reservation is ${reservations.get(order.id)?.status}`,
       );
+    }
+  }
+  if (orderReader) {
+    for (const reservation of reservations.values()) {
+      if (orders.has(reservation.orderId) || !isHeld(reservation.status)) continue;
+      if (overdue(reservation.createdAt)) {
+        violations.push(
+          `release: stock is ${reservation.status} for unknown order ${reservation.orderId} ` +
+            `(for ${seconds(ageMs(reservation.createdAt))}, bound ${seconds(boundMs)})`,
+        );
+      }
     }
   }
 
   // Payments.
   const payments = readPayments(platform.databaseFile('payment-service'));
   if (payments && orderReader) {
-    const captured = new Map<string, number>();
-    for (const payment of payments) {
-      if (payment.status === 'CAPTURED')
-        captured.set(payment.orderId, (captured.get(payment.orderId) ?? 0) + 1);
-    }
-    for (const [orderId, count] of captured) {
-      const order = orders.get(orderId);
-      if (count > 1) violations.push(`payments: order ${orderId} captured ${count} times`);
-      if (!order) violations.push(`payments: captured payment for unknown order ${orderId}`);
-      else if (order.status === 'CANCELLED') {
-        violations.push(`payments: order ${orderId} is CANCELLED but its payment is still CAPTURED`);
-      }
-    }
-    for (const order of orders.values()) {
-      if (CONFIRMED.has(order.status) && !captured.has(order.id)) {
-        violations.push(`payments: order ${order.id} is ${order.status} without a captured payment`);
-      }
-    }
+    violations.push(...paymentViolations(orders, payments, { settled, boundMs, ageMs, overdue, seconds }));
   }
 
   // Nothing stays PENDING forever.
   const deadlineMs = options.pendingDeadlineMs ?? 600_000;
-  const now = Date.now();
   for (const order of orders.values()) {
     if (order.status !== 'PENDING') continue;
     const age = now - Date.parse(order.createdAt);
     if (deadlineMs === 0 || !(age <= deadlineMs)) {
       violations.push(`pending: order ${order.id} is PENDING for ${Math.round(age / 1000)} s`);
+    }
+  }
+  return violations;
+}
+
+function paymentViolations(
+  orders: ReadonlyMap<string, OrderRow>,
+  payments: readonly PaymentRow[],
+  rules: {
+    settled: boolean;
+    boundMs: number;
+    ageMs: (at: string | null) => number;
+    overdue: (at: string | null) => boolean;
+    seconds: (ms: number) => string;
+  },
+): string[] {
+  const { settled, boundMs, ageMs, overdue, seconds } = rules;
+  const violations: string[] = [];
+  const bound = seconds(boundMs);
+  const captured = new Map<string, PaymentRow[]>();
+  for (const payment of payments) {
+    if (payment.status !== 'CAPTURED') continue;
+    captured.set(payment.orderId, [...(captured.get(payment.orderId) ?? []), payment]);
+  }
+
+  for (const [orderId, captures] of captured) {
+    const order = orders.get(orderId);
+    if (captures.length > 1) violations.push(`payments: order ${orderId} captured ${captures.length} times`);
+    const landed = captures[0]?.createdAt ?? null;
+    if (!order) {
+      if (overdue(landed)) {
+        violations.push(
+          `payments: captured payment for unknown order ${orderId} (for ${seconds(ageMs(landed))}, bound ${bound})`,
+        );
+      }
+    } else if (order.status === 'CANCELLED' && overdue(landed)) {
+      violations.push(
+        `payments: order ${orderId} is CANCELLED but its payment has been CAPTURED for ` +
+          `${seconds(ageMs(landed))} (bound ${bound})`,
+      );
+    }
+  }
+
+  const refundedByOrder = new Map(payments.filter((p) => p.status === 'REFUNDED').map((p) => [p.orderId, p]));
+  let confirmedLike = 0;
+  for (const order of orders.values()) {
+    if (!CONFIRMED.has(order.status)) continue;
+    confirmedLike++;
+    const captures = captured.get(order.id);
+    if (!captures) {
+      const refunded = refundedByOrder.get(order.id);
+      violations.push(
+        `payments: order ${order.id} is ${order.status} without a captured payment` +
+          (refunded ? ` (its payment was refunded: ${refunded.refundReason ?? 'no reason recorded'})` : ''),
+      );
+    } else if (order.paymentId !== null && !captures.some((p) => p.id === order.paymentId)) {
+      violations.push(
+        `payments: order ${order.id} records payment ${order.paymentId} but the captured one is ${captures[0]?.id}`,
+      );
+    }
+  }
+
+  // The bound, after the fact: a capture nobody owned must have been refunded in time.
+  for (const payment of payments) {
+    if (payment.status !== 'REFUNDED' || !UNOWNED_CAPTURE_REASONS.has(payment.refundReason ?? '')) continue;
+    if (payment.createdAt === null || payment.refundedAt === null) continue;
+    const tookMs = Date.parse(payment.refundedAt) - Date.parse(payment.createdAt);
+    if (tookMs > boundMs) {
+      violations.push(
+        `payments: the ${payment.refundReason} capture of order ${payment.orderId} was refunded ` +
+          `${seconds(tookMs)} after it landed (bound ${bound})`,
+      );
+    }
+  }
+
+  if (settled) {
+    // A capture on a PENDING order is the saga mid-flight; the pending check judges that order.
+    const capturedCount = [...captured]
+      .filter(([orderId]) => orders.get(orderId)?.status !== 'PENDING')
+      .reduce((sum, [, captures]) => sum + captures.length, 0);
+    if (capturedCount !== confirmedLike) {
+      violations.push(
+        `payments: ${capturedCount} captured payments for ${confirmedLike} confirmed, shipped or delivered orders`,
+      );
     }
   }
   return violations;
@@ -191,7 +299,11 @@ function readOrders(reader: SqliteReader): OrderRow[] {
   const table = reader.table('orders');
   if (!table) return [];
   const created = reader.column(table, 'created_at', 'createdAt') ?? 'rowid';
-  return reader.all<OrderRow>(`SELECT id, status, ${quoted(created)} AS createdAt FROM ${quoted(table)}`);
+  const payment = reader.column(table, 'payment_id', 'paymentId');
+  return reader.all<OrderRow>(
+    `SELECT id, status, ${quoted(created)} AS createdAt, ${payment ? quoted(payment) : 'NULL'} AS paymentId
+     FROM ${quoted(table)}`,
+  );
 }
 
 function readOrderLines(reader: SqliteReader): OrderLine[] {
@@ -202,17 +314,19 @@ function readOrderLines(reader: SqliteReader): OrderLine[] {
   );
 }
 
-function readReservations(inventoryFile: string): Map<string, string> {
+function readReservations(inventoryFile: string): Map<string, ReservationRow> {
   const reader = openReadOnly(inventoryFile);
-  const result = new Map<string, string>();
+  const result = new Map<string, ReservationRow>();
   if (!reader) return result;
   try {
     const table = reader.table('reservations');
     if (!table) return result;
+    const created = reader.column(table, 'created_at');
     for (const row of reader.all<ReservationRow>(
-      `SELECT order_id AS orderId, status FROM ${quoted(table)}`,
+      `SELECT order_id AS orderId, status, ${created ? quoted(created) : 'NULL'} AS createdAt
+       FROM ${quoted(table)}`,
     )) {
-      result.set(row.orderId, row.status);
+      result.set(row.orderId, row);
     }
     return result;
   } finally {
@@ -226,7 +340,15 @@ function readPayments(paymentFile: string): PaymentRow[] | undefined {
   try {
     const table = reader.table('payments');
     if (!table) return undefined;
-    return reader.all<PaymentRow>(`SELECT order_id AS orderId, status FROM ${quoted(table)}`);
+    const optional = (name: string) => {
+      const column = reader.column(table, name);
+      return column ? quoted(column) : 'NULL';
+    };
+    return reader.all<PaymentRow>(
+      `SELECT id, order_id AS orderId, status, ${optional('created_at')} AS createdAt,
+         ${optional('refunded_at')} AS refundedAt, ${optional('refund_reason')} AS refundReason
+       FROM ${quoted(table)}`,
+    );
   } finally {
     reader.close();
   }

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadMigrations, openDatabase, type Db } from '@shop/platform';
 import { tempDir } from '@shop/platform/testing';
-import { invariants } from '../src/invariants.js';
+import { invariants, type InvariantOptions } from '../src/invariants.js';
 import { repositoryRoot } from '../src/service-map.js';
 
 type OrderStatus = 'PENDING' | 'CONFIRMED' | 'SHIPPED' | 'DELIVERED' | 'CANCELLED';
@@ -45,14 +45,18 @@ function createStack(dir: string) {
       reservation: ReservationStatus | undefined,
       payment: PaymentStatus | undefined,
       createdAt = now,
+      paymentFields: PaymentFields = {},
     ): string {
       const id = randomUUID();
+      const paymentId = randomUUID();
+      // The saga records the payment on the order when it confirms it.
+      const recorded = ['CONFIRMED', 'SHIPPED', 'DELIVERED'].includes(status) && payment ? paymentId : null;
       orders
         .prepare(
-          `INSERT INTO orders (id, customer_id, status, currency, saga_step, created_at, updated_at)
-           VALUES (?, 'customer-1', ?, 'USD', 'settled', ?, ?)`,
+          `INSERT INTO orders (id, customer_id, status, currency, saga_step, payment_id, created_at, updated_at)
+           VALUES (?, 'customer-1', ?, 'USD', 'settled', ?, ?, ?)`,
         )
-        .run(id, status, createdAt, createdAt);
+        .run(id, status, paymentFields.recordedPaymentId ?? recorded, createdAt, createdAt);
       orders
         .prepare('INSERT INTO order_lines (order_id, line_no, product_id, quantity) VALUES (?, 1, ?, ?)')
         .run(id, productId, quantity);
@@ -70,24 +74,70 @@ function createStack(dir: string) {
           )
           .run(id, productId, quantity);
       }
-      if (payment) {
-        payments
-          .prepare(
-            `INSERT INTO payments (id, order_id, customer_id, amount_cents, currency, status, created_at, updated_at)
-             VALUES (?, ?, 'customer-1', ?, 'USD', ?, ?, ?)`,
-          )
-          .run(randomUUID(), id, quantity * 100, payment, now, now);
-      }
+      if (payment)
+        this.payment(id, payment, { ...paymentFields, id: paymentId, amountCents: quantity * 100 });
       return id;
+    },
+    /** A payment row, for an order of the stack or for one order-service does not know. */
+    payment(
+      orderId: string,
+      status: PaymentStatus,
+      fields: PaymentFields & { id?: string; amountCents?: number } = {},
+    ): void {
+      const createdAt = fields.createdAt ?? now;
+      payments
+        .prepare(
+          `INSERT INTO payments (id, order_id, customer_id, amount_cents, currency, status, created_at, updated_at,
+             refunded_at, refund_reason)
+           VALUES (?, ?, 'customer-1', ?, 'USD', ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          fields.id ?? randomUUID(),
+          orderId,
+          fields.amountCents ?? 100,
+          status,
+          createdAt,
+          createdAt,
+          status === 'REFUNDED' ? (fields.refundedAt ?? createdAt) : null,
+          status === 'REFUNDED' ? (fields.refundReason ?? 'order_cancelled') : null,
+        );
+    },
+    /** Stock held at inventory for an order order-service does not know (taken from the product). */
+    strayReservation(productId: number, quantity: number, createdAt = now): string {
+      const orderId = randomUUID();
+      inventory
+        .prepare(
+          `INSERT INTO reservations (order_id, status, total_cents, currency, created_at, updated_at)
+           VALUES (?, 'RESERVED', ?, 'USD', ?, ?)`,
+        )
+        .run(orderId, quantity * 100, createdAt, createdAt);
+      inventory
+        .prepare(
+          `INSERT INTO reservation_items (order_id, line, product_id, name, quantity, unit_price_cents)
+           VALUES (?, 1, ?, 'P', ?, 100)`,
+        )
+        .run(orderId, productId, quantity);
+      return orderId;
     },
   };
 }
+
+interface PaymentFields {
+  /** When the payment landed (default: now). */
+  createdAt?: string;
+  refundedAt?: string;
+  refundReason?: string;
+  /** The payment id the order records, when it should differ from its real payment. */
+  recordedPaymentId?: string;
+}
+
+const ago = (seconds: number) => new Date(Date.now() - seconds * 1000).toISOString();
 
 describe('invariants()', () => {
   let dir: ReturnType<typeof tempDir>;
   let stack: ReturnType<typeof createStack>;
   const baseline = new Map([[1, 100]]);
-  const check = (options: { pendingDeadlineMs?: number } = {}) =>
+  const check = (options: InvariantOptions = {}) =>
     invariants({ ...stack.files, initialStock: baseline }, options);
 
   beforeEach(() => {
@@ -145,9 +195,87 @@ describe('invariants()', () => {
     stack.setStock(1, 99);
 
     expect(await check()).toEqual([
-      `payments: order ${kept} is CANCELLED but its payment is still CAPTURED`,
+      `payments: order ${kept} is CANCELLED but its payment has been CAPTURED for 0 s (bound 60 s)`,
       `payments: order ${unpaid} is CONFIRMED without a captured payment`,
     ]);
+  });
+
+  describe('The money invariant of issue 8', () => {
+    test('When a capture on a cancelled order is younger than the bound while traffic runs, then it is tolerated; past the bound, or once settled, it is a violation', async () => {
+      const young = stack.order(1, 1, 'CANCELLED', 'RELEASED', 'CAPTURED', undefined, { createdAt: ago(10) });
+
+      expect(await check({ settled: false, refundBoundMs: 20_000 })).toEqual([]);
+      expect(await check({ settled: false, refundBoundMs: 5_000 })).toEqual([
+        `payments: order ${young} is CANCELLED but its payment has been CAPTURED for 10 s (bound 5 s)`,
+      ]);
+      expect(await check({ refundBoundMs: 20_000 })).toEqual([
+        `payments: order ${young} is CANCELLED but its payment has been CAPTURED for 10 s (bound 20 s)`,
+        'payments: 1 captured payments for 0 confirmed, shipped or delivered orders',
+      ]);
+    });
+
+    test('When a payment is captured for an order order-service does not know, then it is a violation past the bound', async () => {
+      const unknownOrder = randomUUID();
+      stack.payment(unknownOrder, 'CAPTURED', { createdAt: ago(90) });
+
+      expect(await check({ settled: false })).toEqual([
+        `payments: captured payment for unknown order ${unknownOrder} (for 90 s, bound 60 s)`,
+      ]);
+    });
+
+    test('When a late capture was refunded, but later than the bound, then it is reported although nothing is captured now', async () => {
+      const order = stack.order(1, 1, 'CANCELLED', 'RELEASED', 'REFUNDED', undefined, {
+        createdAt: ago(100),
+        refundedAt: ago(10),
+        refundReason: 'late_capture',
+      });
+      stack.order(1, 1, 'CANCELLED', 'RELEASED', 'REFUNDED', undefined, {
+        createdAt: ago(100),
+        refundedAt: ago(10),
+        refundReason: 'order_cancelled',
+      });
+
+      expect(await check()).toEqual([
+        `payments: the late_capture capture of order ${order} was refunded 90 s after it landed (bound 60 s)`,
+      ]);
+    });
+
+    test('When a confirmed order records another payment than the captured one, then it is reported', async () => {
+      const other = randomUUID();
+      const order = stack.order(1, 1, 'CONFIRMED', 'COMMITTED', 'CAPTURED', undefined, {
+        recordedPaymentId: other,
+      });
+      stack.setStock(1, 99);
+
+      expect(await check()).toEqual([
+        expect.stringMatching(
+          new RegExp(`^payments: order ${order} records payment ${other} but the captured one is `),
+        ),
+      ]);
+    });
+
+    test('When the payment of a shipped order was refunded, then the order is reported with the refund reason', async () => {
+      const order = stack.order(1, 1, 'SHIPPED', 'COMMITTED', 'REFUNDED', undefined, {
+        refundReason: 'manual',
+      });
+      stack.setStock(1, 99);
+
+      expect(await check()).toEqual([
+        `payments: order ${order} is SHIPPED without a captured payment (its payment was refunded: manual)`,
+        'payments: 0 captured payments for 1 confirmed, shipped or delivered orders',
+      ]);
+    });
+
+    test('When stock is held for an order order-service does not know, then it is a release violation past the bound', async () => {
+      const stray = stack.strayReservation(1, 3, ago(120));
+      stack.setStock(1, 97);
+
+      const violations = await check({ settled: false });
+
+      expect(violations).toContain(
+        `release: stock is RESERVED for unknown order ${stray} (for 120 s, bound 60 s)`,
+      );
+    });
   });
 
   test('When a PENDING order is older than the deadline, then it is reported', async () => {
