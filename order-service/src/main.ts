@@ -4,6 +4,7 @@ import { loadConfig } from './config.js';
 import { effectEventHandlers } from './events/effect-handlers.js';
 import { orderEventHandlers } from './events/handlers.js';
 import { outboxOrderEvents } from './events/order-events.js';
+import { reportRefundBound } from './order-metrics.js';
 import { startRecoveryWorker, type RecoveryWorker } from './recovery-worker.js';
 import { createInventoryPort } from './upstream/inventory-client.js';
 import { createPaymentPort } from './upstream/payment-client.js';
@@ -52,8 +53,10 @@ runMain(SERVICE, async () => {
     ...orderEventHandlers(app.shipments, logger),
     ...effectEventHandlers({ effects: app.effects, runTasks: app.runTasksFor, logger }),
   });
+  const refundBoundMs = refundBoundFromConfig(config);
+  reportRefundBound(registry, refundBoundMs);
   logger.info('a capture on an order that is not confirmed is refunded within the configured bound', {
-    refundBoundMs: refundBoundFromConfig(config),
+    refundBoundMs,
   });
 
   let worker: RecoveryWorker | undefined;

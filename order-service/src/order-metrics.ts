@@ -1,4 +1,4 @@
-import { counter, type Registry } from '@shop/platform';
+import { counter, gauge, type Registry } from '@shop/platform';
 import type { OrderMetrics } from './domain/ports.js';
 
 /** orders_total{status} (design §8) and the recovery worker's outcomes. */
@@ -10,11 +10,22 @@ export function createOrderMetrics(registry: Registry): OrderMetrics {
   });
   const recoveries = counter(registry, {
     name: 'order_recoveries_total',
-    help: 'PENDING orders handled by the recovery worker, by outcome (confirmed, cancelled, retried)',
+    help: 'PENDING orders handled by the recovery worker, by outcome (confirmed, cancelled, retried, waiting)',
     labelNames: ['outcome'],
   });
   return {
     entered: (status) => orders.inc({ status: status.toLowerCase() }),
     recovery: (outcome) => recoveries.inc({ outcome }),
   };
+}
+
+/**
+ * order_refund_bound_seconds: how long, with this configuration, a capture can stay on an order that is not
+ * confirmed before it is refunded (docs/money-invariants.md); alerts and the resilience suite read it.
+ */
+export function reportRefundBound(registry: Registry, boundMs: number): void {
+  gauge(registry, {
+    name: 'order_refund_bound_seconds',
+    help: 'Longest a capture can stay on an order that is not confirmed before its refund, by configuration',
+  }).set(boundMs / 1000);
 }

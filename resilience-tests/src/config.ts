@@ -34,6 +34,15 @@ export const settingsSchema = z.object({
     .describe(
       'Latency slow-service injects into payment-service; default 1500 (started stack) or 2500 (external).',
     ),
+  RESILIENCE_LATE_HOLD_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(60_000)
+    .optional()
+    .describe(
+      "How long late-capture holds each charge and reservation; must exceed order-service's ORDER_CALL_DEADLINE_MS + ORDER_CLOCK_SKEW_MS. Default 5000 (started stack) or 15000 (external).",
+    ),
   CI: env
     .optionalString()
     .describe(

@@ -22,6 +22,7 @@ export {
 } from './accounts.js';
 export { invariants, eventuallyInvariants, orderStatusCounts, type InvariantOptions } from './invariants.js';
 export { readStockLevels } from './stock-levels.js';
+export { metricValue } from './metrics-reader.js';
 export { type BrokerSandbox } from './broker-sandbox.js';
 export { readOutbox, type OutboxEvent } from './outbox-reader.js';
 export {

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@shop/platform';
 import { answerHelp, describeSettings } from '@shop/platform/cli';
 import { loadConfig, settingsSchema } from './config.js';
+import { eventuallyInvariants } from './invariants.js';
+import { metricValue } from './metrics-reader.js';
 import { startPlatform, stopViolations, type Platform } from './platform-runner.js';
 import { formatChecks, formatSuiteReport, type SuiteReport } from './suite/report.js';
 import { Checks, type Scenario, type ScenarioResult } from './suite/scenario.js';
@@ -16,9 +18,17 @@ import { burst } from './suite/scenarios/burst.js';
 import { deadLetterReplay } from './suite/scenarios/dead-letter-replay.js';
 import { deadService } from './suite/scenarios/dead-service.js';
 import { flakyUpstream } from './suite/scenarios/flaky-upstream.js';
+import { lateCapture, type LateCaptureSettings } from './suite/scenarios/late-capture.js';
 import { shutdownUnderBlockedBroker } from './suite/scenarios/shutdown-under-blocked-broker.js';
 import { slowService } from './suite/scenarios/slow-service.js';
 import { externalTarget, localTarget, settle, type SuiteTarget } from './suite/target.js';
+
+// late-capture holds calls past order-service's call deadline + clock allowance: 3 s + 1 s on a started
+// stack (SUITE_TUNING), 10 s + 1 s with the defaults of an external one.
+const LATE_HOLD = {
+  started: { holdMs: 5000, windowMs: 1500 },
+  external: { holdMs: 15_000, windowMs: 3000 },
+} as const satisfies Record<string, LateCaptureSettings>;
 
 const USAGE = [
   'Usage: npm run test:resilience [-- --help]',
@@ -31,7 +41,9 @@ const USAGE = [
   ...describeSettings(settingsSchema),
   '',
   'Scenarios, in the order they run:',
-  ...allScenarios(1500).map((scenario) => `  ${scenario.name.padEnd(31)}${scenario.title}`),
+  ...allScenarios(1500, LATE_HOLD.started).map(
+    (scenario) => `  ${scenario.name.padEnd(31)}${scenario.title}`,
+  ),
   '',
   'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 it could not run.',
 ].join('\n');
@@ -56,7 +68,8 @@ const say = (text: string) => process.stdout.write(`[resilience] ${text}\n`);
 // Shorter breaker resets and saga timeouts than production, so each fault and its recovery fit in seconds.
 // The gateway breaker opens at 25 % failures: with the flaky scenario's 50 % error rate it then opens
 // every run, where the default 50 % threshold would make opening a coin toss.
-// order-service's per-call budget (800 ms x 2 attempts) makes an unknown payment outcome answer 202 in seconds.
+// order-service's per-call budget (800 ms x 2 attempts) makes an unknown payment outcome answer 202 in seconds;
+// a reservation or charge may land until 3 s after it was sent, so late-capture's held calls (5 s) arrive late.
 const SUITE_TUNING: Record<string, Record<string, string>> = {
   'api-gateway': { BREAKER_RESET_TIMEOUT_MS: '2000', BREAKER_ERROR_THRESHOLD_PERCENTAGE: '25' },
   'order-service': {
@@ -66,16 +79,18 @@ const SUITE_TUNING: Record<string, Record<string, string>> = {
     ORDER_RECOVERY_MIN_AGE_MS: '2000',
     ORDER_RETRY_BASE_MS: '200',
     ORDER_RETRY_MAX_MS: '2000',
+    ORDER_CALL_DEADLINE_MS: '3000',
   },
 };
 
 /** Every scenario, in the order they run; burst runs last: on an external stack it spends this IP's login budget. */
-function allScenarios(latencyMs: number): Scenario[] {
+function allScenarios(latencyMs: number, late: LateCaptureSettings): Scenario[] {
   return [
     badInput,
     flakyUpstream,
     deadService,
     slowService({ latencyMs }),
+    lateCapture(late),
     brokerOutage,
     deadLetterReplay,
     shutdownUnderBlockedBroker,
@@ -84,7 +99,11 @@ function allScenarios(latencyMs: number): Scenario[] {
 }
 
 function scenarios(external: boolean): Scenario[] {
-  const all = allScenarios(config.RESILIENCE_PAYMENT_LATENCY_MS ?? (external ? 2500 : 1500));
+  const late = external ? LATE_HOLD.external : LATE_HOLD.started;
+  const all = allScenarios(config.RESILIENCE_PAYMENT_LATENCY_MS ?? (external ? 2500 : 1500), {
+    ...late,
+    holdMs: config.RESILIENCE_LATE_HOLD_MS ?? late.holdMs,
+  });
   const wanted = config.RESILIENCE_SCENARIOS;
   const unknown = wanted.filter((name) => !all.some((s) => s.name === name));
   if (unknown.length > 0) {
@@ -93,6 +112,19 @@ function scenarios(external: boolean): Scenario[] {
     );
   }
   return wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
+}
+
+/** The invariants once a scenario's traffic has stopped, with order-service's own refund bound. */
+async function settledInvariants(platform: Platform): Promise<string[]> {
+  const orderService = platform.urls['order-service'];
+  const boundSeconds = orderService
+    ? await metricValue(orderService, 'order_refund_bound_seconds').catch(() => undefined)
+    : undefined;
+  return eventuallyInvariants(platform, {
+    timeoutMs: 30_000,
+    pendingDeadlineMs: 0,
+    ...(boundSeconds !== undefined && { refundBoundMs: boundSeconds * 1000 }),
+  });
 }
 
 async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<ScenarioResult> {
@@ -142,6 +174,12 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
       }),
     ]);
     checkStops();
+    if (target.platform) {
+      checks.none(
+        'platform invariants hold after the scenario (stock, money, nothing PENDING)',
+        await settledInvariants(target.platform),
+      );
+    }
     const failed = checks.failed[0];
     return {
       ...base,

@@ -1,25 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { request } from '@shop/platform/testing';
 import {
   adminToken,
   eventuallyInvariants,
   invariants,
   login,
+  metricValue,
   newCustomer,
+  signToken,
   startPlatform,
   type Platform,
   type TestCustomer,
 } from '../../src/index.js';
 import { buildServices } from './support/build-services.js';
 import { eventually } from './support/eventually.js';
-import { shopApi, type Order, type Product, type ShopApi } from './support/shop-api.js';
+import { messagesFor } from './support/service-logs.js';
+import { shopApi, type Order, type Payment, type Product, type ShopApi } from './support/shop-api.js';
 
 // order-service waits 2 s per call to payment; the slow-payment test adds 3.5 s of latency, so the charge
 // lands after the order answered 202 and before the recovery worker first looks (5.5 s), which then finds
 // the capture and confirms. The gateway waits longer than order-service so it never answers 504 itself.
+// A charge may land until 5 s after it was sent (ORDER_CALL_DEADLINE_MS); the late-charge test holds it 9 s,
+// so payment refuses it, and with the 1 s clock allowance order-service trusts payment's 404 from 6 s.
 const ORDER_TIMEOUT_MS = 2000;
 const SLOW_PAYMENT_MS = 3500;
 const RECOVERY_MIN_AGE_MS = 5500;
+const CALL_DEADLINE_MS = 5000;
+const LATE_CHARGE_MS = 9000;
 
 describe('Commerce end to end through the gateway (real processes)', () => {
   let platform: Platform;
@@ -38,6 +46,7 @@ describe('Commerce end to end through the gateway (real processes)', () => {
           UPSTREAM_RETRIES: '0',
           ORDER_RECOVERY_INTERVAL_MS: '250',
           ORDER_RECOVERY_MIN_AGE_MS: String(RECOVERY_MIN_AGE_MS),
+          ORDER_CALL_DEADLINE_MS: String(CALL_DEADLINE_MS),
           ORDER_RETRY_BASE_MS: '200',
           ORDER_RETRY_MAX_MS: '1000',
         },
@@ -411,6 +420,129 @@ describe('Commerce end to end through the gateway (real processes)', () => {
     expect(payments.body.data).toMatchObject([{ amountCents: 8400, customerId: customer.id }]);
     expect((await api.orders(victim.token)).body.data).toEqual([]);
     expect(await api.stockOf(product.id)).toBe(3);
+  });
+
+  describe('No money without an order (issue 8)', () => {
+    const paymentUrl = () => platform.urls['payment-service'] ?? '';
+    const serviceToken = () => signToken(platform.jwt, { id: 'service:e2e', role: 'service' });
+    const refundBoundMs = async () =>
+      1000 * ((await metricValue(platform.urls['order-service'] ?? '', 'order_refund_bound_seconds')) ?? NaN);
+
+    test("When a charge is held up 9 s on its way to payment (the issue's recipe), then the order answers 202, ends CANCELLED payment_not_received, payment refuses the late charge, nothing stays captured and the invariants hold", async () => {
+      const product = await productWithStock(5, 1500);
+      const customer = await newCustomer(platform);
+      const refused = () =>
+        metricValue(paymentUrl(), 'payment_charges_refused_total', { reason: 'deadline_passed' });
+      const refusedBefore = (await refused()) ?? 0;
+      expect(
+        (await api.injectFault(admin, 'payment-service', { latencyMs: LATE_CHARGE_MS, durationMs: 1500 }))
+          .status,
+      ).toBe(201);
+
+      const placed = await api.placeOrder(customer.token, {
+        items: [{ productId: product.id, quantity: 1 }],
+      });
+
+      expect(placed.status).toBe(202);
+      expect(placed.body.status).toBe('PENDING');
+      const resolved = await eventually(
+        'the recovery worker to resolve the order',
+        async () => {
+          const reply = await api.order(customer.token, placed.body.id);
+          return reply.body.status === 'PENDING' ? undefined : reply.body;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect(resolved).toMatchObject({ status: 'CANCELLED', cancelReason: 'payment_not_received' });
+      await eventually(
+        'the late charge to reach payment and be refused',
+        async () => ((await refused()) ?? 0) > refusedBefore || undefined,
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect((await api.payments(customer.token, placed.body.id)).status).toBe(404);
+      expect(await api.stockOf(product.id)).toBe(5);
+      expect(
+        await eventuallyInvariants(platform, {
+          pendingDeadlineMs: 0,
+          refundBoundMs: await refundBoundMs(),
+          timeoutMs: 30_000,
+        }),
+      ).toEqual([]);
+    });
+
+    test('When a payment is captured for an order order-service does not know, then order-service refunds it (unknown_order) on PaymentCaptured, logged under the charge correlation ID', async () => {
+      const orderId = randomUUID();
+      const correlationId = `e2e-stray-${randomUUID()}`;
+
+      const charged = await request<Payment>(paymentUrl(), 'POST', '/internal/payments', {
+        token: serviceToken(),
+        body: { orderId, customerId: 'stray-customer', amountCents: 700 },
+        headers: { 'x-correlation-id': correlationId },
+      });
+
+      expect(charged.status).toBe(201);
+      expect(charged.body.status).toBe('CAPTURED');
+      const refunded = await eventually('order-service to refund the capture nobody ordered', async () => {
+        const reply = await request<Payment & { refundReason?: string }>(
+          paymentUrl(),
+          'GET',
+          `/internal/payments/by-order/${orderId}`,
+          { token: serviceToken() },
+        );
+        return reply.body.status === 'REFUNDED' ? reply.body : undefined;
+      });
+      expect(refunded.refundReason).toBe('unknown_order');
+      await eventually('the refund to be logged by both services under the charge correlation ID', () => {
+        const ordered = messagesFor(platform, 'order-service', correlationId);
+        const paid = messagesFor(platform, 'payment-service', correlationId);
+        const both =
+          ordered.includes('payment captured for an order that will not be confirmed: refunding') &&
+          paid.includes('payment refunded');
+        return Promise.resolve(both || undefined);
+      });
+    });
+
+    test('When an admin refunds the payment of a CONFIRMED order, then 409 refund_requires_order_cancellation and nothing changes; cancelling the order refunds it and cancels its shipment', async () => {
+      const product = await productWithStock(5, 2100);
+      const customer = await newCustomer(platform);
+      const placed = await api.placeOrder(customer.token, {
+        items: [{ productId: product.id, quantity: 1 }],
+      });
+      expect(placed.status).toBe(201);
+      const payment = (await api.payments(customer.token, placed.body.id)).body.data[0] as Payment;
+
+      const refused = await api.call('POST', `/api/payments/${payment.id}/refund`, { token: admin });
+
+      expect(refused.status).toBe(409);
+      expect(refused.body.error).toMatchObject({
+        code: 'refund_requires_order_cancellation',
+        details: { orderId: placed.body.id, paymentId: payment.id },
+      });
+      expect((await api.order(customer.token, placed.body.id)).body.status).toBe('CONFIRMED');
+      expect((await api.payments(customer.token, placed.body.id)).body.data[0]?.status).toBe('CAPTURED');
+      const shipment = await eventually('the shipment of the order', async () => {
+        return (await api.shipments(customer.token, placed.body.id)).body.data[0];
+      });
+      expect(shipment.status).toBe('SCHEDULED');
+
+      expect((await api.cancel(admin, placed.body.id)).body).toMatchObject({
+        status: 'CANCELLED',
+        cancelReason: 'cancelled_by_admin',
+      });
+      const refund = await eventually('the payment to be refunded by the cancellation', async () => {
+        const reply = await api.payments(customer.token, placed.body.id);
+        return reply.body.data[0]?.status === 'REFUNDED' ? reply.body.data[0] : undefined;
+      });
+      expect(refund).toMatchObject({ refundReason: 'order_cancelled' });
+      await eventually('the shipment to be cancelled', async () => {
+        const reply = await api.shipments(customer.token, placed.body.id);
+        return reply.body.data[0]?.status === 'CANCELLED' ? true : undefined;
+      });
+      const again = await api.call<Payment>('POST', `/api/payments/${payment.id}/refund`, { token: admin });
+      expect(again.status).toBe(200);
+      expect(again.body).toMatchObject({ status: 'REFUNDED', refundReason: 'order_cancelled' });
+      expect(await api.stockOf(product.id)).toBe(5);
+    });
   });
 
   test('When all the scenarios above have settled, then the saga invariants hold', async () => {

@@ -50,6 +50,9 @@ export interface Payment {
   amountCents: number;
   currency: string;
   status: 'CAPTURED' | 'DECLINED' | 'REFUNDED';
+  createdAt: string;
+  refundedAt?: string;
+  refundReason?: string;
 }
 
 export interface Shipment {
