@@ -49,8 +49,13 @@ const platform: MetricFamily[] = [
 ];
 
 const serviceOwn: MetricFamily[] = [
-  // order-service: PENDING orders resolved by the recovery worker (confirmed, cancelled, retried).
+  // order-service: PENDING orders resolved by the recovery worker (confirmed, cancelled, retried, waiting),
+  // and the configured bound on refunding a capture no confirmed order owns (docs/money-invariants.md).
   { name: 'order_recoveries_total', type: 'counter', labels: ['outcome'], origin: 'service' },
+  { name: 'order_refund_bound_seconds', type: 'gauge', labels: [], origin: 'service' },
+  // payment-service: refunds by reason, and charges refused unprocessed (past their deadline, cancelled order).
+  { name: 'payment_refunds_total', type: 'counter', labels: ['reason'], origin: 'service' },
+  { name: 'payment_charges_refused_total', type: 'counter', labels: ['reason'], origin: 'service' },
   // customer-service
   { name: 'customer_registrations_total', type: 'counter', labels: [], origin: 'service' },
   { name: 'auth_logins_total', type: 'counter', labels: ['outcome'], origin: 'service' },
