@@ -42,10 +42,13 @@ export class FakeInventory extends FakeHttpService {
     return this.held.length;
   }
 
-  /** Processes the held reservations as if they reached inventory at `at`, refusing those past their deadline. */
-  landHeld(at: Date = new Date()): { status: number; body: unknown }[] {
+  /**
+   * Processes the held reservations as if they reached inventory at `at` (default: just before each one's
+   * deadline), refusing those past their deadline.
+   */
+  landHeld(at: Date | 'in_time' = 'in_time'): { status: number; body: unknown }[] {
     return this.held.splice(0).map(({ body, res }) => {
-      const result = this.reserve(body, at);
+      const result = this.reserve(body, at === 'in_time' ? justBefore(body.deadline) : at);
       sendJson(res, result.status, result.body);
       return result;
     });
@@ -153,4 +156,9 @@ export class FakeInventory extends FakeHttpService {
     this.reservations.set(body.orderId, reservation);
     return { status: 201, body: this.view(reservation) };
   }
+}
+
+/** The moment a held request lands "in time": just before its deadline (now when it has none). */
+function justBefore(deadline: string | undefined): Date {
+  return deadline === undefined ? new Date() : new Date(Date.parse(deadline) - 1);
 }

@@ -70,12 +70,13 @@ export class FakePayment extends FakeHttpService {
   }
 
   /**
-   * Processes the held charges as if they reached payment-service at `at` (default: now), refusing those
-   * whose deadline has passed by then, as payment-service does. Their answers go to callers long gone.
+   * Processes the held charges as if they reached payment-service at `at` (default: just before each one's
+   * deadline), refusing those whose deadline has passed by then, as payment-service does. Their answers go
+   * to callers long gone.
    */
-  landHeld(at: Date = new Date()): { status: number; body: unknown }[] {
+  landHeld(at: Date | 'in_time' = 'in_time'): { status: number; body: unknown }[] {
     const landed = this.held.splice(0).map(({ body, res }) => {
-      const result = this.charge(body, at);
+      const result = this.charge(body, at === 'in_time' ? justBefore(body.deadline) : at);
       sendJson(res, result.status, result.body);
       return result;
     });
@@ -168,4 +169,9 @@ export class FakePayment extends FakeHttpService {
     }
     sendJson(res, 200, payment);
   }
+}
+
+/** The moment a held request lands "in time": just before its deadline (now when it has none). */
+function justBefore(deadline: string | undefined): Date {
+  return deadline === undefined ? new Date() : new Date(Date.parse(deadline) - 1);
 }

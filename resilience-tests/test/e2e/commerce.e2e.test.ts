@@ -21,12 +21,13 @@ import { shopApi, type Order, type Payment, type Product, type ShopApi } from '.
 // order-service waits 2 s per call to payment; the slow-payment test adds 3.5 s of latency, so the charge
 // lands after the order answered 202 and before the recovery worker first looks (5.5 s), which then finds
 // the capture and confirms. The gateway waits longer than order-service so it never answers 504 itself.
-// A charge may land until 5 s after it was sent (ORDER_CALL_DEADLINE_MS); the late-charge test holds it 9 s,
-// so payment refuses it, and with the 1 s clock allowance order-service trusts payment's 404 from 6 s.
+// A charge may land until 6 s after it was sent (ORDER_CALL_DEADLINE_MS), well after the slow-payment test's
+// 3.5 s; the late-charge test holds it 9 s, so payment refuses it, and with the 1 s clock allowance
+// order-service trusts payment's 404 from 7 s.
 const ORDER_TIMEOUT_MS = 2000;
 const SLOW_PAYMENT_MS = 3500;
 const RECOVERY_MIN_AGE_MS = 5500;
-const CALL_DEADLINE_MS = 5000;
+const CALL_DEADLINE_MS = 6000;
 const LATE_CHARGE_MS = 9000;
 
 describe('Commerce end to end through the gateway (real processes)', () => {
