@@ -32,6 +32,7 @@ export function createApp(deps: AppDeps): Service {
     registry: deps.registry,
     tokens: deps.tokens,
     routers: createRouters(deps.domain, deps.logger, deps.registry),
+    database: deps.db,
     readiness: {
       db: () => checkDatabase(deps.db, deps.migrations),
       ...(deps.brokerReadiness === undefined ? {} : { broker: deps.brokerReadiness }),

@@ -56,6 +56,7 @@ export function createApp(deps: InventoryDeps): Service {
     registry,
     tokens,
     routers: [productRoutes(catalog), reservationRoutes(book, outcomes)],
+    database: db,
     readiness: {
       db: () => checkDatabase(db, migrations),
       ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),

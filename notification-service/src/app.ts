@@ -17,6 +17,7 @@ export function createApp(deps: NotificationAppDeps): Service {
     registry: deps.registry,
     tokens: deps.tokens,
     routers: [notificationRoutes(deps.notifier)],
+    database: deps.db,
     readiness: {
       db: () => checkDatabase(deps.db, migrations),
       ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),

@@ -165,6 +165,7 @@ export function createApp(deps: OrderAppDeps): OrderServiceApp {
     registry: deps.registry,
     tokens: deps.tokens,
     routers: [orderRoutes({ store, saga, idempotency, cancellation, clock })],
+    database: db,
     readiness: { db: () => checkDatabase(db, deps.migrations), ...deps.readiness },
     bodyLimitBytes: deps.bodyLimitBytes,
     chaosEnabled: deps.chaosEnabled,

@@ -48,6 +48,7 @@ export function createApp(deps: PaymentServiceDeps): PaymentServiceApp {
     registry,
     tokens,
     routers: [publicRoutes(desk, telemetry), internalRoutes(desk, telemetry)],
+    database: db,
     readiness: {
       db: () => checkDatabase(db, migrations),
       ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),

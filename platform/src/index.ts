@@ -7,6 +7,7 @@ export * from './logging/elasticsearch.js';
 export * from './logging/ecs-error.js';
 export * from './metrics/registry.js';
 export * from './db/sqlite.js';
+export * from './db/database-errors.js';
 export * from './auth/tokens.js';
 export * from './auth/abilities.js';
 export * from './service/create-service.js';

@@ -18,6 +18,7 @@ import { burst } from './suite/scenarios/burst.js';
 import { deadLetterReplay } from './suite/scenarios/dead-letter-replay.js';
 import { deadService } from './suite/scenarios/dead-service.js';
 import { flakyUpstream } from './suite/scenarios/flaky-upstream.js';
+import { lockedDatabase } from './suite/scenarios/locked-database.js';
 import { lateCapture, type LateCaptureSettings } from './suite/scenarios/late-capture.js';
 import { shutdownUnderBlockedBroker } from './suite/scenarios/shutdown-under-blocked-broker.js';
 import { slowService } from './suite/scenarios/slow-service.js';
@@ -81,6 +82,8 @@ const SUITE_TUNING: Record<string, Record<string, string>> = {
     ORDER_RETRY_MAX_MS: '2000',
     ORDER_CALL_DEADLINE_MS: '3000',
   },
+  // locked-database watches readiness turn not ready during a 4 s lock: probe the database every second.
+  'inventory-service': { DB_WRITE_PROBE_INTERVAL_MS: '1000' },
 };
 
 /** Every scenario, in the order they run; burst runs last: on an external stack it spends this IP's login budget. */
@@ -94,6 +97,7 @@ function allScenarios(latencyMs: number, late: LateCaptureSettings): Scenario[] 
     brokerOutage,
     deadLetterReplay,
     shutdownUnderBlockedBroker,
+    lockedDatabase,
     burst,
   ];
 }

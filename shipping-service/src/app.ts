@@ -19,6 +19,7 @@ export function createApp(deps: ShippingAppDeps): Service {
     registry: deps.registry,
     tokens: deps.tokens,
     routers: [shipmentRoutes(deps.shipping, deps.metrics)],
+    database: deps.db,
     readiness: {
       db: () => checkDatabase(deps.db, migrations),
       ...(deps.brokerReadiness && { broker: deps.brokerReadiness }),

@@ -28,12 +28,11 @@ afterAll(async () => {
   await service.stop();
 });
 
-/** Arranges a shipment directly through the use case, as the OrderConfirmed handler does. */
+/** Arranges a shipment directly through the use case, in one transaction as the OrderConfirmed handler does. */
 function scheduled(customerId: string = randomUUID()): Shipment {
-  const result = service.shipping.scheduleShipment(
-    { orderId: randomUUID(), customerId },
-    `arrange-${randomUUID()}`,
-  );
+  const result = service.db.transaction(() =>
+    service.shipping.scheduleShipment({ orderId: randomUUID(), customerId }, `arrange-${randomUUID()}`),
+  )();
   if (result.outcome !== 'scheduled') throw new Error(`not scheduled: ${result.outcome}`);
   return result.shipment;
 }
@@ -106,10 +105,12 @@ describe('PATCH /api/shipments/:id', () => {
 
   test('When a cancelled shipment is moved forward, then 409 invalid_transition', async () => {
     const shipment = scheduled();
-    service.shipping.cancelForOrder(
-      { orderId: shipment.orderId, customerId: shipment.customerId, reason: 'test' },
-      'c',
-    );
+    service.db.transaction(() =>
+      service.shipping.cancelForOrder(
+        { orderId: shipment.orderId, customerId: shipment.customerId, reason: 'test' },
+        'c',
+      ),
+    )();
 
     const res = await patch(shipment.id, { status: 'IN_TRANSIT' });
 

@@ -55,7 +55,7 @@ export async function ensureAdminAccount(
     updatedAt: now,
   };
 
-  const created = deps.transaction(() => {
+  const created = await deps.transaction(() => {
     if (deps.customers.countByRole('admin') > 0) return false;
     deps.customers.insert({ ...admin, passwordHash });
     return true;

@@ -34,7 +34,7 @@ export function listCustomers(
 export function changeRole(
   deps: AdministrationDeps,
   request: { customerId: string; role: CustomerRole; mayChangeRole: RowCheck },
-): Customer {
+): Promise<Customer> {
   return deps.transaction(() => {
     const customer = deps.customers.findById(request.customerId);
     if (!customer || !request.mayChangeRole(customer)) throw notFound('Customer');

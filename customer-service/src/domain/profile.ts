@@ -25,7 +25,7 @@ export function getProfile(deps: ProfileDeps, customerId: string, mayRead: RowCh
 export function updateProfile(
   deps: ProfileDeps,
   request: { customerId: string; changes: ProfileChanges; mayUpdate: RowCheck<[ProfileField]> },
-): Customer {
+): Promise<Customer> {
   return deps.transaction(() => {
     const customer = deps.customers.findById(request.customerId);
     if (!customer) throw notFound('Customer');

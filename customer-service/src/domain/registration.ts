@@ -50,7 +50,7 @@ export async function registerCustomer(
     createdAt: now,
     updatedAt: now,
   };
-  deps.transaction(() => {
+  await deps.transaction(() => {
     if (deps.customers.emailTaken(email)) throw emailTaken();
     deps.customers.insert({ ...customer, passwordHash });
     deps.onRegistered(customer);

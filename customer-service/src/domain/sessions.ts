@@ -90,11 +90,11 @@ type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; reused: boole
  * Rotation: the presented token is replaced by a new one of the same family. Presenting a token that was
  * already replaced means two parties hold the family, so the whole family is revoked (the newest token too).
  */
-export function refreshSession(deps: SessionDeps, presentedToken: string): TokenPair {
+export async function refreshSession(deps: SessionDeps, presentedToken: string): Promise<TokenPair> {
   const now = deps.clock();
   const nowIso = now.toISOString();
   // Decided inside the transaction, thrown outside it: throwing inside would roll back the family revocation.
-  const outcome = deps.transaction((): RefreshOutcome => {
+  const outcome = await deps.transaction((): RefreshOutcome => {
     const record = deps.refreshTokens.findByHash(hashRefreshToken(presentedToken));
     if (!record || record.expiresAt <= nowIso) return { ok: false, reused: false };
     if (record.replacedBy !== null) {
@@ -113,9 +113,14 @@ export function refreshSession(deps: SessionDeps, presentedToken: string): Token
 }
 
 /** Revokes the family of `refreshToken`, which must belong to `customerId`. Repeating it is harmless. */
-export function logout(deps: SessionDeps, request: { customerId: string; refreshToken: string }): void {
-  const record = deps.refreshTokens.findByHash(hashRefreshToken(request.refreshToken));
-  // Someone else's token is treated as unknown: it is neither revoked nor confirmed to exist.
-  if (!record || record.customerId !== request.customerId) throw invalidRefreshToken();
-  deps.refreshTokens.revokeFamily(record.familyId, deps.clock().toISOString());
+export async function logout(
+  deps: SessionDeps,
+  request: { customerId: string; refreshToken: string },
+): Promise<void> {
+  await deps.transaction(() => {
+    const record = deps.refreshTokens.findByHash(hashRefreshToken(request.refreshToken));
+    // Someone else's token is treated as unknown: it is neither revoked nor confirmed to exist.
+    if (!record || record.customerId !== request.customerId) throw invalidRefreshToken();
+    deps.refreshTokens.revokeFamily(record.familyId, deps.clock().toISOString());
+  });
 }

@@ -46,7 +46,10 @@ export interface RefreshTokenStore {
   deleteExpired(before: string): number;
 }
 
-/** Runs `work` in one database transaction (synchronous, as better-sqlite3 transactions are). */
-export type RunInTransaction = <T>(work: () => T) => T;
+/**
+ * Runs `work` (synchronous, as better-sqlite3 is) in one database transaction; waits without blocking while
+ * another process holds the database, and rejects with a 503 database_busy error if that lasts.
+ */
+export type RunInTransaction = <T>(work: () => T) => Promise<T>;
 
 export type Clock = () => Date;

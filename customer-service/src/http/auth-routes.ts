@@ -61,10 +61,10 @@ export function authRoutes({ domain, logger, registry }: AuthRouteDeps): Router 
     }
   });
 
-  router.post('/refresh', (ctx) => {
+  router.post('/refresh', async (ctx) => {
     const { refreshToken } = parseInput(refreshTokenBody, ctx.request.body);
     try {
-      sendTokens(ctx, refreshSession(domain, refreshToken));
+      sendTokens(ctx, await refreshSession(domain, refreshToken));
     } catch (error) {
       if (isAppError(error) && error.code === 'refresh_token_reused') {
         reuse.inc();
@@ -74,10 +74,10 @@ export function authRoutes({ domain, logger, registry }: AuthRouteDeps): Router 
     }
   });
 
-  router.post('/logout', (ctx) => {
+  router.post('/logout', async (ctx) => {
     const user = requireUser(ctx);
     const { refreshToken } = parseInput(refreshTokenBody, ctx.request.body);
-    logout(domain, { customerId: user.id, refreshToken });
+    await logout(domain, { customerId: user.id, refreshToken });
     ctx.status = 204;
   });
 

@@ -18,11 +18,11 @@ export function customerRoutes(domain: ProfileDeps & AdministrationDeps): Router
     ctx.body = toProfile(customer);
   });
 
-  router.patch('/me', (ctx) => {
+  router.patch('/me', async (ctx) => {
     const user = requireUser(ctx);
     const ability = abilityOf(ctx);
     const changes = parseInput(profileChangesBody, ctx.request.body);
-    const customer = updateProfile(domain, {
+    const customer = await updateProfile(domain, {
       customerId: user.id,
       changes,
       mayUpdate: (row, field) => ability.can('update', subject('Customer', { ...row }), field),
@@ -36,12 +36,12 @@ export function customerRoutes(domain: ProfileDeps & AdministrationDeps): Router
     ctx.body = listCustomers(domain, { page: query.page, limit: query.limit, search: query.q });
   });
 
-  router.patch('/:id/role', (ctx) => {
+  router.patch('/:id/role', async (ctx) => {
     const ability = abilityOf(ctx);
     if (!ability.can('update', 'Customer', 'role')) throw forbidden();
     const id = parseInput(customerIdParam, ctx.params.id, 'customer id');
     const { role } = parseInput(roleChangeBody, ctx.request.body);
-    const customer = changeRole(domain, {
+    const customer = await changeRole(domain, {
       customerId: id,
       role,
       mayChangeRole: (row) => ability.can('update', subject('Customer', { ...row }), 'role'),

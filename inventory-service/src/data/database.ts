@@ -1,10 +1,10 @@
-import { loadMigrations, openDatabase, type Db, type Migration } from '@shop/platform';
+import { loadMigrations, openDatabase, type DatabaseSettings, type Db, type Migration } from '@shop/platform';
 
 export function inventoryMigrations(): Migration[] {
   return loadMigrations(import.meta.url);
 }
 
-export function openInventoryDatabase(file: string): Db {
-  return openDatabase(file, inventoryMigrations());
+export function openInventoryDatabase(file: string, settings?: DatabaseSettings): Db {
+  return openDatabase(file, inventoryMigrations(), settings);
 }
 

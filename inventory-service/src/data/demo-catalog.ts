@@ -1,4 +1,4 @@
-import { type Db, immediateTransactor } from '@shop/platform';
+import type { Db } from '@shop/platform';
 import type { NewProduct } from '../domain/product.js';
 import { createProductRepository } from './product-repository.js';
 
@@ -24,9 +24,12 @@ export const DEMO_CATALOG: readonly NewProduct[] = [
  */
 export function seedDemoCatalog(db: Db, now: string = new Date().toISOString()): number {
   const products = createProductRepository(db);
-  return immediateTransactor(db)(() => {
+  // Read first: a database that cannot be written (readiness says so) still starts when it has a catalog.
+  if (products.everHadProducts()) return 0;
+  // At start-up, before the service listens: nothing else waits on the event loop yet.
+  return db.transaction(() => {
     if (products.everHadProducts()) return 0;
     DEMO_CATALOG.forEach((product, index) => products.insert(product, now, index + 1));
     return DEMO_CATALOG.length;
-  });
+  }).immediate();
 }

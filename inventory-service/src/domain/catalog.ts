@@ -43,18 +43,18 @@ export function createCatalog({ products, reservations, transaction, now }: Cata
 
     get: existing,
 
-    create(product: NewProduct): Product {
+    async create(product: NewProduct): Promise<Product> {
       try {
-        return products.insert(product, now());
+        return await transaction(() => products.insert(product, now()));
       } catch (error) {
         if (isUniqueViolation(error)) throw skuTaken(product.sku);
         throw error;
       }
     },
 
-    replace(id: number, details: ProductDetails): Product {
+    async replace(id: number, details: ProductDetails): Promise<Product> {
       try {
-        const updated = products.update(id, details, now());
+        const updated = await transaction(() => products.update(id, details, now()));
         if (!updated) throw notFound('Product');
         return updated;
       } catch (error) {
@@ -64,8 +64,8 @@ export function createCatalog({ products, reservations, transaction, now }: Cata
     },
 
     /** Refused while a reservation still holds its units: the saga would have nothing to commit or release. */
-    remove(id: number): void {
-      transaction(() => {
+    remove(id: number): Promise<void> {
+      return transaction(() => {
         existing(id);
         if (reservations.hasActiveFor(id)) {
           throw conflict(
@@ -77,7 +77,7 @@ export function createCatalog({ products, reservations, transaction, now }: Cata
       });
     },
 
-    changeStock(id: number, change: StockChange): Product {
+    changeStock(id: number, change: StockChange): Promise<Product> {
       return transaction(() => {
         const product = existing(id);
         const applied =

@@ -60,14 +60,18 @@ export function createReservationBook({ products, reservations, transaction, hoo
   }
 
   /**
-   * All or nothing, in one synchronous IMMEDIATE transaction: every line is taken with a conditional
-   * UPDATE (stock >= quantity), and the first short line rolls back the ones before it. A new reservation
-   * is refused past `deadline`: after it, order-service takes "no reservation" as final and releases nothing.
+   * All or nothing, in one IMMEDIATE transaction: every line is taken with a conditional UPDATE
+   * (stock >= quantity), and the first short line rolls back the ones before it. A new reservation is
+   * refused past `deadline`: after it, order-service takes "no reservation" as final and releases nothing.
    */
-  function reserve(orderId: string, items: readonly RequestedItem[], deadline?: Date): ReserveResult {
+  async function reserve(
+    orderId: string,
+    items: readonly RequestedItem[],
+    deadline?: Date,
+  ): Promise<ReserveResult> {
     const wanted = mergeLines(items);
     try {
-      return transaction((): ReserveResult => {
+      return await transaction((): ReserveResult => {
         const stored = reservations.find(orderId);
         if (stored) {
           if (!sameLines(stored, wanted)) throw mismatch(orderId);
@@ -118,7 +122,7 @@ export function createReservationBook({ products, reservations, transaction, hoo
   }
 
   /** Returns the units to stock; also restocks a COMMITTED reservation (an order cancelled after payment). */
-  function release(orderId: string): Transition {
+  function release(orderId: string): Promise<Transition> {
     return transaction(() => {
       const reservation = existing(orderId);
       if (reservation.status === 'RELEASED') return { reservation, changed: false };
@@ -131,7 +135,7 @@ export function createReservationBook({ products, reservations, transaction, hoo
     });
   }
 
-  function commit(orderId: string): Transition {
+  function commit(orderId: string): Promise<Transition> {
     return transaction(() => {
       const reservation = existing(orderId);
       if (reservation.status === 'COMMITTED') return { reservation, changed: false };

@@ -45,29 +45,29 @@ export function productRoutes(catalog: Catalog): Router {
     ctx.body = catalog.get(id);
   });
 
-  router.post('/api/products', authorize('create', 'Product'), (ctx) => {
+  router.post('/api/products', authorize('create', 'Product'), async (ctx) => {
     const { currency: _currency, ...product } = parseInput(createBody, ctx.request.body, 'body');
-    const created = catalog.create(product);
+    const created = await catalog.create(product);
     ctx.status = 201;
     ctx.set('Location', `/api/products/${created.id}`);
     ctx.body = created;
   });
 
-  router.put('/api/products/:id', authorize('update', 'Product'), (ctx) => {
+  router.put('/api/products/:id', authorize('update', 'Product'), async (ctx) => {
     const { id } = parseInput(idPath, ctx.params, 'path');
     const { currency: _currency, ...fields } = parseInput(replaceBody, ctx.request.body, 'body');
-    ctx.body = catalog.replace(id, fields);
+    ctx.body = await catalog.replace(id, fields);
   });
 
-  router.delete('/api/products/:id', authorize('delete', 'Product'), (ctx) => {
+  router.delete('/api/products/:id', authorize('delete', 'Product'), async (ctx) => {
     const { id } = parseInput(idPath, ctx.params, 'path');
-    catalog.remove(id);
+    await catalog.remove(id);
     ctx.status = 204;
   });
 
-  router.patch('/api/products/:id/stock', authorize('update', 'Stock'), (ctx) => {
+  router.patch('/api/products/:id/stock', authorize('update', 'Stock'), async (ctx) => {
     const { id } = parseInput(idPath, ctx.params, 'path');
-    ctx.body = catalog.changeStock(id, parseInput(stockBody, ctx.request.body, 'body'));
+    ctx.body = await catalog.changeStock(id, parseInput(stockBody, ctx.request.body, 'body'));
   });
 
   return router;

@@ -34,9 +34,9 @@ const orderPath = z.object({ orderId: z.uuid() });
 export function reservationRoutes(book: ReservationBook, outcomes: OutcomeCounter): Router {
   const router = new Router({ prefix: '/internal/reservations' });
 
-  router.post('/', authorize('create', 'Reservation'), (ctx) => {
+  router.post('/', authorize('create', 'Reservation'), async (ctx) => {
     const { orderId, items, deadline } = parseInput(reserveBody, ctx.request.body, 'body');
-    const result = book.reserve(orderId, items, deadline);
+    const result = await book.reserve(orderId, items, deadline);
     switch (result.outcome) {
       case 'reserved':
         outcomes.inc({ outcome: 'reserved' });
@@ -74,16 +74,16 @@ export function reservationRoutes(book: ReservationBook, outcomes: OutcomeCounte
     ctx.body = book.get(orderId);
   });
 
-  router.post('/:orderId/release', authorize('update', 'Reservation'), (ctx) => {
+  router.post('/:orderId/release', authorize('update', 'Reservation'), async (ctx) => {
     const { orderId } = parseInput(orderPath, ctx.params, 'path');
-    const { reservation, changed } = book.release(orderId);
+    const { reservation, changed } = await book.release(orderId);
     if (changed) outcomes.inc({ outcome: 'released' });
     ctx.body = { orderId, status: reservation.status };
   });
 
-  router.post('/:orderId/commit', authorize('update', 'Reservation'), (ctx) => {
+  router.post('/:orderId/commit', authorize('update', 'Reservation'), async (ctx) => {
     const { orderId } = parseInput(orderPath, ctx.params, 'path');
-    const { reservation, changed } = book.commit(orderId);
+    const { reservation, changed } = await book.commit(orderId);
     if (changed) outcomes.inc({ outcome: 'committed' });
     ctx.body = { orderId, status: reservation.status };
   });

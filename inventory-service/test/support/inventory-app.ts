@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createMetricsRegistry, createOutbox, startServer, type Db } from '@shop/platform';
+import {
+  createMetricsRegistry,
+  createOutbox,
+  startServer,
+  type DatabaseSettings,
+  type Db,
+} from '@shop/platform';
 import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
 import { createApp } from '../../src/app.js';
 import { openInventoryDatabase } from '../../src/data/database.js';
@@ -11,6 +17,8 @@ import type { ReservationHooks } from '../../src/domain/reservation.js';
 export interface RunningInventory {
   url: string;
   db: Db;
+  /** The SQLite file. */
+  file: string;
   close(): Promise<void>;
 }
 
@@ -21,10 +29,13 @@ export async function startInventory(
     seedDemoCatalog?: boolean;
     /** Wires the real event outbox into the stock transactions, as main.ts does. */
     withOutbox?: boolean;
+    /** DB_BUSY_TIMEOUT_MS, DB_LOCK_WAIT_MS, DB_WRITE_PROBE_INTERVAL_MS as main.ts passes them. */
+    database?: DatabaseSettings;
   } = {},
 ): Promise<RunningInventory> {
   const dir = tempDir('inventory-test-');
-  const db = openInventoryDatabase(join(dir.path, 'inventory-service.db'));
+  const file = join(dir.path, 'inventory-service.db');
+  const db = openInventoryDatabase(file, options.database);
   if (options.seedDemoCatalog) seedDemoCatalog(db);
   const { logger } = captureLogger('inventory-service');
   const registry = createMetricsRegistry('inventory-service', { collectDefault: false });
@@ -40,6 +51,7 @@ export async function startInventory(
   return {
     url: server.url,
     db,
+    file,
     async close() {
       await server.stop();
       db.close();

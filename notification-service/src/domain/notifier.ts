@@ -27,9 +27,9 @@ export type NotifyingEventEnvelope = NotifyingFact & { id: string; correlationId
 
 /**
  * Applies `effect` together with the record that the event was handled, once per event (the consumer's
- * inbox transaction); returns false when the event had already been applied.
+ * inbox transaction); resolves false when the event had already been applied.
  */
-export type CommitOnce = (effect: () => void) => boolean;
+export type CommitOnce = (effect: () => void) => Promise<boolean>;
 
 export type NotifyOutcome =
   | { outcome: 'notified'; notification: Notification }
@@ -101,7 +101,7 @@ export function createNotifier(deps: NotifierDeps) {
       }
     }
     notification.createdAt = now().toISOString();
-    const applied = commit(() => {
+    const applied = await commit(() => {
       notifications.insert(notification);
       if (contact && learnt) directory.save(message.customerId, contact, notification.createdAt);
     });

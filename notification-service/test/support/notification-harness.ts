@@ -210,7 +210,7 @@ export async function notifyDirectly(
   running.owners.orders.orders.set(orderId, { id: orderId, customerId, status: 'CONFIRMED' });
   const result = await running.notifier.notify(envelope, (effect) => {
     running.db.transaction(effect)();
-    return true;
+    return Promise.resolve(true);
   });
   if (result.outcome !== 'notified') throw new Error(`not notified: ${result.outcome}`);
   return result.notification;

@@ -169,7 +169,8 @@ export function createOrderRepository(db: Db): OrderStore {
   }
 
   return {
-    transaction: (work) => db.transaction(work)(),
+    // IMMEDIATE: a lock held elsewhere stops it at BEGIN, before any work (inside another transaction: a savepoint).
+    transaction: (work) => db.transaction(work).immediate(),
     insert(order) {
       statements.insertOrder.run({
         id: order.id,

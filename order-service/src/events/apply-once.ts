@@ -1,9 +1,12 @@
 import type { EventHandlerContext } from '@shop/platform';
 
-/** Runs the effect with the inbox row in one transaction; undefined when the event was already applied. */
-export function applyOnce<T>(context: EventHandlerContext, effect: () => T): T | undefined {
+/**
+ * Runs the effect with the inbox row in one transaction (retried while another process locks the database);
+ * undefined when the event was already applied. An error thrown by the effect rolls both back.
+ */
+export async function applyOnce<T>(context: EventHandlerContext, effect: () => T): Promise<T | undefined> {
   let outcome: T | undefined;
-  context.inTransaction(() => {
+  await context.inTransaction(() => {
     outcome = effect();
   });
   return outcome;

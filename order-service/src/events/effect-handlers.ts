@@ -19,7 +19,7 @@ export function effectEventHandlers(deps: {
   return {
     PaymentCaptured: async (event, context) => {
       const { orderId, paymentId } = event.data;
-      const outcome = applyOnce(context, () => effects.paymentCaptured(event.data));
+      const outcome = await applyOnce(context, () => effects.paymentCaptured(event.data));
       if (outcome === undefined) return;
       const fields = { event: { id: event.id, type: event.type }, orderId, paymentId };
       switch (outcome.kind) {
@@ -47,7 +47,7 @@ export function effectEventHandlers(deps: {
 
     PaymentRefunded: async (event, context) => {
       const { orderId, paymentId } = event.data;
-      const outcome = applyOnce(context, () => effects.paymentRefunded(event.data));
+      const outcome = await applyOnce(context, () => effects.paymentRefunded(event.data));
       if (outcome === undefined) return;
       const fields = { event: { id: event.id, type: event.type }, orderId, paymentId };
       switch (outcome.kind) {
@@ -69,7 +69,7 @@ export function effectEventHandlers(deps: {
 
     StockReserved: async (event, context) => {
       const { orderId } = event.data;
-      const outcome = applyOnce(context, () => effects.stockReserved(event.data));
+      const outcome = await applyOnce(context, () => effects.stockReserved(event.data));
       if (outcome === undefined) return;
       const fields = { event: { id: event.id, type: event.type }, orderId, status: outcome.status };
       if (outcome.kind === 'no_effect') {

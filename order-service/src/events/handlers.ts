@@ -1,34 +1,22 @@
-import {
-  RejectedEventError,
-  type EventHandlerContext,
-  type EventHandlers,
-  type Logger,
-} from '@shop/platform';
+import { RejectedEventError, type EventHandlers, type Logger } from '@shop/platform';
 import type { ShipmentEventOutcome, ShipmentTracking } from '../domain/shipment-tracking.js';
+import { applyOnce } from './apply-once.js';
 
 /**
- * Runs the effect with the inbox row in one transaction; undefined when the event was already applied. An
- * event about an order this service does not have, or has for another customer, is rejected inside the
- * transaction: it rolls back (no inbox row, so a replay is handled afresh) and the event is dead-lettered.
+ * The outcome, unless the event is about an order this service does not have, or has for another customer:
+ * then it is rejected inside the transaction, which rolls back (no inbox row, so a replay is handled afresh),
+ * and the event is dead-lettered.
  */
-function applyOnce(
-  context: EventHandlerContext,
-  event: { data: { orderId: string } },
-  effect: () => ShipmentEventOutcome,
-): ShipmentEventOutcome | undefined {
-  let outcome: ShipmentEventOutcome | undefined;
-  context.inTransaction(() => {
-    outcome = effect();
-    if (outcome.kind === 'unknown_order') {
-      throw new RejectedEventError('unknown_aggregate', `order ${event.data.orderId} does not exist`);
-    }
-    if (outcome.kind === 'customer_mismatch') {
-      throw new RejectedEventError(
-        'aggregate_mismatch',
-        `order ${event.data.orderId} belongs to another customer than the event says`,
-      );
-    }
-  });
+function acceptedOutcome(orderId: string, outcome: ShipmentEventOutcome): ShipmentEventOutcome {
+  if (outcome.kind === 'unknown_order') {
+    throw new RejectedEventError('unknown_aggregate', `order ${orderId} does not exist`);
+  }
+  if (outcome.kind === 'customer_mismatch') {
+    throw new RejectedEventError(
+      'aggregate_mismatch',
+      `order ${orderId} belongs to another customer than the event says`,
+    );
+  }
   return outcome;
 }
 
@@ -90,12 +78,16 @@ export function orderEventHandlers(shipments: ShipmentTracking, logger: Logger):
   }
 
   return {
-    ShipmentScheduled: (event, context) => {
-      const outcome = applyOnce(context, event, () => shipments.shipmentScheduled(event.data));
+    ShipmentScheduled: async (event, context) => {
+      const outcome = await applyOnce(context, () =>
+        acceptedOutcome(event.data.orderId, shipments.shipmentScheduled(event.data)),
+      );
       if (outcome !== undefined) report(event, event.data, outcome);
     },
-    ShipmentStatusChanged: (event, context) => {
-      const outcome = applyOnce(context, event, () => shipments.shipmentStatusChanged(event.data));
+    ShipmentStatusChanged: async (event, context) => {
+      const outcome = await applyOnce(context, () =>
+        acceptedOutcome(event.data.orderId, shipments.shipmentStatusChanged(event.data)),
+      );
       if (outcome !== undefined) report(event, event.data, outcome);
     },
   };

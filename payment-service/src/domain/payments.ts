@@ -34,12 +34,11 @@ export type PaymentDesk = ReturnType<typeof createPaymentDesk>;
 
 export function createPaymentDesk({ payments, transaction, hooks, now }: PaymentDeps) {
   /**
-   * Idempotent on orderId: the lookup, the card decision and the insert run in one synchronous IMMEDIATE
-   * transaction, so two concurrent charges for one order cannot both capture (UNIQUE(order_id) backs it up).
+   * Idempotent on orderId: the lookup, the card decision and the insert run in one IMMEDIATE transaction, so two concurrent charges for one order cannot both capture (UNIQUE(order_id) backs it up).
    * A new charge is refused past its deadline, checked inside that transaction: order-service trusts
    * "no payment for this order" once the deadline has passed, so nothing may be captured after it.
    */
-  function charge(request: ChargeRequest): ChargeOutcome {
+  function charge(request: ChargeRequest): Promise<ChargeOutcome> {
     return transaction((): ChargeOutcome => {
       const existing = payments.findByOrderId(request.orderId);
       if (existing) {
@@ -88,7 +87,7 @@ export function createPaymentDesk({ payments, transaction, hooks, now }: Payment
     find: () => Payment | undefined,
     reason: RefundReason,
     onlyCancelledOrders = false,
-  ): RefundOutcome {
+  ): Promise<RefundOutcome> {
     return transaction(() => {
       const payment = find();
       if (!payment) throw notFound('Payment');
@@ -123,7 +122,10 @@ export function createPaymentDesk({ payments, transaction, hooks, now }: Payment
     /** The saga's compensation (order-service, internal API). */
     refundByOrder: (orderId: string, reason: RefundReason) =>
       refund(() => payments.findByOrderId(orderId), reason),
-    /** OrderCancelled: remembered, so later charges for the order are refused and a manual refund is allowed. */
+    /**
+     * OrderCancelled: remembered, so later charges for the order are refused and a manual refund is allowed.
+     * Inside the consumer's inbox transaction it runs at once, as a savepoint of it.
+     */
     recordOrderCancelled: (cancelled: OrderCancellation) =>
       transaction(() => payments.recordCancellation(cancelled, now())),
     findById: (id: string) => payments.findById(id),

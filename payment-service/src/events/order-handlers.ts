@@ -11,9 +11,9 @@ export function orderEventHandlers(
   logger: Logger,
 ): EventHandlers {
   return {
-    OrderCancelled: (event, context) => {
+    OrderCancelled: async (event, context) => {
       const { orderId, reason } = event.data;
-      const applied = context.inTransaction(() =>
+      const applied = await context.inTransaction(() =>
         recordOrderCancelled({ orderId, reason, cancelledAt: event.occurredAt }),
       );
       if (applied) logger.debug('order cancellation recorded', { orderId, reason });

@@ -44,9 +44,9 @@ const REFUSALS = {
 export function internalRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): Router {
   const router = new Router({ prefix: '/internal/payments' });
 
-  router.post('/', chargingParty, (ctx) => {
+  router.post('/', chargingParty, async (ctx) => {
     const request = parseInput(chargeBody, ctx.request.body, 'body');
-    const outcome = desk.charge(request);
+    const outcome = await desk.charge(request);
     if (outcome.kind === 'refused') {
       telemetry.refused(request.orderId, outcome.reason, request.deadline);
       const refusal = REFUSALS[outcome.reason];
@@ -75,10 +75,10 @@ export function internalRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): 
     ctx.body = payment;
   });
 
-  router.post('/by-order/:orderId/refund', chargingParty, authorize('refund', 'Payment'), (ctx) => {
+  router.post('/by-order/:orderId/refund', chargingParty, authorize('refund', 'Payment'), async (ctx) => {
     const { orderId } = parseInput(orderPath, ctx.params, 'path');
     const reason = parseInput(refundBody, ctx.request.body ?? {}, 'body').reason ?? 'unspecified';
-    const { payment, changed } = desk.refundByOrder(orderId, reason);
+    const { payment, changed } = await desk.refundByOrder(orderId, reason);
     if (changed) telemetry.refunded(payment, reason);
     ctx.body = payment;
   });

@@ -58,10 +58,10 @@ export function publicRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): Ro
     };
   });
 
-  router.post('/:id/refund', authorize('refund', 'Payment'), (ctx) => {
+  router.post('/:id/refund', authorize('refund', 'Payment'), async (ctx) => {
     const { id } = parseInput(idPath, ctx.params, 'path');
     parseInput(refundBody, ctx.request.body ?? {}, 'body');
-    const { payment, changed } = desk.refundById(id);
+    const { payment, changed } = await desk.refundById(id);
     if (changed) telemetry.refunded(payment, 'manual');
     ctx.body = payment;
   });

@@ -63,6 +63,12 @@ export const baseConfigShape = {
   ELASTICSEARCH_URL: env.optionalString(),
   CHAOS_ENABLED: env.boolean(false),
   SHUTDOWN_TIMEOUT_MS: env.int(10_000, 1_000),
+  /** Longest one SQLite statement waits for another process's lock: it blocks the event loop meanwhile. */
+  DB_BUSY_TIMEOUT_MS: env.int(20, 0),
+  /** Longest a write keeps retrying, without blocking, while the database is locked; then 503 database_busy. */
+  DB_LOCK_WAIT_MS: env.int(2_000, 0),
+  /** How long readiness reuses its write probe's result. */
+  DB_WRITE_PROBE_INTERVAL_MS: env.int(5_000, 0),
   BODY_LIMIT_BYTES: env.int(100 * 1024, 1024),
 };
 

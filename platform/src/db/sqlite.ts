@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { DatabaseBusyError } from './database-errors.js';
 
 export type Db = Database.Database;
 
@@ -11,15 +13,50 @@ export interface Migration {
   sql: string;
 }
 
+/** How a service database waits for locks held by other processes (a backup, an operator's sqlite3...). */
+export interface DatabaseSettings {
+  /**
+   * Longest one statement waits for another process's lock (default 20 ms). better-sqlite3 is synchronous:
+   * this wait blocks the event loop, so it stays short.
+   */
+  busyTimeoutMs?: number;
+  /**
+   * Longest a transaction keeps trying, between attempts without blocking, while the database stays locked
+   * (default 2000 ms); then DatabaseBusyError (503 database_busy).
+   */
+  lockWaitMs?: number;
+  /** How long readiness reuses the result of its write probe (default 5000 ms). */
+  writeProbeIntervalMs?: number;
+}
+
+type ResolvedSettings = Required<DatabaseSettings>;
+
+export const DEFAULT_DATABASE_SETTINGS: Readonly<ResolvedSettings> = Object.freeze({
+  busyTimeoutMs: 20,
+  lockWaitMs: 2_000,
+  writeProbeIntervalMs: 5_000,
+});
+
+const settingsOf = new WeakMap<Db, ResolvedSettings>();
+
+function databaseSettings(db: Db): ResolvedSettings {
+  return settingsOf.get(db) ?? DEFAULT_DATABASE_SETTINGS;
+}
+
 /**
- * Opens a service database: WAL (readers never block the writer), a busy timeout for the rare
- * cross-process writer (the embedded event bus), foreign keys on; then applies pending migrations.
+ * Opens a service database: WAL (readers never block the writer), a short busy timeout (see
+ * DatabaseSettings), foreign keys on; then applies pending migrations.
  */
-export function openDatabase(file: string, migrations: Migration[] = []): Db {
+export function openDatabase(
+  file: string,
+  migrations: Migration[] = [],
+  settings: DatabaseSettings = {},
+): Db {
   if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-  const db = new Database(file);
+  const resolved: ResolvedSettings = { ...DEFAULT_DATABASE_SETTINGS, ...settings };
+  const db = new Database(file, { timeout: resolved.busyTimeoutMs });
+  settingsOf.set(db, resolved);
   db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.pragma('synchronous = NORMAL');
   migrate(db, migrations);
@@ -48,16 +85,49 @@ export function migrate(db: Db, migrations: Migration[]): void {
   }
 }
 
-/** Readiness detail: the database answers and every migration is applied. */
+/** Readiness detail: the database answers, every migration is applied, and a write succeeds. */
 export function checkDatabase(db: Db, migrations: Migration[]): { ok: boolean; detail?: string } {
   try {
-    db.prepare('SELECT 1').get();
     const row = db.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number };
     const expected = migrations.length;
-    return row.n >= expected ? { ok: true } : { ok: false, detail: `migrations ${row.n}/${expected}` };
+    if (row.n < expected) return { ok: false, detail: `migrations ${row.n}/${expected}` };
   } catch (error) {
     return { ok: false, detail: (error as Error).message };
   }
+  return probeWrite(db);
+}
+
+const probes = new WeakMap<Db, { at: number; result: { ok: boolean; detail?: string } }>();
+
+/**
+ * Writes one row in one transaction, as every change of the service does: a file that cannot be written
+ * (read-only, disk full, locked by another process) fails it. The result is reused for
+ * `writeProbeIntervalMs`, so frequent readiness polls cost one write per interval.
+ */
+export function probeWrite(db: Db): { ok: boolean; detail?: string } {
+  const { writeProbeIntervalMs } = databaseSettings(db);
+  const cached = probes.get(db);
+  if (cached && Date.now() - cached.at < writeProbeIntervalMs) return cached.result;
+  let result: { ok: boolean; detail?: string };
+  try {
+    db.transaction(() => {
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS platform_write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), probed_at TEXT NOT NULL)',
+      );
+      db.prepare(
+        'INSERT INTO platform_write_probe (id, probed_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at',
+      ).run(new Date().toISOString());
+    }).immediate();
+    result = { ok: true };
+  } catch (error) {
+    const busy = isSqliteBusy(error);
+    result = {
+      ok: false,
+      detail: `cannot write: ${busy ? 'locked by another process' : (error as Error).message}`,
+    };
+  }
+  probes.set(db, { at: Date.now(), result });
+  return result;
 }
 
 /**
@@ -88,13 +158,66 @@ export function loadMigrations(moduleUrl: string): Migration[] {
 
 export { Database };
 
-/** Runs `work` in one transaction. */
-export type Transactor = <T>(work: () => T) => T;
+/** Runs `work` (synchronous better-sqlite3 work) in one transaction. */
+export type Transactor = <T>(work: () => T) => Promise<T>;
+
+/** SQLITE_BUSY and SQLITE_LOCKED, with their extended codes: another connection holds a lock. */
+export function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)(_|$)/.test(code);
+}
 
 /**
- * BEGIN IMMEDIATE transactions: the write lock is taken before the first read, so a read-then-write never races
- * another writer. Inside an event handler's inbox transaction it becomes a savepoint of that transaction.
+ * BEGIN IMMEDIATE transactions: the write lock is taken before the first read, so a read-then-write never
+ * races another writer, and a lock held by another process can only stop the transaction at BEGIN, before
+ * `work` ran. Then it tries again after a pause that does not block the event loop (10 ms doubling to 200 ms),
+ * until `lockWaitMs` has passed, and rejects with DatabaseBusyError (503 database_busy, Retry-After).
+ *
+ * Inside another transaction (an event handler's inbox one) it runs at once as a savepoint of it; `work`'s
+ * error is then thrown, not returned as a rejection, so that it rolls the outer transaction back too.
  */
 export function immediateTransactor(db: Db): Transactor {
-  return <T>(work: () => T): T => db.transaction(work).immediate();
+  const run = <T>(work: () => T): Promise<T> => {
+    if (db.inTransaction) return Promise.resolve(db.transaction(work)());
+    return runRetrying(db, () => db.transaction(work).immediate());
+  };
+  return run;
+}
+
+/**
+ * Resolves once the database can take the write lock (tried and released at once), waiting without blocking
+ * while another process holds it, for at most `lockWaitMs`; then rejects with DatabaseBusyError. Writes that
+ * follow synchronously then find it free, unless another process takes it in between (they then wait up to
+ * `busyTimeoutMs`, and fail with SQLITE_BUSY: 503 database_busy).
+ */
+export function waitUntilWritable(db: Db): Promise<void> {
+  if (db.inTransaction || db.readonly) return Promise.resolve();
+  return runRetrying(db, () => {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+  });
+}
+
+/**
+ * Runs synchronous database work, trying again without blocking while another process holds the lock, for
+ * at most `lockWaitMs` (DatabaseSettings); then rejects with DatabaseBusyError. For work that is safe to run
+ * again after SQLITE_BUSY: a transaction (rolled back) or a single statement (not applied).
+ */
+export function runRetrying<T>(db: Db, work: () => T): Promise<T> {
+  return retryWhileLocked(work, databaseSettings(db).lockWaitMs);
+}
+
+/** runRetrying for any better-sqlite3 handle: pauses of 10 ms doubling to 200 ms, `lockWaitMs` in all. */
+export async function retryWhileLocked<T>(work: () => T, lockWaitMs: number): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return work();
+    } catch (error) {
+      if (!isSqliteBusy(error)) throw error;
+      const waited = Date.now() - started;
+      if (waited >= lockWaitMs) throw new DatabaseBusyError(waited, error);
+      await sleep(Math.min(200, 10 * 2 ** (attempt - 1), Math.max(1, lockWaitMs - waited)));
+    }
+  }
 }

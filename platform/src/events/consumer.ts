@@ -1,5 +1,5 @@
 import { runWithContext } from '../context/request-context.js';
-import type { Db } from '../db/sqlite.js';
+import { runRetrying, type Db } from '../db/sqlite.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { isEventType, type EventType } from './catalog.js';
@@ -31,11 +31,12 @@ export interface EventHandlerContext {
   alreadyProcessed: () => boolean;
   /**
    * Runs `effect` (synchronous better-sqlite3 work, outbox.add included) and records the event in the
-   * inbox in one SQLite transaction. Returns false, without running `effect`, when the event was already
-   * applied. Call it at most once per event. Handlers that never call it get the inbox row written after
-   * they resolve, which dedupes redeliveries but cannot make a non-SQLite side effect atomic.
+   * inbox in one SQLite transaction. Resolves false, without running `effect`, when the event was already
+   * applied. While another process locks the database it tries again without blocking, then rejects (the
+   * event is retried later). Call it at most once per event. Handlers that never call it get the inbox row
+   * written after they resolve, which dedupes redeliveries but cannot make a non-SQLite side effect atomic.
    */
-  inTransaction: (effect: () => void) => boolean;
+  inTransaction: (effect: () => void) => Promise<boolean>;
 }
 
 export type EventHandler<T extends EventType> = (
@@ -92,25 +93,29 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
     }
 
     let applied: boolean | undefined;
+    let called = false;
     const context: EventHandlerContext = {
       db,
       attempt,
       redelivered,
       alreadyProcessed,
-      inTransaction(effect) {
-        if (applied !== undefined) throw new Error('inTransaction may be called once per event');
-        applied = db
-          .transaction(() => {
-            if (!recordOnce(event)) return false;
-            effect();
-            return true;
-          })
-          .immediate();
+      async inTransaction(effect) {
+        if (called) throw new Error('inTransaction may be called once per event');
+        called = true;
+        applied = await runRetrying(db, () =>
+          db
+            .transaction(() => {
+              if (!recordOnce(event)) return false;
+              effect();
+              return true;
+            })
+            .immediate(),
+        );
         return applied;
       },
     };
     await handler(event, context);
-    applied ??= recordOnce(event);
+    applied ??= await runRetrying(db, () => recordOnce(event));
     metrics.consumed.inc({ type: event.type, outcome: applied ? 'processed' : 'duplicate' });
     logger.debug(applied ? 'event processed' : 'event already processed, skipped', {
       event: { id: event.id, type: event.type },

@@ -3,7 +3,8 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Db } from '../db/sqlite.js';
+import { DatabaseBusyError } from '../db/database-errors.js';
+import { isSqliteBusy, retryWhileLocked, type Db } from '../db/sqlite.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { backoffDelay } from './backoff.js';
@@ -83,31 +84,46 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, status, visible_at, id);
 `;
 
+/**
+ * Every local service process uses the file: one statement waits at most this long for another's lock, since
+ * the wait blocks the event loop; longer contention is retried without blocking (LOCK_WAIT_MS in all).
+ */
+const BUSY_TIMEOUT_MS = 20;
+const LOCK_WAIT_MS = 2_000;
+/** Creating the schema happens once per file, when the services start together: they may wait for it. */
+const SCHEMA_BUSY_TIMEOUT_MS = 5_000;
+
+function hasSchema(db: Db): boolean {
+  const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('messages') as string[];
+  return columns.includes('replay_id');
+}
+
 function openQueueFile(file: string): Db {
   mkdirSync(dirname(resolve(file)), { recursive: true });
-  const db = new Database(file, { timeout: 5_000 });
+  const db = new Database(file, { timeout: SCHEMA_BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
   // FULL: an acknowledged publish survives a power cut, not only a process crash.
   db.pragma('synchronous = FULL');
-  db.transaction(() => {
-    db.exec(SCHEMA);
-    // Files created before replays were marked.
-    const columns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('messages') as string[];
-    if (!columns.includes('replay_id')) db.exec('ALTER TABLE messages ADD COLUMN replay_id TEXT');
-  }).immediate();
+  if (!hasSchema(db)) {
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      // Files created before replays were marked.
+      if (!hasSchema(db)) db.exec('ALTER TABLE messages ADD COLUMN replay_id TEXT');
+    }).immediate();
+  }
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
 }
 
 /** Wakes subscriptions of this process when it publishes, instead of waiting for their next poll. */
 const localPublishes = new EventEmitter().setMaxListeners(0);
 
-/** Runs synchronous SQLite work behind the asynchronous transport interface: a throw becomes a rejection. */
+/**
+ * Runs synchronous SQLite work behind the asynchronous transport interface: a throw becomes a rejection, and
+ * a file locked by another process is tried again without blocking, for LOCK_WAIT_MS.
+ */
 function asPromise<T>(work: () => T): Promise<T> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
+  return retryWhileLocked(work, LOCK_WAIT_MS);
 }
 
 class EmbeddedSubscription {
@@ -272,7 +288,8 @@ export class EmbeddedTransport implements EventTransport {
           failures += 1;
           if (failures === 1)
             this.options.logger.warn('embedded event queue unavailable', { err: error, queue: sub.queue });
-          this.dropHandle();
+          // A lock held elsewhere leaves the handle fine; anything else may have broken it.
+          if (!isSqliteBusy(error)) this.dropHandle();
           await sub.sleep(backoffDelay(failures, { initialMs: this.pollMs, maxMs: 5_000 }));
           continue;
         }
@@ -334,12 +351,12 @@ export class EmbeddedTransport implements EventTransport {
         type: row.type,
         error: { type: 'InvalidEvent', message: parsed.error },
       });
-      this.settle(sub, row, 'dead', { reason: 'invalid', error: parsed.error });
+      await this.settle(sub, row, 'dead', { reason: 'invalid', error: parsed.error });
       return;
     }
     const event = parsed.envelope;
     if (!sub.types.has(event.type)) {
-      this.settle(sub, row, 'ack');
+      await this.settle(sub, row, 'ack');
       return;
     }
     try {
@@ -360,7 +377,7 @@ export class EmbeddedTransport implements EventTransport {
           reason: error.reason,
           error: message,
         });
-        this.settle(sub, row, 'dead', { reason: error.reason, error: message });
+        await this.settle(sub, row, 'dead', { reason: error.reason, error: message });
       } else if (delay !== undefined) {
         this.metrics.consumed.inc({ type: event.type, outcome: 'retried' });
         logger.warn('event handler failed, will retry', {
@@ -369,7 +386,7 @@ export class EmbeddedTransport implements EventTransport {
           retryInMs: delay,
           err: error,
         });
-        this.settle(sub, row, 'retry', { delayMs: delay, error: message });
+        await this.settle(sub, row, 'retry', { delayMs: delay, error: message });
       } else {
         this.metrics.consumed.inc({ type: event.type, outcome: 'dead_lettered' });
         this.metrics.deadLettered.inc({ type: event.type });
@@ -378,45 +395,29 @@ export class EmbeddedTransport implements EventTransport {
           attempts: row.attempt,
           err: error,
         });
-        this.settle(sub, row, 'dead', { reason: 'failed', error: message });
+        await this.settle(sub, row, 'dead', { reason: 'failed', error: message });
       }
       return;
     }
-    this.settle(sub, row, 'ack');
+    await this.settle(sub, row, 'ack');
   }
 
-  /** Acks, reschedules or dead-letters a claimed row, only if this subscription still holds its lease. */
-  private settle(
+  /**
+   * Acks, reschedules or dead-letters a claimed row, only if this subscription still holds its lease; while
+   * another process locks the file it tries again without blocking.
+   */
+  private async settle(
     sub: EmbeddedSubscription,
     row: MessageRow,
     action: 'ack' | 'retry' | 'dead',
     detail: { delayMs?: number; reason?: DeadLetterReason; error?: string } = {},
-  ): void {
+  ): Promise<void> {
     if (sub.abandoned) return;
     try {
-      const db = this.handle();
-      const lease = { id: row.id, token: sub.token };
-      const result =
-        action === 'ack'
-          ? db.prepare('DELETE FROM messages WHERE id = @id AND lease_owner = @token').run(lease)
-          : action === 'retry'
-            ? db
-                .prepare(
-                  `UPDATE messages SET attempt = attempt + 1, visible_at = @visibleAt, lease_owner = NULL,
-                   last_error = @error WHERE id = @id AND lease_owner = @token`,
-                )
-                .run({ ...lease, visibleAt: Date.now() + (detail.delayMs ?? 0), error: detail.error ?? null })
-            : db
-                .prepare(
-                  `UPDATE messages SET status = 'dead', lease_owner = NULL, dead_reason = @reason,
-                   last_error = @error, dead_at = @now WHERE id = @id AND lease_owner = @token`,
-                )
-                .run({
-                  ...lease,
-                  reason: detail.reason ?? 'failed',
-                  error: detail.error ?? null,
-                  now: Date.now(),
-                });
+      const result = await retryWhileLocked(
+        () => this.applySettlement(sub, row, action, detail),
+        LOCK_WAIT_MS,
+      );
       if (result.changes === 0) {
         this.options.logger.warn('embedded event lease lost before settling; it will be delivered again', {
           queue: sub.queue,
@@ -430,8 +431,40 @@ export class EmbeddedTransport implements EventTransport {
         queue: sub.queue,
         messageId: row.id,
       });
-      this.dropHandle();
+      if (!isSqliteBusy(error) && !(error instanceof DatabaseBusyError)) this.dropHandle();
     }
+  }
+
+  private applySettlement(
+    sub: EmbeddedSubscription,
+    row: MessageRow,
+    action: 'ack' | 'retry' | 'dead',
+    detail: { delayMs?: number; reason?: DeadLetterReason; error?: string },
+  ): { changes: number } {
+    const db = this.handle();
+    const lease = { id: row.id, token: sub.token };
+    const result =
+      action === 'ack'
+        ? db.prepare('DELETE FROM messages WHERE id = @id AND lease_owner = @token').run(lease)
+        : action === 'retry'
+          ? db
+              .prepare(
+                `UPDATE messages SET attempt = attempt + 1, visible_at = @visibleAt, lease_owner = NULL,
+                 last_error = @error WHERE id = @id AND lease_owner = @token`,
+              )
+              .run({ ...lease, visibleAt: Date.now() + (detail.delayMs ?? 0), error: detail.error ?? null })
+          : db
+              .prepare(
+                `UPDATE messages SET status = 'dead', lease_owner = NULL, dead_reason = @reason,
+                 last_error = @error, dead_at = @now WHERE id = @id AND lease_owner = @token`,
+              )
+              .run({
+                ...lease,
+                reason: detail.reason ?? 'failed',
+                error: detail.error ?? null,
+                now: Date.now(),
+              });
+    return result;
   }
 
   /** Keeps the leases of slow handlers alive so they are not redelivered while still running. */
@@ -445,7 +478,7 @@ export class EmbeddedTransport implements EventTransport {
       for (const sub of busy) renew.run(Date.now() + this.visibilityTimeoutMs, sub.token);
     } catch (error) {
       this.options.logger.warn('cannot renew embedded event leases', { err: error });
-      this.dropHandle();
+      if (!isSqliteBusy(error)) this.dropHandle();
     }
   }
 

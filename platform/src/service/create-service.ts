@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import type { Router } from '@koa/router';
 import type { Registry } from 'prom-client';
 import './koa-types.js';
-import type { Db } from '../db/sqlite.js';
+import { waitUntilWritable, type Db } from '../db/sqlite.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Logger } from '../logging/logger.js';
 import { authenticate } from './auth-middleware.js';
@@ -26,6 +26,11 @@ export interface ServiceOptions {
   routers: Router[];
   /** Readiness checks by name (database, migrations, broker...). */
   readiness?: Record<string, ReadinessCheck>;
+  /**
+   * The service's database: requests that may write (POST, PUT, PATCH, DELETE) first wait, without blocking
+   * the event loop, until no other process holds its write lock, and answer 503 database_busy if that lasts.
+   */
+  database?: Db | undefined;
   bodyLimitBytes?: number;
   chaosEnabled?: boolean;
 }
@@ -87,6 +92,7 @@ export function createService(options: ServiceOptions): Service {
     app.use(chaos.inject);
     logger.warn('chaos fault injection is enabled (CHAOS_ENABLED=true): never in production');
   }
+  if (options.database) app.use(writableDatabaseFirst(options.database));
   for (const router of options.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());
@@ -103,6 +109,15 @@ export function createService(options: ServiceOptions): Service {
     get shuttingDown() {
       return shuttingDown;
     },
+  };
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function writableDatabaseFirst(db: Db) {
+  return async function waitForWritableDatabase(ctx: Context, next: Next): Promise<void> {
+    if (WRITE_METHODS.has(ctx.method)) await waitUntilWritable(db);
+    await next();
   };
 }
 

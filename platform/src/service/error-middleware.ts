@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { databaseFault } from '../db/database-errors.js';
 import { AppError, type ErrorBody } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -49,6 +50,8 @@ export function errorMiddleware(logger: Logger) {
 
 function normalise(caught: unknown): AppError {
   if (caught instanceof AppError) return caught;
+  const fault = databaseFault(caught);
+  if (fault) return fault;
   // Errors raised by Koa itself (ctx.throw, http-errors) carry status and expose.
   const httpError = caught as { status?: unknown; expose?: unknown; message?: unknown };
   if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500) {

@@ -30,6 +30,9 @@ export interface RuntimeConfig {
   AMQP_URL?: string | undefined;
   EVENT_BUS_FILE?: string | undefined;
   SHUTDOWN_TIMEOUT_MS: number;
+  DB_BUSY_TIMEOUT_MS: number;
+  DB_LOCK_WAIT_MS: number;
+  DB_WRITE_PROBE_INTERVAL_MS: number;
 }
 
 export interface Runtime {
@@ -83,7 +86,11 @@ export async function createDataRuntime(
   migrations: Migration[],
 ): Promise<DataRuntime> {
   const runtime = createRuntime(name, config);
-  const db = openDatabase(join(config.DATA_DIR, `${name}.db`), migrations);
+  const db = openDatabase(join(config.DATA_DIR, `${name}.db`), migrations, {
+    busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
+    lockWaitMs: config.DB_LOCK_WAIT_MS,
+    writeProbeIntervalMs: config.DB_WRITE_PROBE_INTERVAL_MS,
+  });
   const bus = await startServiceBus({
     service: name,
     db,

@@ -94,3 +94,4 @@ export async function reachable(url: string, timeoutMs = 1000): Promise<boolean>
 }
 export { startBlockingAmqpProxy, type BlockingAmqpProxy } from './blocking-amqp-proxy.js';
 export { startFakeOrderService, type FakeOrder, type FakeOrderService } from './fake-order-service.js';
+export { holdWriteLock, type HeldWriteLock } from './write-lock.js';

@@ -171,7 +171,7 @@ describe.skipIf(!brokerUp)('event bus under a broker that blocks publishing (res
       OrderConfirmed: async (event, { inTransaction }) => {
         started();
         await released;
-        inTransaction(() => {
+        await inTransaction(() => {
           shippingDb.prepare('INSERT INTO effects (order_id) VALUES (?)').run(event.data.orderId);
         });
       },
@@ -202,8 +202,8 @@ describe.skipIf(!brokerUp)('event bus under a broker that blocks publishing (res
     proxy.unblock();
     const again = await bus('shipping-service', reopened, amqpUrl, { queue });
     await again.consume({
-      OrderConfirmed: (event, { inTransaction }) => {
-        inTransaction(() => {
+      OrderConfirmed: async (event, { inTransaction }) => {
+        await inTransaction(() => {
           reopened.prepare('INSERT INTO effects (order_id) VALUES (?)').run(event.data.orderId);
         });
       },

@@ -83,9 +83,9 @@ describe('startServiceBus', () => {
     const seen: (string | undefined)[] = [];
     await bus('shipping-service', shippingDb, {
       handlers: {
-        OrderConfirmed: (event, { inTransaction }) => {
+        OrderConfirmed: async (event, { inTransaction }) => {
           seen.push(currentCorrelationId());
-          inTransaction(() => {
+          await inTransaction(() => {
             shippingDb
               .prepare('INSERT INTO effects (order_id, correlation_id) VALUES (?, ?)')
               .run(event.data.orderId, event.correlationId);
@@ -115,8 +115,8 @@ describe('startServiceBus', () => {
     const shippingDb = database('shipping');
     const shipping = await bus('shipping-service', shippingDb);
     await shipping.consume({
-      OrderConfirmed: (event, { inTransaction }) => {
-        inTransaction(() => {
+      OrderConfirmed: async (event, { inTransaction }) => {
+        await inTransaction(() => {
           shippingDb.prepare('INSERT INTO effects (order_id) VALUES (?)').run(event.data.orderId);
           shipping.outbox.add('ShipmentScheduled', {
             shipmentId: randomUUID(),
@@ -195,7 +195,7 @@ describe('startServiceBus', () => {
         OrderConfirmed: async (event, { inTransaction }) => {
           started();
           await released;
-          inTransaction(() => {
+          await inTransaction(() => {
             shippingDb.prepare('INSERT INTO effects (order_id) VALUES (?)').run(event.data.orderId);
           });
         },

@@ -141,10 +141,10 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       const shipping = await service('shipping');
       const queue = harness.queue('publish');
       const seen: { event: AnyEventEnvelope; correlationId: string | undefined }[] = [];
-      await shipping.consume(queue, (event, context) => {
+      await shipping.consume(queue, async (event, context) => {
         seen.push({ event, correlationId: currentCorrelationId() });
         shipping.logger.info('scheduling shipment');
-        context.inTransaction(() => shipping.recordEffect(event));
+        await context.inTransaction(() => shipping.recordEffect(event));
       });
       const event = orderConfirmed();
 
@@ -209,9 +209,9 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       const shipping = await service('shipping');
       const queue = harness.queue('duplicate');
       let calls = 0;
-      await shipping.consume(queue, (event, context) => {
+      await shipping.consume(queue, async (event, context) => {
         calls += 1;
-        context.inTransaction(() => shipping.recordEffect(event));
+        await context.inTransaction(() => shipping.recordEffect(event));
       });
       const event = orderConfirmed();
 
@@ -336,10 +336,10 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
       const queue = harness.queue('failing');
       const attempts: number[] = [];
       let healthy = false;
-      await shipping.consume(queue, (event, context) => {
+      await shipping.consume(queue, async (event, context) => {
         attempts.push(context.attempt);
         if (!healthy) throw new Error('carrier API down');
-        context.inTransaction(() => shipping.recordEffect(event));
+        await context.inTransaction(() => shipping.recordEffect(event));
       });
       const event = orderConfirmed();
 
@@ -408,8 +408,8 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
     test('When the broker drops the connections, then publishing and consuming resume with nothing lost', async () => {
       const shipping = await service('shipping');
       const queue = harness.queue('recovery');
-      await shipping.consume(queue, (event, context) => {
-        context.inTransaction(() => shipping.recordEffect(event));
+      await shipping.consume(queue, async (event, context) => {
+        await context.inTransaction(() => shipping.recordEffect(event));
       });
       const before = orderConfirmed();
       await shipping.transport.publish(before);
@@ -440,7 +440,7 @@ export function runTransportContract(name: string, setup: () => Promise<Transpor
         calls += 1;
         started.resolve();
         await release.promise;
-        context.inTransaction(() => shipping.recordEffect(event));
+        await context.inTransaction(() => shipping.recordEffect(event));
         order.push('handler finished');
       });
       const event = orderConfirmed();

@@ -43,8 +43,11 @@ export interface ShipmentEvents {
   statusChanged(shipment: Shipment, previousStatus: ShipmentStatus): void;
 }
 
-/** Runs `work` in one database transaction (synchronous, like better-sqlite3). */
-export type RunInTransaction = <T>(work: () => T) => T;
+/**
+ * Runs `work` (synchronous, like better-sqlite3) in one database transaction; waits without blocking while
+ * another process holds the database, and rejects with a 503 database_busy error if that lasts.
+ */
+export type RunInTransaction = <T>(work: () => T) => Promise<T>;
 
 /** The order an event is about, as order-service (its owner) knows it. */
 export interface OrderRecord {

@@ -60,53 +60,55 @@ export function invalidTransition(shipment: Shipment, requested: string): AppErr
 export function createShipping(deps: ShippingDeps) {
   const { shipments, cancelledOrders, events, transaction, now } = deps;
 
-  /** OrderConfirmed: one shipment per order, whatever the number of deliveries of the event. */
+  /**
+   * OrderConfirmed: one shipment per order, whatever the number of deliveries of the event. Synchronous:
+   * call it inside the event consumer's inbox transaction (`inTransaction`), which makes it atomic.
+   */
   function scheduleShipment(order: ConfirmedOrder, correlationId: string): ScheduleOutcome {
-    return transaction(() => {
-      if (cancelledOrders.isCancelled(order.orderId)) return { outcome: 'order_cancelled' };
-      const existing = shipments.findByOrderId(order.orderId);
-      if (existing) return { outcome: 'already_scheduled', shipment: existing };
-      const at = now();
-      const id = randomUUID();
-      const carrier = pickCarrier(order.orderId);
-      const shipment: Shipment = {
-        id,
-        orderId: order.orderId,
-        customerId: order.customerId,
-        carrier,
-        trackingNumber: trackingNumberFor(carrier, id),
-        estimatedDelivery: estimatedDeliveryDate(at),
-        status: 'SCHEDULED',
-        correlationId,
-        createdAt: at.toISOString(),
-        updatedAt: at.toISOString(),
-      };
-      shipments.insert(shipment);
-      events.scheduled(shipment);
-      return { outcome: 'scheduled', shipment };
-    });
+    if (cancelledOrders.isCancelled(order.orderId)) return { outcome: 'order_cancelled' };
+    const existing = shipments.findByOrderId(order.orderId);
+    if (existing) return { outcome: 'already_scheduled', shipment: existing };
+    const at = now();
+    const id = randomUUID();
+    const carrier = pickCarrier(order.orderId);
+    const shipment: Shipment = {
+      id,
+      orderId: order.orderId,
+      customerId: order.customerId,
+      carrier,
+      trackingNumber: trackingNumberFor(carrier, id),
+      estimatedDelivery: estimatedDeliveryDate(at),
+      status: 'SCHEDULED',
+      correlationId,
+      createdAt: at.toISOString(),
+      updatedAt: at.toISOString(),
+    };
+    shipments.insert(shipment);
+    events.scheduled(shipment);
+    return { outcome: 'scheduled', shipment };
   }
 
-  /** OrderCancelled: cancels a shipment that has not left yet, or remembers the order if none exists. */
+  /**
+   * OrderCancelled: cancels a shipment that has not left yet, or remembers the order if none exists.
+   * Synchronous, inside the consumer's inbox transaction like scheduleShipment.
+   */
   function cancelForOrder(order: CancelledOrderFact, correlationId: string): CancelOutcome {
-    return transaction(() => {
-      const shipment = shipments.findByOrderId(order.orderId);
-      if (!shipment) {
-        cancelledOrders.record({ ...order, correlationId, cancelledAt: now().toISOString() });
-        return { outcome: 'recorded_before_schedule' };
-      }
-      if (shipment.status === 'CANCELLED') return { outcome: 'already_cancelled', shipment };
-      if (!isCancellable(shipment.status)) return { outcome: 'too_late', shipment };
-      const updatedAt = now().toISOString();
-      shipments.setStatus(shipment.id, 'CANCELLED', updatedAt);
-      const cancelled: Shipment = { ...shipment, status: 'CANCELLED', updatedAt };
-      events.statusChanged(cancelled, shipment.status);
-      return { outcome: 'cancelled', shipment: cancelled };
-    });
+    const shipment = shipments.findByOrderId(order.orderId);
+    if (!shipment) {
+      cancelledOrders.record({ ...order, correlationId, cancelledAt: now().toISOString() });
+      return { outcome: 'recorded_before_schedule' };
+    }
+    if (shipment.status === 'CANCELLED') return { outcome: 'already_cancelled', shipment };
+    if (!isCancellable(shipment.status)) return { outcome: 'too_late', shipment };
+    const updatedAt = now().toISOString();
+    shipments.setStatus(shipment.id, 'CANCELLED', updatedAt);
+    const cancelled: Shipment = { ...shipment, status: 'CANCELLED', updatedAt };
+    events.statusChanged(cancelled, shipment.status);
+    return { outcome: 'cancelled', shipment: cancelled };
   }
 
   /** Admin: moves a shipment one step forward; anything else is 409 invalid_transition. */
-  function advance(id: string, status: AdvanceStatus): Shipment {
+  function advance(id: string, status: AdvanceStatus): Promise<Shipment> {
     return transaction(() => {
       const shipment = shipments.findById(id);
       if (!shipment) throw notFound('Shipment');

@@ -20,7 +20,7 @@ export function shippingEventHandlers(
     OrderConfirmed: async (event, { inTransaction }) => {
       await assertOrderConfirmed(orders, event.data);
       let result: ScheduleOutcome | undefined;
-      inTransaction(() => {
+      await inTransaction(() => {
         result = shipping.scheduleShipment(event.data, event.correlationId);
       });
       if (result === undefined) return;
@@ -51,7 +51,7 @@ export function shippingEventHandlers(
     OrderCancelled: async (event, { inTransaction }) => {
       await assertOrderCancelled(orders, event.data);
       let result: CancelOutcome | undefined;
-      inTransaction(() => {
+      await inTransaction(() => {
         result = shipping.cancelForOrder(event.data, event.correlationId);
       });
       if (result === undefined) return;

@@ -65,10 +65,10 @@ export function shipmentRoutes(shipping: Shipping, metrics: ShipmentMetrics): Ro
     ctx.body = shipment;
   });
 
-  router.patch('/:id', authorize('update', 'Shipment'), (ctx) => {
+  router.patch('/:id', authorize('update', 'Shipment'), async (ctx) => {
     const { id } = parseInput(idPath, ctx.params, 'path');
     const { status } = parseInput(advanceBody, ctx.request.body ?? {}, 'body');
-    const shipment = shipping.advance(id, status);
+    const shipment = await shipping.advance(id, status);
     metrics.entered(shipment.status);
     ctx.body = shipment;
   });
