@@ -5,3 +5,6 @@ export const toolsRequired: boolean = process.env.REQUIRE_SERVICES === '1' || pr
 
 /** promtool binary; PROMTOOL overrides the one found on PATH. */
 export const promtoolCommand: string = process.env.PROMTOOL ?? 'promtool';
+
+/** kubectl, used when present to render k8s/ with its newer built-in kustomize as well. */
+export const kubectlCommand: string = process.env.KUBECTL ?? 'kubectl';

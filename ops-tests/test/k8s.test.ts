@@ -1,69 +1,299 @@
-import { readdirSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { schemaErrors, unknownFieldErrors } from '../src/k8s-schema.js';
+import { kubectlKustomize, kustomizeBuild, type K8sObject } from '../src/kustomize.js';
+import { allowed, type Pod, type Policy } from '../src/network-policy.js';
 import { readRepoYamlDocuments, repoFileExists, repoPath } from '../src/repo-files.js';
-import { SERVICES, type ServiceSpec } from '../src/service-catalog.js';
-import {
-  arrayAt,
-  asArray,
-  asRecord,
-  asString,
-  at,
-  recordAt,
-  stringAt,
-  type JsonRecord,
-} from '../src/shape.js';
+import { SERVICES } from '../src/service-catalog.js';
+import { arrayAt, asArray, asRecord, at, recordAt, stringAt, type JsonRecord } from '../src/shape.js';
+import { tempDir } from '@shop/platform/testing';
 
-interface Manifest {
-  file: string;
-  kind: string;
-  name: string;
-  doc: JsonRecord;
+const objects = kustomizeBuild('k8s');
+const DATA_SERVICES = SERVICES.filter((spec) => spec.name !== 'api-gateway');
+
+function one(kind: string, name: string): JsonRecord {
+  const found = objects.filter((object) => object.kind === kind && object.name === name);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind}/${name} in the render, found ${found.length}`);
+  return (found[0] as K8sObject).doc;
 }
 
-const yamlFiles = readdirSync(repoPath('k8s'))
-  .filter((name) => name.endsWith('.yaml') || name.endsWith('.yml'))
-  .sort();
-
-function manifestsOf(file: string): Manifest[] {
-  return readRepoYamlDocuments(`k8s/${file}`)
-    .filter((doc) => doc !== null)
-    .map((doc, index) => {
-      const record = asRecord(doc, `${file}[${index}]`);
-      return { file, kind: stringAt(record, 'kind'), name: stringAt(record, 'metadata.name'), doc: record };
-    });
+function podSpec(workload: JsonRecord): JsonRecord {
+  return recordAt(
+    workload,
+    workload.kind === 'CronJob' ? 'spec.jobTemplate.spec.template.spec' : 'spec.template.spec',
+  );
 }
 
-const kustomization = asRecord(readRepoYamlDocuments('k8s/kustomization.yaml')[0], 'kustomization.yaml');
-const resources = arrayAt(kustomization, 'resources').map((entry) => asString(entry, 'resources[]'));
-const applied = resources.flatMap(manifestsOf);
-const secretTemplate = manifestsOf('secret.template.yaml');
-
-/** The one applied object of that kind and name; throws when there is none or more than one. */
-function applied1(kind: string, name: string): JsonRecord {
-  const found = applied.filter((manifest) => manifest.kind === kind && manifest.name === name);
-  if (found.length !== 1 || !found[0])
-    throw new Error(`expected one ${kind}/${name} in the kustomization, found ${found.length}`);
-  return found[0].doc;
+function mainContainer(workload: JsonRecord): JsonRecord {
+  return asRecord(arrayAt(podSpec(workload), 'containers')[0], 'containers[0]');
 }
 
-function container(deployment: JsonRecord): JsonRecord {
-  const containers = arrayAt(deployment, 'spec.template.spec.containers');
-  expect(containers).toHaveLength(1);
-  return asRecord(containers[0], 'containers[0]');
-}
-
-function envOf(deployment: JsonRecord): Map<string, JsonRecord> {
+function envOf(workload: JsonRecord): Map<string, JsonRecord> {
   return new Map(
-    asArray(container(deployment).env ?? [], 'env').map((entry) => [
+    asArray(mainContainer(workload).env ?? [], 'env').map((entry) => [
       stringAt(entry, 'name'),
       asRecord(entry, 'env[]'),
     ]),
   );
 }
 
-function configMapData(): Record<string, unknown> {
-  return recordAt(applied1('ConfigMap', 'ecommerce-config'), 'data');
-}
+const workloads = objects.filter((object) =>
+  ['Deployment', 'StatefulSet', 'CronJob', 'DaemonSet'].includes(object.kind),
+);
+const configMapName =
+  objects.find((object) => object.kind === 'ConfigMap' && object.name.startsWith('ecommerce-config'))?.name ??
+  '';
+
+describe('k8s/ rendered with kustomize and validated against the Kubernetes schemas', () => {
+  test('When kustomize builds k8s/, then every object is namespaced in ecommerce and kubectl renders the same', () => {
+    expect(objects.length).toBeGreaterThanOrEqual(50);
+    for (const object of objects.filter((entry) => entry.kind !== 'Namespace')) {
+      expect(object.namespace, `${object.kind}/${object.name}`).toBe('ecommerce');
+    }
+    const viaKubectl = kubectlKustomize('k8s');
+    if (viaKubectl)
+      expect(viaKubectl.map((object) => object.doc)).toEqual(objects.map((object) => object.doc));
+  });
+
+  test('When every object is validated against the OpenAPI schemas, then none has a schema error', async () => {
+    expect(await schemaErrors(objects)).toEqual([]);
+  });
+
+  test('When every object is checked strictly, then none has a field the API does not define', () => {
+    expect(unknownFieldErrors(objects)).toEqual([]);
+  });
+
+  test('When an object has a misspelt or mistyped field, then the checks catch it', async () => {
+    const [misspelt, mistyped] = structuredClone(
+      objects.filter((object) => object.kind === 'StatefulSet').slice(0, 2),
+    );
+    const misspeltContainer = mainContainer((misspelt as K8sObject).doc);
+    misspeltContainer.readinessprobe = misspeltContainer.readinessProbe;
+    asRecord(arrayAt(mainContainer((mistyped as K8sObject).doc), 'ports')[0], 'port').containerPort = 'http';
+
+    expect(unknownFieldErrors([misspelt as K8sObject]).join('\n')).toMatch(
+      /readinessprobe.* does not exist in type/,
+    );
+    expect((await schemaErrors([mistyped as K8sObject])).join('\n')).toContain(
+      'containerPort must be integer',
+    );
+  });
+
+  test('When the files are listed, then the secret and restore templates stay out of the render', () => {
+    const [kustomization] = readRepoYamlDocuments('k8s/kustomization.yaml');
+    const resources = arrayAt(kustomization, 'resources').map(String);
+
+    expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
+    expect(resources).not.toContain('secret.template.yaml');
+    expect(resources).not.toContain('restore-job.template.yaml');
+    for (const resource of resources) expect(repoFileExists(`k8s/${resource}`), resource).toBe(true);
+  });
+});
+
+describe('k8s persistence', () => {
+  test.each(DATA_SERVICES.map((spec) => [spec.name]))(
+    'When %s is rendered, then its database lives on its own persistent volume with an explicit storage class',
+    (name) => {
+      const statefulSet = one('StatefulSet', name);
+      const claims = arrayAt(statefulSet, 'spec.volumeClaimTemplates');
+      const dataMount = arrayAt(mainContainer(statefulSet), 'volumeMounts').find(
+        (mount) => at(mount, 'mountPath') === '/app/data',
+      );
+
+      expect(objects.some((object) => object.kind === 'Deployment' && object.name === name)).toBe(false);
+      expect(at(statefulSet, 'spec.replicas')).toBe(1);
+      expect(claims.map((claim) => at(claim, 'metadata.name'))).toContain(at(dataMount, 'name'));
+      const claim = claims.find((entry) => at(entry, 'metadata.name') === at(dataMount, 'name'));
+      expect(at(claim, 'spec.accessModes')).toEqual(['ReadWriteOnce']);
+      expect(typeof at(claim, 'spec.storageClassName')).toBe('string');
+      expect(at(claim, 'spec.resources.requests.storage')).toMatch(/^\d+Gi$/);
+      // no pod volume shadows the claim: an emptyDir of the same name would win
+      expect(
+        asArray(podSpec(statefulSet).volumes ?? [], 'volumes').map((volume) => at(volume, 'name')),
+      ).not.toContain('data');
+      expect(at(statefulSet, 'spec.persistentVolumeClaimRetentionPolicy')).toEqual({
+        whenDeleted: 'Retain',
+        whenScaled: 'Retain',
+      });
+      expect(one('Service', `${name}-headless`)).toMatchObject({ spec: { clusterIP: 'None' } });
+      expect(at(statefulSet, 'spec.serviceName')).toBe(`${name}-headless`);
+    },
+  );
+
+  test('When RabbitMQ is rendered, then its queues survive too (claim with an explicit storage class)', () => {
+    const claim = arrayAt(one('StatefulSet', 'rabbitmq'), 'spec.volumeClaimTemplates')[0];
+
+    expect(typeof at(claim, 'spec.storageClassName')).toBe('string');
+  });
+
+  test('When any workload is rendered, then no database directory is an emptyDir', () => {
+    for (const object of workloads.filter((entry) => entry.name !== 'api-gateway')) {
+      const mounts = asArray(mainContainer(object.doc).volumeMounts ?? [], 'volumeMounts');
+      const dataVolumeNames = mounts
+        .filter((mount) => at(mount, 'mountPath') === '/app/data')
+        .map((mount) => at(mount, 'name'));
+      for (const volume of asArray(podSpec(object.doc).volumes ?? [], 'volumes')) {
+        if (dataVolumeNames.includes(at(volume, 'name')))
+          expect(at(volume, 'emptyDir'), object.name).toBeUndefined();
+      }
+    }
+  });
+
+  test.each(DATA_SERVICES.map((spec) => [spec.name]))(
+    'When %s is rendered, then a nightly CronJob backs up its live volume onto a backups volume on the same node',
+    (name) => {
+      const cronJob = one('CronJob', `${name}-backup`);
+      const spec = podSpec(cronJob);
+      const claims = Object.fromEntries(
+        arrayAt(spec, 'volumes').map((volume) => [
+          stringAt(volume, 'name'),
+          at(volume, 'persistentVolumeClaim.claimName'),
+        ]),
+      );
+      const command = arrayAt(mainContainer(cronJob), 'command').map(String);
+
+      expect(claims.data).toBe(`data-${name}-0`);
+      expect(one('PersistentVolumeClaim', String(claims.backups))).toBeDefined();
+      expect(command.slice(0, 3)).toEqual(['node', '/app/platform/dist/src/cli/backup.js', 'backup']);
+      expect(command).toEqual(
+        expect.arrayContaining(['--data-dir', '/app/data', '--out', '/backups', '--keep']),
+      );
+      expect(repoFileExists('platform/src/cli/backup.ts')).toBe(true);
+      expect(mainContainer(cronJob).image).toBe(mainContainer(one('StatefulSet', name)).image);
+      expect(at(cronJob, 'spec.concurrencyPolicy')).toBe('Forbid');
+      const affinity = arrayAt(
+        spec,
+        'affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution',
+      )[0];
+      expect(at(affinity, 'labelSelector.matchLabels')).toEqual({ 'app.kubernetes.io/name': name });
+      expect(at(affinity, 'topologyKey')).toBe('kubernetes.io/hostname');
+    },
+  );
+});
+
+describe('k8s configuration', () => {
+  test('When the config is generated, then its name carries a content hash and every reference uses it', () => {
+    expect(configMapName).toMatch(/^ecommerce-config-[a-z0-9]{10}$/);
+    const references = workloads.flatMap((object) => [
+      ...asArray(mainContainer(object.doc).envFrom ?? [], 'envFrom').map((entry) =>
+        at(entry, 'configMapRef.name'),
+      ),
+      ...[...envOf(object.doc).values()]
+        .map((entry) => at(entry, 'valueFrom.configMapKeyRef.name'))
+        .filter(Boolean),
+    ]);
+    expect(references.length).toBeGreaterThanOrEqual(SERVICES.length);
+    expect(new Set(references)).toEqual(new Set([configMapName]));
+  });
+
+  test('When one setting changes, then the ConfigMap gets a new name, so every pod reading it rolls', () => {
+    const dir = tempDir('k8s-config-');
+    try {
+      cpSync(repoPath('k8s'), dir.path, { recursive: true });
+      const file = join(dir.path, 'config.env');
+      writeFileSync(file, readFileSync(file, 'utf8').replace('LOG_LEVEL=info', 'LOG_LEVEL=debug'));
+      const changed = kustomizeBuild(dir.path);
+      const newName = changed.find((object) => object.kind === 'ConfigMap')?.name;
+
+      expect(newName).toMatch(/^ecommerce-config-/);
+      expect(newName).not.toBe(configMapName);
+      expect(
+        at(
+          changed.find((object) => object.name === 'order-service' && object.kind === 'StatefulSet')?.doc,
+          'spec.template.spec.containers',
+        ),
+      ).toEqual(
+        expect.arrayContaining([expect.objectContaining({ envFrom: [{ configMapRef: { name: newName } }] })]),
+      );
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('When the settings are read, then production has no demo catalog, no chaos and no secret', () => {
+    const data = recordAt(one('ConfigMap', configMapName), 'data');
+
+    expect(data.SEED_DEMO_CATALOG).toBe('false');
+    expect(data.CHAOS_ENABLED).toBe('false');
+    expect(data.NODE_ENV).toBe('production');
+    expect(data.HOST).toBe('0.0.0.0');
+    expect(Object.keys(data).filter((key) => /SECRET|PASSWORD/.test(key))).toEqual([]);
+    for (const spec of SERVICES.filter((entry) => entry.urlVariable)) {
+      const url = new URL(String(data[spec.urlVariable ?? '']));
+      expect(url.hostname).toBe(spec.name);
+      expect(url.port).toBe(String(spec.port));
+    }
+  });
+
+  test('When the gateway is rendered, then it carries no broker credentials (it does not use the broker)', () => {
+    const gateway = one('Deployment', 'api-gateway');
+    const env = envOf(gateway);
+    const secretKeys = [...env.values()]
+      .map((entry) => at(entry, 'valueFrom.secretKeyRef.key'))
+      .filter(Boolean);
+
+    expect(secretKeys).toEqual(['JWT_SECRET']);
+    expect(env.has('AMQP_URL')).toBe(false);
+    expect(JSON.stringify(gateway)).not.toMatch(/RABBITMQ_PASSWORD|amqp:/);
+    for (const spec of DATA_SERVICES) {
+      expect(at(envOf(one('StatefulSet', spec.name)).get('AMQP_URL'), 'value'), spec.name).toBe(
+        'amqp://$(RABBITMQ_USER):$(RABBITMQ_PASSWORD)@rabbitmq:5672',
+      );
+    }
+  });
+
+  test('When the gateway is rendered, then it scales on CPU from 2 to 6 replicas with a disruption budget', () => {
+    const hpa = one('HorizontalPodAutoscaler', 'api-gateway');
+
+    expect(at(hpa, 'spec.scaleTargetRef')).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'api-gateway',
+    });
+    expect([at(hpa, 'spec.minReplicas'), at(hpa, 'spec.maxReplicas')]).toEqual([2, 6]);
+    expect(at(one('PodDisruptionBudget', 'api-gateway'), 'spec.minAvailable')).toBe(1);
+    expect(
+      new URL(String(at(envOf(one('Deployment', 'api-gateway')).get('REDIS_URL'), 'value'))).hostname,
+    ).toBe('redis');
+  });
+
+  test.each(workloads.map((object) => [`${object.kind}/${object.name}`, object] as const))(
+    'When %s is rendered, then it runs non-root, without privilege escalation or capabilities, within limits',
+    (_label, object) => {
+      const spec = podSpec(object.doc);
+      for (const container of arrayAt(spec, 'containers')) {
+        expect(
+          at(spec, 'securityContext.runAsNonRoot') ?? at(container, 'securityContext.runAsNonRoot'),
+        ).toBe(true);
+        expect(at(container, 'securityContext.allowPrivilegeEscalation')).toBe(false);
+        expect(at(container, 'securityContext.capabilities.drop')).toEqual(['ALL']);
+        expect(at(container, 'resources.limits.memory')).toBeDefined();
+        expect(at(container, 'resources.requests.cpu')).toBeDefined();
+      }
+      expect(spec.automountServiceAccountToken).toBe(false);
+    },
+  );
+
+  test.each(SERVICES.map((spec) => [spec.name, spec] as const))(
+    'When %s is rendered, then it listens on its port with readiness, liveness and startup probes',
+    (name, spec) => {
+      const workload = one(name === 'api-gateway' ? 'Deployment' : 'StatefulSet', name);
+      const main = mainContainer(workload);
+
+      expect(arrayAt(main, 'ports')).toEqual([{ name: 'http', containerPort: spec.port }]);
+      expect(at(envOf(workload).get('PORT'), 'value')).toBe(String(spec.port));
+      expect(at(main, 'readinessProbe.httpGet')).toEqual({ path: '/health/ready', port: 'http' });
+      expect(at(main, 'livenessProbe.httpGet')).toEqual({ path: '/health/live', port: 'http' });
+      expect(at(main, 'startupProbe.httpGet')).toEqual({ path: '/health/live', port: 'http' });
+      expect(at(one('Service', name), 'spec.ports')).toEqual([
+        { name: 'http', port: spec.port, targetPort: 'http' },
+      ]);
+      expect(at(main, 'securityContext.readOnlyRootFilesystem')).toBe(true);
+    },
+  );
+});
 
 /** Kubernetes Prefix matching: element-wise, so /api matches /api and /api/x but not /apix. */
 function pathMatches(path: string, pathType: string, requestPath: string): boolean {
@@ -72,191 +302,144 @@ function pathMatches(path: string, pathType: string, requestPath: string): boole
   return prefix === '' || requestPath === prefix || requestPath.startsWith(`${prefix}/`);
 }
 
-describe('k8s manifests', () => {
-  test('When every YAML file is parsed, then each document has apiVersion, kind and a name', () => {
-    const all = yamlFiles.filter((file) => file !== 'kustomization.yaml').flatMap(manifestsOf);
-
-    expect(all.length).toBeGreaterThanOrEqual(20);
-    for (const manifest of all) expect(stringAt(manifest.doc, 'apiVersion'), manifest.file).not.toBe('');
-  });
-
-  test('When the kustomization is read, then it lists every manifest except the secret template, and they exist', () => {
-    for (const resource of resources) expect(repoFileExists(`k8s/${resource}`), resource).toBe(true);
-
-    expect([...resources].sort()).toEqual(
-      yamlFiles.filter((file) => file !== 'kustomization.yaml' && file !== 'secret.template.yaml'),
-    );
-    expect(kustomization.namespace).toBe('ecommerce');
-    expect(applied1('Namespace', 'ecommerce')).toBeDefined();
-  });
-
-  test('When the applied manifests are read, then none of them is a Secret', () => {
-    expect(applied.filter((manifest) => manifest.kind === 'Secret')).toEqual([]);
-  });
-
-  test('When the secret template is read, then it holds only placeholders that cannot pass as real secrets', () => {
-    expect(secretTemplate.map((manifest) => `${manifest.kind}/${manifest.name}`)).toEqual([
-      'Secret/ecommerce-secrets',
-    ]);
-    const data = recordAt(secretTemplate[0]?.doc, 'stringData');
-
-    expect(Object.keys(data).sort()).toEqual(['ADMIN_PASSWORD', 'JWT_SECRET', 'RABBITMQ_PASSWORD']);
-    for (const [key, value] of Object.entries(data)) {
-      expect(value, key).toBe('REPLACE_ME');
-    }
-    expect(Buffer.byteLength('REPLACE_ME')).toBeLessThan(32);
-  });
-
-  test('When secret references are read, then each names a key the secret template defines', () => {
-    const keys = Object.keys(recordAt(secretTemplate[0]?.doc, 'stringData'));
-    const references = applied
-      .filter((manifest) => manifest.kind === 'Deployment' || manifest.kind === 'StatefulSet')
-      .flatMap((manifest) => [...envOf(manifest.doc).values()])
-      .map((entry) => at(entry, 'valueFrom.secretKeyRef'))
-      .filter((reference) => reference !== undefined);
-
-    expect(references.length).toBeGreaterThanOrEqual(SERVICES.length * 2);
-    for (const reference of references) {
-      expect(at(reference, 'name')).toBe('ecommerce-secrets');
-      expect(keys).toContain(at(reference, 'key'));
-    }
-  });
-});
-
-describe.each(SERVICES.map((spec) => [spec.name, spec] as const))(
-  'k8s/%s.yaml',
-  (name, spec: ServiceSpec) => {
-    const fileManifests = manifestsOf(`${name}.yaml`);
-    const deployment = fileManifests.find((manifest) => manifest.kind === 'Deployment')?.doc ?? {};
-    const service = fileManifests.find((manifest) => manifest.kind === 'Service')?.doc ?? {};
-
-    test('When it is read, then it holds the Deployment and the Service of that name', () => {
-      expect(at(deployment, 'metadata.name')).toBe(name);
-      expect(at(service, 'metadata.name')).toBe(name);
-      expect(resources).toContain(`${name}.yaml`);
-    });
-
-    test('When the container is read, then it runs the service image on its port with PORT set', () => {
-      const main = container(deployment);
-
-      expect(main.image).toBe(`ecommerce/${name}:0.1.0`);
-      expect(arrayAt(main, 'ports')).toEqual([{ name: 'http', containerPort: spec.port }]);
-      expect(at(envOf(deployment).get('PORT'), 'value')).toBe(String(spec.port));
-      expect(at(envOf(deployment).get('JWT_SECRET'), 'valueFrom.secretKeyRef.key')).toBe('JWT_SECRET');
-      expect(arrayAt(main, 'envFrom')).toEqual([{ configMapRef: { name: 'ecommerce-config' } }]);
-    });
-
-    test('When the probes are read, then readiness uses /health/ready and liveness /health/live', () => {
-      const main = container(deployment);
-
-      expect(at(main, 'readinessProbe.httpGet')).toEqual({ path: '/health/ready', port: 'http' });
-      expect(at(main, 'livenessProbe.httpGet')).toEqual({ path: '/health/live', port: 'http' });
-    });
-
-    test('When resources are read, then CPU and memory have requests and limits', () => {
-      const main = container(deployment);
-
-      for (const kind of ['requests', 'limits']) {
-        for (const resource of ['cpu', 'memory']) {
-          expect(at(main, `resources.${kind}.${resource}`), `${kind}.${resource}`).toBeDefined();
-        }
-      }
-    });
-
-    test('When security settings are read, then it runs as non-root on a read-only root with an emptyDir for data', () => {
-      const main = container(deployment);
-
-      expect(at(deployment, 'spec.template.spec.securityContext.runAsNonRoot')).toBe(true);
-      expect(at(main, 'securityContext.runAsNonRoot')).toBe(true);
-      expect(at(main, 'securityContext.readOnlyRootFilesystem')).toBe(true);
-      expect(at(main, 'securityContext.allowPrivilegeEscalation')).toBe(false);
-      const dataMount = arrayAt(main, 'volumeMounts').find((mount) => at(mount, 'mountPath') === '/app/data');
-      const dataVolume = arrayAt(deployment, 'spec.template.spec.volumes').find(
-        (volume) => at(volume, 'name') === at(dataMount, 'name'),
-      );
-      expect(at(dataVolume, 'emptyDir')).toBeDefined();
-    });
-
-    test('When the Service is read, then its selector matches the pod labels and it exposes the port', () => {
-      const podLabels = recordAt(deployment, 'spec.template.metadata.labels');
-      const selector = recordAt(service, 'spec.selector');
-      const matchLabels = recordAt(deployment, 'spec.selector.matchLabels');
-
-      expect(Object.keys(selector).length).toBeGreaterThan(0);
-      expect(podLabels).toMatchObject(selector);
-      expect(podLabels).toMatchObject(matchLabels);
-      expect(arrayAt(service, 'spec.ports')).toEqual([{ name: 'http', port: spec.port, targetPort: 'http' }]);
-    });
-  },
-);
-
-describe('k8s api-gateway scaling', () => {
-  test('When the gateway is read, then it runs 2 replicas sharing rate limits through Redis', () => {
-    const gateway = applied1('Deployment', 'api-gateway');
-    const redisUrl = new URL(asString(at(envOf(gateway).get('REDIS_URL'), 'value'), 'REDIS_URL'));
-
-    expect(at(gateway, 'spec.replicas')).toBe(2);
-    expect(redisUrl.hostname).toBe('redis');
-    const redisService = applied1('Service', 'redis');
-    expect(arrayAt(redisService, 'spec.ports').map((port) => at(port, 'port'))).toContain(
-      Number(redisUrl.port),
-    );
-    expect(applied1('Deployment', 'redis')).toBeDefined();
-  });
-
-  test('When the broker is read, then RabbitMQ runs as a StatefulSet behind the rabbitmq Service', () => {
-    const statefulSet = applied1('StatefulSet', 'rabbitmq');
-    const rabbitService = applied1('Service', 'rabbitmq');
-
-    expect(recordAt(statefulSet, 'spec.template.metadata.labels')).toMatchObject(
-      recordAt(rabbitService, 'spec.selector'),
-    );
-    expect(arrayAt(rabbitService, 'spec.ports').map((port) => at(port, 'port'))).toContain(5672);
-    for (const spec of SERVICES) {
-      expect(at(envOf(applied1('Deployment', spec.name)).get('AMQP_URL'), 'value'), spec.name).toBe(
-        'amqp://$(RABBITMQ_USER):$(RABBITMQ_PASSWORD)@rabbitmq:5672',
-      );
-    }
-  });
-});
-
-describe('k8s ConfigMap', () => {
-  test('When upstream URLs are read, then each points at the Service and port it names', () => {
-    const data = configMapData();
-    const upstreams = SERVICES.filter((spec) => spec.urlVariable !== undefined);
-
-    for (const spec of upstreams) {
-      const url = new URL(asString(data[spec.urlVariable ?? ''], spec.urlVariable ?? ''));
-      expect(url.hostname).toBe(spec.name);
-      expect(url.port).toBe(String(spec.port));
-      expect(applied1('Service', spec.name)).toBeDefined();
-    }
-    expect(data.CHAOS_ENABLED).toBe('false');
-    expect(data.NODE_ENV).toBe('production');
-    expect(data.HOST).toBe('0.0.0.0');
-    expect(Object.keys(data).filter((key) => /SECRET|PASSWORD/.test(key))).toEqual([]);
-  });
-});
-
 describe('k8s Ingress', () => {
-  const ingress = applied1('Ingress', 'api-gateway');
+  const ingress = one('Ingress', 'api-gateway');
   const paths = arrayAt(ingress, 'spec.rules').flatMap((rule) => arrayAt(rule, 'http.paths'));
+  const routed = (requestPath: string): boolean =>
+    paths.some((path) => pathMatches(stringAt(path, 'path'), stringAt(path, 'pathType'), requestPath));
 
-  test('When the Ingress is read, then it routes only to the gateway', () => {
-    expect(paths.length).toBeGreaterThan(0);
+  test('When request paths are matched, then only the public API reaches the gateway', () => {
     for (const path of paths) expect(at(path, 'backend.service.name')).toBe('api-gateway');
     expect(at(ingress, 'spec.defaultBackend')).toBeUndefined();
-  });
-
-  test('When request paths are matched, then the public API is routed and /metrics never is', () => {
-    const routed = (requestPath: string): boolean =>
-      paths.some((path) => pathMatches(stringAt(path, 'path'), stringAt(path, 'pathType'), requestPath));
-
-    for (const publicPath of ['/api/products', '/api/orders/1', '/auth/login', '/health']) {
+    for (const publicPath of ['/api/products', '/api/orders/1', '/auth/login', '/auth/refresh']) {
       expect(routed(publicPath), publicPath).toBe(true);
     }
-    for (const privatePath of ['/metrics', '/metrics/', '/health/live', '/health/ready']) {
+    for (const privatePath of [
+      '/metrics',
+      '/health',
+      '/health/ready',
+      '/health/live',
+      '/',
+      '/apix',
+      '/internal/reservations',
+    ]) {
       expect(routed(privatePath), privatePath).toBe(false);
     }
+  });
+});
+
+describe('k8s network policies', () => {
+  const policies: Policy[] = objects
+    .filter((object) => object.kind === 'NetworkPolicy')
+    .map((object) => ({ namespace: object.namespace ?? '', spec: recordAt(object.doc, 'spec') }));
+  const ns = (name: string) => ({ 'kubernetes.io/metadata.name': name });
+  const podOf = (name: string): Pod => {
+    const workload = workloads.find((object) => object.name === name);
+    const labels =
+      workload?.kind === 'CronJob'
+        ? recordAt(workload.doc, 'spec.jobTemplate.spec.template.metadata.labels')
+        : recordAt(workload?.doc, 'spec.template.metadata.labels');
+    return {
+      name,
+      namespace: 'ecommerce',
+      labels: labels as Record<string, string>,
+      namespaceLabels: ns('ecommerce'),
+    };
+  };
+  const outside = (name: string, namespace: string, labels: Record<string, string> = {}): Pod => ({
+    name: `${namespace}/${name}`,
+    namespace,
+    labels,
+    namespaceLabels: ns(namespace),
+  });
+  const sources: Pod[] = [
+    ...SERVICES.map((spec) => podOf(spec.name)),
+    podOf('rabbitmq'),
+    podOf('redis'),
+    podOf('order-service-backup'),
+    outside('controller', 'ingress-nginx', { 'app.kubernetes.io/name': 'ingress-nginx' }),
+    outside('prometheus', 'monitoring', { 'app.kubernetes.io/name': 'prometheus' }),
+    outside('curl', 'default'),
+  ];
+  const targets: { label: string; pod: Pod; port: number; protocol?: string }[] = [
+    ...SERVICES.map((spec) => ({
+      label: `${spec.name}:${spec.port}`,
+      pod: podOf(spec.name),
+      port: spec.port,
+    })),
+    { label: 'rabbitmq:5672', pod: podOf('rabbitmq'), port: 5672 },
+    { label: 'rabbitmq:15672 (management UI)', pod: podOf('rabbitmq'), port: 15672 },
+    { label: 'rabbitmq:15692 (metrics)', pod: podOf('rabbitmq'), port: 15692 },
+    { label: 'redis:6379', pod: podOf('redis'), port: 6379 },
+    {
+      label: 'kube-dns:53/udp',
+      pod: outside('coredns', 'kube-system', { 'k8s-app': 'kube-dns' }),
+      port: 53,
+      protocol: 'UDP',
+    },
+  ];
+  const everyService = SERVICES.map((spec) => spec.name);
+  const dataServices = DATA_SERVICES.map((spec) => spec.name);
+  const expected: Record<string, readonly string[]> = {
+    'api-gateway:8080': ['ingress-nginx/controller', 'monitoring/prometheus'],
+    'customer-service:5001': ['api-gateway', 'monitoring/prometheus'],
+    'inventory-service:5002': ['api-gateway', 'order-service', 'monitoring/prometheus'],
+    'order-service:5003': ['api-gateway', 'monitoring/prometheus'],
+    'payment-service:5004': ['api-gateway', 'order-service', 'monitoring/prometheus'],
+    'shipping-service:5005': ['api-gateway', 'monitoring/prometheus'],
+    'notification-service:5006': ['api-gateway', 'monitoring/prometheus'],
+    'rabbitmq:5672': dataServices,
+    'rabbitmq:15672 (management UI)': [],
+    'rabbitmq:15692 (metrics)': ['monitoring/prometheus'],
+    'redis:6379': ['api-gateway'],
+    // every pod of the namespace resolves names; pods elsewhere are not governed by these policies
+    'kube-dns:53/udp': [
+      ...everyService,
+      'rabbitmq',
+      'redis',
+      'order-service-backup',
+      'ingress-nginx/controller',
+      'monitoring/prometheus',
+      'default/curl',
+    ],
+  };
+
+  test('When the reachability matrix is computed from the policies, then only the intended paths are open', () => {
+    const computed = Object.fromEntries(
+      targets.map((target) => [
+        target.label,
+        sources
+          .filter((source) => source.name !== target.pod.name)
+          .filter((source) => allowed(policies, source, target.pod, target.port, target.protocol))
+          .map((source) => source.name),
+      ]),
+    );
+
+    expect(computed).toEqual(
+      Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, [...value]])),
+    );
+  });
+
+  test('When a workload has no policy of its own, then the default deny still isolates it', () => {
+    const stray: Pod = {
+      name: 'stray',
+      namespace: 'ecommerce',
+      labels: { app: 'stray' },
+      namespaceLabels: ns('ecommerce'),
+    };
+
+    expect(allowed(policies, stray, podOf('order-service'), 5003)).toBe(false);
+    expect(allowed(policies, podOf('api-gateway'), stray, 8080)).toBe(false);
+    expect(allowed(policies, stray, podOf('rabbitmq'), 5672)).toBe(false);
+  });
+});
+
+describe('k8s templates kept out of the kustomization', () => {
+  test('When the secret template is read, then it holds only placeholders that cannot pass as real secrets', () => {
+    const [secret] = readRepoYamlDocuments('k8s/secret.template.yaml');
+    const data = recordAt(secret, 'stringData');
+
+    expect(Object.keys(data).sort()).toEqual(['ADMIN_PASSWORD', 'JWT_SECRET', 'RABBITMQ_PASSWORD']);
+    for (const value of Object.values(data)) expect(value).toBe('REPLACE_ME');
   });
 });

@@ -31,9 +31,13 @@ export async function startInventory(
     withOutbox?: boolean;
     /** DB_BUSY_TIMEOUT_MS, DB_LOCK_WAIT_MS, DB_WRITE_PROBE_INTERVAL_MS as main.ts passes them. */
     database?: DatabaseSettings;
+    /** Keep the database in this directory (left in place on close) instead of a fresh temp dir. */
+    dataDir?: string;
   } = {},
 ): Promise<RunningInventory> {
-  const dir = tempDir('inventory-test-');
+  const dir = options.dataDir
+    ? { path: options.dataDir, cleanup: () => undefined }
+    : tempDir('inventory-test-');
   const file = join(dir.path, 'inventory-service.db');
   const db = openInventoryDatabase(file, options.database);
   if (options.seedDemoCatalog) seedDemoCatalog(db);
