@@ -16,6 +16,8 @@ export interface MetricFamily {
    * service's own counters; default: prom-client's default metrics.
    */
   origin: 'design' | 'platform' | 'service' | 'default';
+  /** Exported only in this setup (the live test runs the embedded event transport, so it cannot see it). */
+  onlyWith?: 'rabbitmq-transport';
 }
 
 const design: MetricFamily[] = [
@@ -39,6 +41,16 @@ const design: MetricFamily[] = [
 ];
 
 const platform: MetricFamily[] = [
+  // Age of the oldest unsent outbox event, computed at each scrape (platform/src/events/outbox.ts).
+  { name: 'outbox_oldest_pending_age_seconds', type: 'gauge', labels: [], origin: 'platform' },
+  // 1 while the RabbitMQ transport holds a connection and a publishing channel, 0 otherwise.
+  {
+    name: 'event_broker_connected',
+    type: 'gauge',
+    labels: [],
+    origin: 'platform',
+    onlyWith: 'rabbitmq-transport',
+  },
   // Each attempt of a breaker-guarded upstream call (platform/src/http-client/upstream-telemetry.ts).
   {
     name: 'upstream_request_duration_seconds',
@@ -105,6 +117,20 @@ const defaults: MetricFamily[] = [
 
 export const METRIC_CATALOG: readonly MetricFamily[] = [...design, ...platform, ...serviceOwn, ...defaults];
 
+/**
+ * Series of RabbitMQ's built-in Prometheus plugin that the alerts and the dashboard read (names as RabbitMQ
+ * 3.10's rabbitmq_prometheus exposes them on /metrics and /metrics/detailed?family=queue_coarse_metrics,
+ * read off a node here; the compose image runs 3.13, which keeps them).
+ */
+export const RABBITMQ_EXPORTER_METRICS: readonly string[] = [
+  'rabbitmq_detailed_queue_messages',
+  'rabbitmq_detailed_queue_messages_ready',
+  'rabbitmq_detailed_queue_messages_unacked',
+  'rabbitmq_alarms_memory_used_watermark',
+  'rabbitmq_alarms_free_disk_space_watermark',
+  'rabbitmq_alarms_file_descriptor_limit',
+];
+
 /** Series Prometheus itself adds to every scrape target; they never appear on /metrics. */
 export const SCRAPE_GENERATED_METRICS: readonly string[] = [
   'up',
@@ -134,5 +160,15 @@ export function familyOfSeries(seriesName: string): MetricFamily | undefined {
 
 /** True when a PromQL expression may use the name: a catalog series or one Prometheus generates. */
 export function isKnownSeries(seriesName: string): boolean {
-  return seriesToFamily.has(seriesName) || SCRAPE_GENERATED_METRICS.includes(seriesName);
+  return (
+    seriesToFamily.has(seriesName) ||
+    SCRAPE_GENERATED_METRICS.includes(seriesName) ||
+    RABBITMQ_EXPORTER_METRICS.includes(seriesName)
+  );
+}
+
+/** True when a running service on the embedded transport exports the series (what the live test sees). */
+export function exportedByLivePlatform(seriesName: string): boolean {
+  const family = seriesToFamily.get(seriesName);
+  return family !== undefined && family.onlyWith === undefined;
 }

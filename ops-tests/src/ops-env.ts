@@ -8,3 +8,6 @@ export const promtoolCommand: string = process.env.PROMTOOL ?? 'promtool';
 
 /** kubectl, used when present to render k8s/ with its newer built-in kustomize as well. */
 export const kubectlCommand: string = process.env.KUBECTL ?? 'kubectl';
+
+/** amtool (Alertmanager's checker, Debian package prometheus-alertmanager); AMTOOL overrides PATH. */
+export const amtoolCommand: string = process.env.AMTOOL ?? 'amtool';

@@ -82,13 +82,14 @@ describe('k8s/ rendered with kustomize and validated against the Kubernetes sche
   });
 
   test('When the files are listed, then the secret and restore templates stay out of the render', () => {
-    const [kustomization] = readRepoYamlDocuments('k8s/kustomization.yaml');
-    const resources = arrayAt(kustomization, 'resources').map(String);
+    const [top] = readRepoYamlDocuments('k8s/kustomization.yaml');
+    const [base] = readRepoYamlDocuments('k8s/base/kustomization.yaml');
+    const resources = arrayAt(base, 'resources').map(String);
 
+    expect(arrayAt(top, 'resources')).toEqual(['base']);
     expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
-    expect(resources).not.toContain('secret.template.yaml');
-    expect(resources).not.toContain('restore-job.template.yaml');
-    for (const resource of resources) expect(repoFileExists(`k8s/${resource}`), resource).toBe(true);
+    expect(resources.filter((resource) => resource.includes('template'))).toEqual([]);
+    for (const resource of resources) expect(repoFileExists(`k8s/base/${resource}`), resource).toBe(true);
   });
 });
 
@@ -192,7 +193,7 @@ describe('k8s configuration', () => {
     const dir = tempDir('k8s-config-');
     try {
       cpSync(repoPath('k8s'), dir.path, { recursive: true });
-      const file = join(dir.path, 'config.env');
+      const file = join(dir.path, 'base', 'config.env');
       writeFileSync(file, readFileSync(file, 'utf8').replace('LOG_LEVEL=info', 'LOG_LEVEL=debug'));
       const changed = kustomizeBuild(dir.path);
       const newName = changed.find((object) => object.kind === 'ConfigMap')?.name;

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { familyOfSeries, isKnownSeries } from '../src/metric-catalog.js';
 import { metricNamesIn } from '../src/promql-metric-names.js';
 import { requirePromtool, runPromtool } from '../src/promtool.js';
-import { readRepoText, readRepoYaml, repoPath, repoRoot } from '../src/repo-files.js';
+import { readRepoText, readRepoYaml, repoFileExists, repoPath, repoRoot } from '../src/repo-files.js';
 import { SERVICES } from '../src/service-catalog.js';
 import { arrayAt, asArray, asRecord, asString, at, type JsonRecord } from '../src/shape.js';
 
@@ -12,9 +12,13 @@ const requiredAlerts = [
   'HighErrorRatio',
   'HighLatencyP95',
   'CircuitBreakerOpen',
-  'DeadLettersGrowing',
-  'OutboxBacklog',
   'RateLimitRejectionsSurging',
+  'BrokerDown',
+  'BrokerResourceAlarm',
+  'OutboxStalled',
+  'OutboxBacklog',
+  'DeadLettersGrowing',
+  'DeadLetterQueueNotEmpty',
 ];
 
 function alertRules(): JsonRecord[] {
@@ -58,6 +62,26 @@ describe('prometheus.yml', () => {
     );
     expect(arrayAt(config, 'rule_files')).toEqual(['prometheus-alerts.yml']);
   });
+
+  test('When the RabbitMQ jobs are read, then node totals and per-queue depths are scraped, labelled service=rabbitmq', () => {
+    const jobs = arrayAt(readRepoYaml('prometheus.yml'), 'scrape_configs').map((entry) =>
+      asRecord(entry, 'job'),
+    );
+    const rabbit = jobs.filter((job) => JSON.stringify(job.static_configs).includes('rabbitmq:15692'));
+
+    expect(rabbit.map((job) => [job.metrics_path ?? '/metrics', at(job, 'params.family')])).toEqual([
+      ['/metrics', undefined],
+      ['/metrics/detailed', ['queue_coarse_metrics']],
+    ]);
+    for (const job of rabbit)
+      expect(at(arrayAt(job, 'static_configs')[0], 'labels.service')).toBe('rabbitmq');
+  });
+
+  test('When the config is read, then firing alerts go to the compose Alertmanager', () => {
+    expect(
+      at(arrayAt(readRepoYaml('prometheus.yml'), 'alerting.alertmanagers')[0], 'static_configs'),
+    ).toEqual([{ targets: ['alertmanager:9093'] }]);
+  });
 });
 
 describe('prometheus-alerts.yml', () => {
@@ -86,6 +110,27 @@ describe('prometheus-alerts.yml', () => {
     }
   });
 
+  test('When the rules are read, then every alert links a runbook in docs/runbooks that says what to do', () => {
+    for (const rule of alertRules()) {
+      const name = asString(rule.alert, 'alert');
+      const runbook = asString(at(rule, 'annotations.runbook_url'), `${name}.runbook_url`);
+      expect(runbook, name).toBe(`docs/runbooks/${name}.md`);
+      expect(repoFileExists(runbook), runbook).toBe(true);
+      const text = readRepoText(runbook);
+      for (const heading of ['## What it means', '## First three commands', '## Confirm recovery']) {
+        expect(text, `${runbook} ${heading}`).toContain(heading);
+      }
+      const commands = /## First three commands\n([\s\S]*?)\n## /.exec(text)?.[1] ?? '';
+      expect((commands.match(/^\d\. /gm) ?? []).length, `${runbook} numbered commands`).toBe(3);
+    }
+  });
+
+  test('When the expressions are read, then none depends on a job name (compose and Kubernetes name jobs differently)', () => {
+    for (const rule of alertRules()) {
+      expect(asString(rule.expr, 'expr'), String(rule.alert)).not.toMatch(/\bjob\s*[=!]~?\s*"/);
+    }
+  });
+
   test('When the alert expressions are scanned, then they read only metrics the services export', () => {
     const used = alertRules().flatMap((rule) =>
       metricNamesIn(asString(rule.expr, `${String(rule.alert)}.expr`)),
@@ -94,11 +139,17 @@ describe('prometheus-alerts.yml', () => {
     expect(used.filter((name) => !isKnownSeries(name))).toEqual([]);
     const families = new Set(used.map((name) => familyOfSeries(name)?.name ?? name));
     expect([...families].sort()).toEqual([
+      'circuit_breaker_events_total',
       'circuit_breaker_state',
+      'event_broker_connected',
       'events_dead_lettered_total',
       'http_request_duration_seconds',
       'http_requests_total',
+      'outbox_oldest_pending_age_seconds',
       'outbox_pending',
+      'rabbitmq_alarms_free_disk_space_watermark',
+      'rabbitmq_alarms_memory_used_watermark',
+      'rabbitmq_detailed_queue_messages',
       'rate_limit_rejections_total',
       'up',
     ]);

@@ -4,7 +4,7 @@ import type { Registry } from '../metrics/registry.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { EventData, EventType } from './catalog.js';
 import { createEnvelope, type EventEnvelope, type TypedEnvelope } from './envelope.js';
-import { eventMetrics } from './event-metrics.js';
+import { eventMetrics, registerOutboxAgeGauge } from './event-metrics.js';
 import type { EventTransport } from './transport.js';
 
 /** Creates the outbox table in the service's database (idempotent; safe on every start). */
@@ -104,6 +104,9 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     'SELECT seq, type, envelope FROM event_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT ?',
   );
   const countPending = db.prepare('SELECT COUNT(*) AS n FROM event_outbox WHERE sent_at IS NULL');
+  const oldestPending = db.prepare(
+    'SELECT created_at AS createdAt FROM event_outbox WHERE sent_at IS NULL ORDER BY seq LIMIT 1',
+  );
   const markSent = db.prepare('UPDATE event_outbox SET sent_at = ?, attempts = attempts + 1 WHERE seq = ?');
   const markFailed = db.prepare(
     'UPDATE event_outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?',
@@ -117,9 +120,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   // Rounds never overlap: the loop and flush() share this chain, which keeps the publish order.
   let chain: Promise<unknown> = Promise.resolve();
 
+  let oldestPendingAt: number | undefined;
+  registerOutboxAgeGauge(options.registry, () => oldestPendingAt);
+
   const updatePending = (): void => {
     try {
       metrics.outboxPending.set((countPending.get() as { n: number }).n);
+      const oldest = oldestPending.get() as { createdAt: string } | undefined;
+      oldestPendingAt = oldest ? Date.parse(oldest.createdAt) : undefined;
     } catch (error) {
       logger.warn('outbox: cannot count pending events', { err: error });
     }

@@ -12,7 +12,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { isEventType, type EventType } from './catalog.js';
 import { parseEnvelope, type EventEnvelope } from './envelope.js';
 import { isRejection } from './rejection.js';
-import { eventMetrics, type EventMetrics } from './event-metrics.js';
+import { brokerConnectedGauge, eventMetrics, type EventMetrics } from './event-metrics.js';
 import {
   DEAD_LETTER_REASONS,
   DEFAULT_PREFETCH,
@@ -131,6 +131,7 @@ export class RabbitTransport implements EventTransport {
   private readonly subscriptions = new Set<RabbitSubscription>();
   private readonly retryDelaysMs: readonly number[];
   private readonly metrics: EventMetrics;
+  private readonly connected: ReturnType<typeof brokerConnectedGauge>;
   private readonly url: string;
   // Connecting and declaring subscriptions never interleave.
   private topology: Promise<unknown> = Promise.resolve();
@@ -139,6 +140,8 @@ export class RabbitTransport implements EventTransport {
     this.exchange = options.exchange ?? DEFAULT_EXCHANGE;
     this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.metrics = eventMetrics(options.registry);
+    this.connected = brokerConnectedGauge(options.registry);
+    this.connected.set(0);
     this.url = withHeartbeat(options.url, options.heartbeatSeconds ?? 10);
   }
 
@@ -206,12 +209,14 @@ export class RabbitTransport implements EventTransport {
     }
     if (this.failures > 0) logger.info('event broker reconnected', { failures: this.failures });
     this.failures = 0;
+    this.connected.set(1);
   }
 
   private onConnectionClosed(connection: ChannelModel): void {
     if (connection !== this.connection) return;
     this.connection = undefined;
     this.publisher = undefined;
+    this.connected.set(0);
     for (const sub of this.subscriptions) {
       sub.channel = undefined;
       sub.consumerTag = undefined;

@@ -122,6 +122,11 @@ describe('transactional outbox and relay', () => {
     await vi.waitFor(() => expect(broker.attempts).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
     await expect(relay.flush()).rejects.toThrow(TransportUnavailableError);
     expect(await metricValue(registry, 'outbox_pending', {})).toBe(5);
+    // the age of the oldest waiting event, as of the scrape: it has been waiting since it was written
+    const waitedMs = Date.now() - Date.parse(written[0]?.occurredAt ?? '');
+    expect(await metricValue(registry, 'outbox_oldest_pending_age_seconds', {})).toBeGreaterThanOrEqual(
+      waitedMs / 1000,
+    );
     expect(events).toEqual([]);
 
     broker.down = false;
@@ -130,6 +135,7 @@ describe('transactional outbox and relay', () => {
     expect(events.map((event) => event.id)).toEqual(written.map((event) => event.id));
     await relay.flush();
     expect(await metricValue(registry, 'outbox_pending', {})).toBe(0);
+    expect(await metricValue(registry, 'outbox_oldest_pending_age_seconds', {})).toBe(0);
     expect(await metricValue(registry, 'events_published_total', { type: 'OrderConfirmed' })).toBe(5);
   });
 
