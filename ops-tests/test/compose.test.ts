@@ -41,6 +41,8 @@ describe('docker-compose.yml services', () => {
       expect(at(entry, 'build.context')).toBe('.');
       expect(at(entry, 'build.dockerfile')).toBe('Dockerfile');
       expect(at(entry, 'build.args.SERVICE')).toBe(name);
+      // the image bakes PORT in for its HEALTHCHECK: the same port the service is told to listen on
+      expect(at(entry, 'build.args.PORT')).toBe(String(spec.port));
       expect(publishedPorts(name)).toContain(`${spec.port}:${spec.port}`);
       const env = environment(name);
       expect(env.PORT).toBe(String(spec.port));
@@ -238,12 +240,77 @@ describe('Dockerfile', () => {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
+  const stage = (name: string): string[] => {
+    const start = instructions.findIndex((line) => new RegExp(`^FROM \\S+ AS ${name}$`).test(line));
+    const end = instructions.findIndex((line, index) => index > start && line.startsWith('FROM '));
+    return instructions.slice(start, end === -1 ? undefined : end);
+  };
 
-  test('When it is read, then it is multi-stage, takes SERVICE and builds with npm ci and npm run build', () => {
-    expect(instructions.filter((line) => line.startsWith('FROM ')).length).toBeGreaterThanOrEqual(2);
-    expect(instructions).toContain('ARG SERVICE');
-    expect(instructions.some((line) => /^RUN npm ci\b.*--workspaces/.test(line))).toBe(true);
-    expect(instructions.some((line) => /^RUN npm run build\b/.test(line))).toBe(true);
+  test('When the base image is read, then it is a supported Node.js LTS line that package.json engines admit', () => {
+    const base = /^ARG NODE_IMAGE=node:(\d+)-/.exec(
+      instructions.find((line) => line.startsWith('ARG NODE_IMAGE=')) ?? '',
+    );
+    const major = Number(base?.[1]);
+    const engines = String(at(readRepoJson('package.json'), 'engines.node'));
+
+    // Node 20 left support in April 2026; 22 is supported until April 2027, 24 until April 2028
+    expect([22, 24]).toContain(major);
+    expect(engines).toMatch(new RegExp(`>=\\s*(${major}|22)\\b`));
+    expect(readRepoText('.nvmrc').trim()).toMatch(/^\d+/);
+  });
+
+  test('When it is read, then it is multi-stage, takes SERVICE and PORT, and compiles only platform and that service', () => {
+    expect(instructions.filter((line) => line.startsWith('FROM ')).length).toBeGreaterThanOrEqual(3);
+    expect(stage('build')).toContain('ARG SERVICE');
+    expect(stage('build').some((line) => /^RUN npm ci\b.*--workspaces/.test(line))).toBe(true);
+    expect(
+      stage('build').some((line) => line.startsWith('RUN node scripts/tsc.mjs -b platform "${SERVICE}"')),
+    ).toBe(true);
+    expect(stage('runtime')).toEqual(expect.arrayContaining(['ARG SERVICE', 'ARG PORT']));
+  });
+
+  test("When the dependencies stage is read, then the image gets only platform's and the service's production dependencies", () => {
+    const install = stage('deps').find((line) => line.startsWith('RUN npm ci')) ?? '';
+
+    expect(install).toContain('--omit=dev');
+    expect(install).toContain('--omit=optional');
+    expect(install).toContain('--workspace=platform');
+    expect(install).toContain('--workspace="${SERVICE}"');
+    expect(install).not.toContain('--workspaces');
+    const copies = stage('runtime').filter((line) => line.startsWith('COPY --from='));
+    expect(
+      copies
+        .filter((line) => line.includes('node_modules'))
+        .every((line) => line.startsWith('COPY --from=deps')),
+    ).toBe(true);
+    // nothing of the build stage's full install, and no other workspace
+    expect(
+      copies
+        .filter((line) => line.startsWith('COPY --from=build'))
+        .map((line) => line.split(' ')[1] === '--from=build' && line.split(' ')[2]),
+    ).toEqual([
+      '/app/platform/package.json',
+      '/app/platform/dist',
+      '/app/${SERVICE}/package.json',
+      '/app/${SERVICE}/dist',
+      '/app/${SERVICE}/migrations',
+    ]);
+  });
+
+  test('When the runtime stage is read, then it runs the service as non-root with a liveness check on its own port', () => {
+    const runtime = stage('runtime');
+    const healthcheck = runtime.find((line) => line.startsWith('HEALTHCHECK')) ?? '';
+
+    expect(runtime).toContain('USER node');
+    expect(healthcheck).toContain("'http://127.0.0.1:' + process.env.PORT + '/health/live'");
+    expect(healthcheck).not.toContain('8080');
+    expect(runtime.some((line) => /^ENV .*PORT=\$\{PORT\}/.test(line))).toBe(true);
+    expect(runtime).toContain('EXPOSE ${PORT}');
+    expect(runtime.find((line) => line.startsWith('CMD'))).toContain(
+      'exec node \\"/app/${SERVICE}/dist/src/main.js\\"',
+    );
+    expect(runtime.some((line) => /^ENV .*DATA_DIR=\/app\/data/.test(line))).toBe(true);
+    expect(runtime.some((line) => /^ENV .*HOST=0\.0\.0\.0/.test(line))).toBe(true);
   });
 
   test('When it is read, then every root workspace manifest is copied before npm ci', () => {
@@ -258,21 +325,6 @@ describe('Dockerfile', () => {
       expect(copy, String(workspace)).toBeGreaterThan(-1);
       expect(copy, String(workspace)).toBeLessThan(npmCi);
     }
-  });
-
-  test('When the runtime stage is read, then it runs the service as non-root with a liveness healthcheck', () => {
-    const runtime = instructions.slice(instructions.findLastIndex((line) => line.startsWith('FROM ')));
-
-    expect(runtime).toContain('USER node');
-    expect(runtime.find((line) => line.startsWith('HEALTHCHECK'))).toContain('/health/live');
-    expect(runtime.find((line) => line.startsWith('CMD'))).toContain(
-      'exec node \\"/app/${SERVICE}/dist/src/main.js\\"',
-    );
-    expect(runtime.some((line) => /^ENV .*DATA_DIR=\/app\/data/.test(line))).toBe(true);
-    expect(runtime.some((line) => /^ENV .*HOST=0\.0\.0\.0/.test(line))).toBe(true);
-    // whole workspace folders: migrations live in <service>/migrations, outside dist
-    expect(runtime).toContain('COPY --from=build /app/${SERVICE} ./${SERVICE}');
-    expect(runtime).toContain('COPY --from=build /app/platform ./platform');
   });
 
   test('When .dockerignore is read, then it drops build output and local data but keeps sources', () => {
