@@ -277,6 +277,23 @@ describe('k8s configuration', () => {
     },
   );
 
+  test('When a pod is stopped, then Kubernetes waits longer than the preStop pause plus the shutdown deadline', () => {
+    const source = readFileSync(repoPath('platform/src/config/config.ts'), 'utf8');
+    const fallback = Number(/SHUTDOWN_TIMEOUT_MS: env\.int\(([\d_]+)/.exec(source)?.[1]?.replace(/_/g, ''));
+    const configured = at(one('ConfigMap', configMapName), 'data.SHUTDOWN_TIMEOUT_MS');
+    const deadlineSeconds = Number(configured ?? fallback) / 1000;
+
+    expect(deadlineSeconds).toBeGreaterThan(0);
+    for (const spec of SERVICES) {
+      const workload = one(spec.name === 'api-gateway' ? 'Deployment' : 'StatefulSet', spec.name);
+      const preStop = arrayAt(mainContainer(workload), 'lifecycle.preStop.exec.command');
+      const pause = preStop[0] === 'sleep' ? Number(preStop[1]) : 0;
+      expect(Number(at(podSpec(workload), 'terminationGracePeriodSeconds')), spec.name).toBeGreaterThan(
+        pause + deadlineSeconds,
+      );
+    }
+  });
+
   test.each(SERVICES.map((spec) => [spec.name, spec] as const))(
     'When %s is rendered, then it listens on its port with readiness, liveness and startup probes',
     (name, spec) => {

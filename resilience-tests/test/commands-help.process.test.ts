@@ -39,6 +39,7 @@ const COMMANDS = [
   { script: 'bench', usage: 'Usage: npm run bench [-- --help]' },
   { script: 'trace', usage: 'Usage: npm run trace -- <correlation-id> [--dir <dir>] [--json]' },
   { script: 'events', usage: 'Usage: npm run events -- <command> [--dir <data dir>]' },
+  { script: 'backup', usage: 'Usage: npm run backup -- <command> [options]' },
 ] as const;
 
 describe('--help on every command', () => {
