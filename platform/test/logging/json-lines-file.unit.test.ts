@@ -6,9 +6,11 @@ import { JsonLinesFile } from '../../src/logging/json-lines-file.js';
 import { tempDir } from '../../src/testing/index.js';
 import { until } from '../http-client/upstream-server.js';
 
+/** The messages of the complete lines: a write in flight may have landed only in part (no newline yet). */
 const messages = (file: string) =>
   readFileSync(file, 'utf8')
     .split('\n')
+    .slice(0, -1)
     .filter(Boolean)
     .map((line) => (JSON.parse(line) as { message: string }).message);
 
