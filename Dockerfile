@@ -27,6 +27,7 @@ COPY payment-service/package.json payment-service/
 COPY shipping-service/package.json shipping-service/
 COPY notification-service/package.json notification-service/
 COPY resilience-tests/package.json resilience-tests/
+COPY load-generator/package.json load-generator/
 COPY bench/package.json bench/
 COPY ops-tests/package.json ops-tests/
 

@@ -10,6 +10,7 @@ const workspaces = [
   'shipping-service',
   'notification-service',
   'resilience-tests',
+  'load-generator',
   'bench',
   'ops-tests',
 ];

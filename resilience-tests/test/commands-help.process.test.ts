@@ -37,6 +37,7 @@ const COMMANDS = [
   { script: 'start', usage: 'Usage: npm start [-- --help]' },
   { script: 'test:resilience', usage: 'Usage: npm run test:resilience [-- --help]' },
   { script: 'bench', usage: 'Usage: npm run bench [-- --help]' },
+  { script: 'load', usage: 'Usage: npm run load -- [--rate <req/s>] [--duration <time>] [options]' },
   { script: 'trace', usage: 'Usage: npm run trace -- <correlation-id> [--dir <dir>] [--json]' },
   { script: 'events', usage: 'Usage: npm run events -- <command> [--dir <data dir>]' },
   { script: 'backup', usage: 'Usage: npm run backup -- <command> [options]' },

@@ -3,3 +3,4 @@ export * from './command-line.js';
 export * from './console-line.js';
 export * from './terminal-text.js';
 export * from './settings-help.js';
+export * from './stack-location.js';
