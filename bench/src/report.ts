@@ -1,3 +1,7 @@
+import type { LatencySummary } from '@shop/load-generator';
+
+export { percentile, summarizeLatencies, type LatencySummary } from '@shop/load-generator';
+
 export type TargetName = 'direct' | 'bare-proxy' | 'koa-proxy' | 'gateway';
 
 export const TARGET_LABELS: Record<TargetName, string> = {
@@ -6,13 +10,6 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   'koa-proxy': '(c) Koa + router + undici',
   gateway: '(d) api-gateway (full stack)',
 };
-
-export interface LatencySummary {
-  p50Ms: number;
-  p99Ms: number;
-  meanMs: number;
-  maxMs: number;
-}
 
 export interface LoadFigures extends LatencySummary {
   requestsPerSecond: number;
@@ -77,25 +74,6 @@ export interface BenchReport {
   comparison: Comparison;
   aims: Aim[];
   micro: MicroResult[];
-}
-
-/** Percentile by nearest rank on an ascending-sorted array (p in 0..100). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
-}
-
-export function summarizeLatencies(samples: readonly number[]): LatencySummary {
-  const sorted = Float64Array.from(samples).sort();
-  const values = Array.from(sorted);
-  const total = values.reduce((sum, value) => sum + value, 0);
-  return {
-    p50Ms: percentile(values, 50),
-    p99Ms: percentile(values, 99),
-    meanMs: values.length ? total / values.length : Number.NaN,
-    maxMs: values.length ? (values[values.length - 1] ?? Number.NaN) : Number.NaN,
-  };
 }
 
 function measured(targets: readonly TargetResult[], name: TargetName) {

@@ -126,7 +126,7 @@ async function checkGateway(client: GatewayClient): Promise<void> {
       `no gateway answers at ${client.origin} (${reply.transportError ?? 'error'}): is the stack running?`,
     );
   }
-  if (reply.status !== 200 || typeof name !== 'string') {
+  if (reply.status !== 200 || name !== 'shop-platform') {
     throw new SetupError(
       `${client.origin} does not look like the shop's gateway: GET / answered ${describeReply(reply)}`,
     );
