@@ -15,13 +15,50 @@ export const settingsSchema = z.object({
     .int(10, 1)
     .describe('Keep-alive connections of the moderate-load run (default 10).'),
   BENCH_TARGETS: env
-    .list('direct,bare-proxy,koa-proxy,gateway')
+    .list('direct,bare-proxy,koa-proxy,gateway,e2e')
     .describe(
-      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway (always run in that order; default all four).',
+      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, e2e (always run in that order; default all five).',
     ),
   BENCH_SKIP_MICRO: env
     .boolean(false)
     .describe('true: skip the micro-benchmarks (jsonwebtoken verify, access log lines).'),
+  BENCH_E2E_DURATION: env
+    .int(10, 1)
+    .describe(
+      'e2e: seconds of each end-to-end run: one order at a time, the paced rate, saturation (default 10).',
+    ),
+  BENCH_E2E_CONCURRENCY: env
+    .int(32, 1)
+    .describe('e2e: clients placing orders back to back in the saturation run (default 32).'),
+  BENCH_E2E_RATE: env
+    .int(200, 1)
+    .describe(
+      'e2e: orders per second of the paced run, where p50 and p99 are read (default 200, the rate of the p99 aim).',
+    ),
+  BENCH_E2E_CUSTOMERS: env
+    .int(50, 1)
+    .describe('e2e: customers the orders are spread over, signed up at setup (default 50).'),
+  GATEWAY_URL: env
+    .optionalString()
+    .describe(
+      'e2e: measure a running stack on this machine (e.g. $GW from npm start) instead of starting one; needs ADMIN_PASSWORD, and DATA_DIR for CPU and memory per process.',
+    ),
+  ADMIN_EMAIL: env
+    .optionalString()
+    .describe(
+      'e2e with GATEWAY_URL: the admin account that sets up the load products (default admin@shop.local).',
+    ),
+  ADMIN_PASSWORD: env.optionalString().describe('e2e with GATEWAY_URL: its password.'),
+  DATA_DIR: env
+    .optionalString()
+    .describe(
+      "e2e with GATEWAY_URL: the stack's data directory; its stack.json leads to the services' processes.",
+    ),
+  AMQP_URL: env
+    .optionalString()
+    .describe(
+      'e2e: run the started stack on RabbitMQ (in a private vhost) instead of the embedded SQLite queue.',
+    ),
   BENCH_RESULTS: env
     .optionalString()
     .describe('Where the JSON results go (default bench/results/latest.json).'),

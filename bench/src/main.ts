@@ -1,13 +1,15 @@
 // `npm run bench`: (a) direct, (b) bare node:http proxy, (c) Koa pass-through and (d) the full api-gateway,
-// side by side in one run on 127.0.0.1, plus jsonwebtoken and access-log micro-benchmarks (design §9).
+// side by side in one run on 127.0.0.1; (e) the whole platform end to end through the gateway; plus
+// jsonwebtoken and access-log micro-benchmarks.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, createTokenService } from '@shop/platform';
 import { answerHelp, describeSettings } from '@shop/platform/cli';
 import { loadConfig, settingsSchema } from './config.js';
+import { endToEndAims, runEndToEnd } from './e2e/end-to-end.js';
 import { runLoad, runPacedLoad, type LoadOptions, type LoadResult } from './load.js';
 import { accessLogBenchmarks, jwtVerifyBenchmarks } from './micro.js';
 import {
@@ -22,15 +24,19 @@ import { startTargetProcess, type TargetProcess } from './target-process.js';
 import type { TargetSpec } from './target-spec.js';
 
 const TARGETS: readonly TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway'];
+const END_TO_END = 'e2e';
+const TARGET_NAMES: readonly string[] = [...TARGETS, END_TO_END];
 
 const USAGE = [
   'Usage: npm run bench [-- --help]',
   '',
-  'Measures what the API gateway costs on this machine, in about a minute: the same protected request',
-  'sent (a) straight to a tiny upstream, (b) through a bare node:http proxy, (c) through a Koa',
-  'pass-through and (d) through the real api-gateway, each under saturation and under a moderate paced',
-  'load; then jsonwebtoken and access-log micro-benchmarks. Prints a report (see bench/README.md) and',
-  'writes the JSON results.',
+  'Measures what the API gateway costs on this machine: the same protected request sent (a) straight to',
+  'a tiny upstream, (b) through a bare node:http proxy, (c) through a Koa pass-through and (d) through the',
+  'real api-gateway, each under saturation and under a moderate paced load. Then (e) e2e: the whole',
+  'platform, seven processes started here (or GATEWAY_URL), with orders placed through the gateway: one',
+  'at a time, at a paced rate and at saturation, with CPU per order and memory of every process. Then',
+  'jsonwebtoken and access-log micro-benchmarks. About two minutes. Prints a report with the aims met or',
+  'NOT met (see bench/README.md) and writes the JSON results.',
   '',
   'Environment:',
   ...describeSettings(settingsSchema),
@@ -45,10 +51,10 @@ if (helpExit !== undefined) process.exit(helpExit);
 const config = (() => {
   try {
     const loaded = loadConfig();
-    const unknown = loaded.BENCH_TARGETS.filter((name) => !(TARGETS as readonly string[]).includes(name));
+    const unknown = loaded.BENCH_TARGETS.filter((name) => !TARGET_NAMES.includes(name));
     if (unknown.length > 0) {
       throw new ConfigError(
-        `BENCH_TARGETS: no target named ${unknown.join(', ')}; they are ${TARGETS.join(', ')}`,
+        `BENCH_TARGETS: no target named ${unknown.join(', ')}; they are ${TARGET_NAMES.join(', ')}`,
       );
     }
     return loaded;
@@ -131,10 +137,9 @@ async function measure(name: TargetName, target: TargetProcess): Promise<TargetR
   return { name, saturation, moderate };
 }
 
-async function main(): Promise<void> {
-  const wanted = TARGETS.filter((name) => config.BENCH_TARGETS.includes(name));
+/** Targets (a) to (d): each in its own process in front of one upstream process. */
+async function measureProxies(wanted: readonly TargetName[], targets: TargetResult[]): Promise<void> {
   const upstream = await startTargetProcess({ kind: 'upstream' });
-  const targets: TargetResult[] = [];
   try {
     for (const name of wanted) {
       if (name === 'direct') {
@@ -165,6 +170,35 @@ async function main(): Promise<void> {
   } finally {
     await upstream.stop();
   }
+}
+
+async function main(): Promise<void> {
+  const loadAtStart = loadavg();
+  const wanted = TARGETS.filter((name) => config.BENCH_TARGETS.includes(name));
+  const targets: TargetResult[] = [];
+  if (wanted.length > 0) await measureProxies(wanted, targets);
+
+  let endToEnd: BenchReport['endToEnd'];
+  if (config.BENCH_TARGETS.includes(END_TO_END)) {
+    try {
+      endToEnd = await runEndToEnd({
+        durationSeconds: config.BENCH_E2E_DURATION,
+        warmupSeconds: config.BENCH_WARMUP,
+        concurrency: config.BENCH_E2E_CONCURRENCY,
+        rate: config.BENCH_E2E_RATE,
+        customers: config.BENCH_E2E_CUSTOMERS,
+        gatewayUrl: config.GATEWAY_URL,
+        adminEmail: config.ADMIN_EMAIL,
+        adminPassword: config.ADMIN_PASSWORD,
+        dataDir: config.DATA_DIR,
+        amqpUrl: config.AMQP_URL,
+        say: (line) => process.stdout.write(`${line}\n`),
+      });
+    } catch (error) {
+      endToEnd = { skipped: `failed: ${(error as Error).message.split('\n')[0] ?? ''}` };
+    }
+    if ('skipped' in endToEnd) process.stdout.write(`e2e: skipped, ${endToEnd.skipped}\n`);
+  }
 
   const micro = [];
   if (!config.BENCH_SKIP_MICRO) {
@@ -181,6 +215,7 @@ async function main(): Promise<void> {
       cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
       node: process.versions.node,
       platform: `${process.platform}-${process.arch}`,
+      loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
     },
     settings: {
       durationSeconds: config.BENCH_DURATION,
@@ -188,10 +223,20 @@ async function main(): Promise<void> {
       connections: config.BENCH_CONNECTIONS,
       moderateRate: config.BENCH_MODERATE_RATE,
       moderateConnections: config.BENCH_MODERATE_CONNECTIONS,
+      endToEnd: {
+        durationSeconds: config.BENCH_E2E_DURATION,
+        concurrency: config.BENCH_E2E_CONCURRENCY,
+        rate: config.BENCH_E2E_RATE,
+        customers: config.BENCH_E2E_CUSTOMERS,
+      },
     },
     targets,
     comparison,
-    aims: aims(comparison),
+    ...(endToEnd !== undefined && { endToEnd }),
+    aims: [
+      ...(wanted.length > 0 ? aims(comparison) : []),
+      ...(endToEnd !== undefined && !('skipped' in endToEnd) ? endToEndAims(endToEnd) : []),
+    ],
     micro,
   };
   const out = config.BENCH_RESULTS ?? join(benchRoot, 'results', 'latest.json');

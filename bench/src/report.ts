@@ -1,6 +1,9 @@
 import type { LatencySummary } from '@shop/load-generator';
+import { formatEndToEnd, type EndToEndResult } from './e2e/e2e-report.js';
+import { formatTable } from './format-table.js';
 
 export { percentile, summarizeLatencies, type LatencySummary } from '@shop/load-generator';
+export { formatTable } from './format-table.js';
 
 export type TargetName = 'direct' | 'bare-proxy' | 'koa-proxy' | 'gateway';
 
@@ -62,16 +65,26 @@ export interface Aim {
 
 export interface BenchReport {
   startedAt: string;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    platform: string;
+    /** 1, 5 and 15 minute load averages when the run started and ended: how shared the machine was. */
+    loadAverage?: { atStart: number[]; atEnd: number[] };
+  };
   settings: {
     durationSeconds: number;
     warmupSeconds: number;
     connections: number;
     moderateRate: number;
     moderateConnections: number;
+    endToEnd?: { durationSeconds: number; concurrency: number; rate: number; customers: number };
   };
   targets: TargetResult[];
   comparison: Comparison;
+  /** The end-to-end target: the platform's seven processes through the gateway (or why it was skipped). */
+  endToEnd?: EndToEndResult | { skipped: string };
   aims: Aim[];
   micro: MicroResult[];
 }
@@ -137,22 +150,7 @@ export function aims(comparison: Comparison): Aim[] {
   ];
 }
 
-/** Left-aligned first column, right-aligned figures, one space-padded line per row. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
+const loadFigures = (values: readonly number[]) => values.map((value) => value.toFixed(1)).join(' / ');
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 const signedMs = (value: number) => (value >= 0 ? '+' : '') + value.toFixed(2);
 const micros = (value: number | undefined) =>
@@ -162,48 +160,56 @@ export function formatReport(report: BenchReport): string {
   const bare = measured(report.targets, 'bare-proxy');
   const sections: string[] = [];
   const s = report.settings;
+  const load = report.machine.loadAverage;
   sections.push(
-    `Benchmarks on ${report.machine.cpus} CPU(s) ${report.machine.cpuModel}, Node ${report.machine.node}; ` +
-      `${s.connections} connections, ${s.durationSeconds} s each after ${s.warmupSeconds} s warm-up; ` +
-      `moderate load ${s.moderateRate} req/s over ${s.moderateConnections} connections`,
+    `Benchmarks on ${report.machine.cpus} CPU(s) ${report.machine.cpuModel}, Node ${report.machine.node}` +
+      (report.targets.length === 0
+        ? ''
+        : `; ${s.connections} connections, ${s.durationSeconds} s each after ${s.warmupSeconds} s warm-up; ` +
+          `moderate load ${s.moderateRate} req/s over ${s.moderateConnections} connections`) +
+      (load === undefined
+        ? ''
+        : `; load average ${loadFigures(load.atStart)} at the start, ${loadFigures(load.atEnd)} at the end`),
   );
-  sections.push(
-    formatTable(
-      [
-        'target',
-        'req/s',
-        'vs bare',
-        'p50 ms',
-        'p99 ms',
-        'non-2xx',
-        'errors',
-        'mod p50',
-        'mod p99',
-        'cpu µs/req',
-        'mod cpu µs/req',
-      ],
-      report.targets.map((target) => {
-        const label = TARGET_LABELS[target.name];
-        if ('skipped' in target) return [label, 'skipped', '-', '-', '-', '-', '-', '-', '-', '-', '-'];
-        const vsBare = bare
-          ? ratio(target.saturation.requestsPerSecond, bare.saturation.requestsPerSecond)
-          : undefined;
-        return [
-          label,
-          target.saturation.requestsPerSecond.toFixed(0),
-          vsBare === undefined ? 'n/a' : vsBare.toFixed(2),
-          ms(target.saturation.p50Ms),
-          ms(target.saturation.p99Ms),
-          String(target.saturation.non2xx + target.moderate.non2xx),
-          String(target.saturation.errors + target.moderate.errors),
-          ms(target.moderate.p50Ms),
-          ms(target.moderate.p99Ms),
-          micros(target.saturation.cpuMicrosPerRequest),
-          micros(target.moderate.cpuMicrosPerRequest),
-        ];
-      }),
-    ),
-  );
+  if (report.targets.length > 0) {
+    sections.push(
+      formatTable(
+        [
+          'target',
+          'req/s',
+          'vs bare',
+          'p50 ms',
+          'p99 ms',
+          'non-2xx',
+          'errors',
+          'mod p50',
+          'mod p99',
+          'cpu µs/req',
+          'mod cpu µs/req',
+        ],
+        report.targets.map((target) => {
+          const label = TARGET_LABELS[target.name];
+          if ('skipped' in target) return [label, 'skipped', '-', '-', '-', '-', '-', '-', '-', '-', '-'];
+          const vsBare = bare
+            ? ratio(target.saturation.requestsPerSecond, bare.saturation.requestsPerSecond)
+            : undefined;
+          return [
+            label,
+            target.saturation.requestsPerSecond.toFixed(0),
+            vsBare === undefined ? 'n/a' : vsBare.toFixed(2),
+            ms(target.saturation.p50Ms),
+            ms(target.saturation.p99Ms),
+            String(target.saturation.non2xx + target.moderate.non2xx),
+            String(target.saturation.errors + target.moderate.errors),
+            ms(target.moderate.p50Ms),
+            ms(target.moderate.p99Ms),
+            micros(target.saturation.cpuMicrosPerRequest),
+            micros(target.moderate.cpuMicrosPerRequest),
+          ];
+        }),
+      ),
+    );
+  }
   const c = report.comparison;
   const lines: string[] = [];
   for (const target of report.targets) {
@@ -239,9 +245,16 @@ export function formatReport(report: BenchReport): string {
     );
   }
   if (lines.length) sections.push(lines.join('\n'));
+  if (report.endToEnd !== undefined) {
+    sections.push(
+      'skipped' in report.endToEnd
+        ? `(e) end to end skipped: ${report.endToEnd.skipped}`
+        : formatEndToEnd(report.endToEnd),
+    );
+  }
   sections.push(
     formatTable(
-      ['design §9 aim', 'aim', 'measured', 'status'],
+      ['aim', 'target', 'measured', 'status'],
       report.aims.map((a) => [
         a.name,
         a.aim,

@@ -161,3 +161,38 @@ describe('CPU per request', () => {
     expect(text).toContain('CPU per request (target process, saturation): gateway 150 µs, bare proxy 70 µs');
   });
 });
+
+describe('formatReport with the end-to-end target', () => {
+  test('When only e2e ran, then there is no proxy table, the header says how loaded the machine was, and the e2e aims are in the aims table', () => {
+    const text = formatReport({
+      startedAt: '2026-01-01T00:00:00.000Z',
+      machine: {
+        cpus: 2,
+        cpuModel: 'Test CPU',
+        node: '20.0.0',
+        platform: 'linux-x64',
+        loadAverage: { atStart: [1.25, 1.5, 2], atEnd: [2, 1.75, 2] },
+      },
+      settings: {
+        durationSeconds: 5,
+        warmupSeconds: 1,
+        connections: 50,
+        moderateRate: 1000,
+        moderateConnections: 10,
+      },
+      targets: [],
+      comparison: {},
+      endToEnd: { skipped: 'GATEWAY_URL http://10.0.0.1 is not on this machine' },
+      aims: [{ name: 'e2e confirmed orders/s at saturation', aim: '>= 300', measured: '310', met: true }],
+      micro: [],
+    });
+
+    expect(text).toContain(
+      'Node 20.0.0; load average 1.3 / 1.5 / 2.0 at the start, 2.0 / 1.8 / 2.0 at the end',
+    );
+    expect(text).not.toContain('connections');
+    expect(text).not.toContain('req/s');
+    expect(text).toContain('(e) end to end skipped: GATEWAY_URL http://10.0.0.1 is not on this machine');
+    expect(text).toMatch(/e2e confirmed orders\/s at saturation +>= 300 +310 +met/);
+  });
+});

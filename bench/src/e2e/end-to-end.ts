@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  adminLogin,
+  BudgetMirror,
+  GatewayClient,
+  loopbackCheck,
+  prepareCustomers,
+  prepareProducts,
+} from '@shop/load-generator';
+import { locateStack } from '@shop/platform/cli';
+import { RELAXED_RATE_LIMITS, startPlatform, TEST_ADMIN, type Platform } from '@shop/resilience-tests';
+import {
+  endToEndAims,
+  LOAD_PROCESS,
+  orderRunFigures,
+  type EndToEndResult,
+  type OrderRunFigures,
+  type OrderRunName,
+} from './e2e-report.js';
+import { closedLoopOrders, OrderPlacer, pacedOrders, type OrderRunCounts } from './order-load.js';
+import { childServices, cpuMicrosOf, procAvailable, rssBytesOf } from './process-stats.js';
+
+export { endToEndAims };
+
+const SERVICES = [
+  'api-gateway',
+  'customer-service',
+  'inventory-service',
+  'order-service',
+  'payment-service',
+  'shipping-service',
+  'notification-service',
+];
+const LOAD_PRODUCTS = 8;
+
+export interface EndToEndSettings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  concurrency: number;
+  rate: number;
+  customers: number;
+  gatewayUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  dataDir: string | undefined;
+  amqpUrl: string | undefined;
+  say(line: string): void;
+}
+
+interface Stack {
+  kind: 'started' | 'external';
+  gatewayUrl: string;
+  transport: string;
+  rateLimits: string;
+  admin: { email: string; password: string };
+  processes: Map<string, number>;
+  notes: string[];
+  stop(): Promise<void>;
+}
+
+async function startedStack(settings: EndToEndSettings): Promise<Stack> {
+  settings.say(`e2e: starting the platform (${SERVICES.length} processes, NODE_ENV=production)`);
+  const platform: Platform = await startPlatform({
+    rateLimits: 'relaxed',
+    env: { NODE_ENV: 'production', ...(settings.amqpUrl !== undefined && { AMQP_URL: settings.amqpUrl }) },
+  });
+  const processes = new Map<string, number>();
+  for (const name of platform.services) {
+    const pid = platform.pid(name);
+    if (pid !== undefined) processes.set(name, pid);
+  }
+  return {
+    kind: 'started',
+    gatewayUrl: platform.gatewayUrl,
+    transport: platform.amqpUrl === undefined ? 'embedded SQLite queue' : 'RabbitMQ (private vhost)',
+    rateLimits: `raised by the bench (anonymous, auth and per-customer budgets ${Number(RELAXED_RATE_LIMITS.RATE_LIMIT_API_POINTS).toLocaleString('en-US')} per window)`,
+    admin: { ...TEST_ADMIN },
+    processes,
+    notes: [],
+    stop: async () => {
+      await platform.shutdown();
+    },
+  };
+}
+
+async function externalStack(settings: EndToEndSettings, gatewayUrl: string): Promise<Stack | string> {
+  if (settings.adminPassword === undefined)
+    return 'GATEWAY_URL is set: also set ADMIN_PASSWORD (and ADMIN_EMAIL) of that stack';
+  const where = await loopbackCheck(gatewayUrl);
+  if (!where.loopback)
+    return `GATEWAY_URL ${gatewayUrl} is not on this machine: the bench saturates what it measures, so it only runs on loopback`;
+  const notes: string[] = [];
+  let processes = new Map<string, number>();
+  try {
+    const location = locateStack({ dataDirVariable: settings.dataDir, command: 'bench' });
+    const launcherPid = location.stack?.launcherPid;
+    if (
+      location.stack !== undefined &&
+      new URL(location.stack.gatewayUrl).origin === new URL(gatewayUrl).origin &&
+      launcherPid !== undefined
+    ) {
+      processes = childServices(launcherPid, SERVICES);
+    }
+  } catch {
+    // No stack.json to find the processes by: said in the notes below.
+  }
+  if (processes.size === 0) {
+    notes.push(
+      "CPU and RSS per process need the stack's processes: set DATA_DIR to the data directory of the npm start that runs it",
+    );
+  }
+  return {
+    kind: 'external',
+    gatewayUrl: new URL(gatewayUrl).origin,
+    transport: "the stack's own",
+    rateLimits: `the stack's own; orders spread over the customers (each customer spends its own budget)`,
+    admin: { email: settings.adminEmail ?? 'admin@shop.local', password: settings.adminPassword },
+    processes,
+    notes,
+    stop: () => Promise.resolve(),
+  };
+}
+
+function cpuSnapshot(processes: ReadonlyMap<string, number>): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const [name, pid] of processes) {
+    const micros = cpuMicrosOf(pid);
+    if (micros !== undefined) snapshot[name] = micros;
+  }
+  const own = process.cpuUsage();
+  snapshot[LOAD_PROCESS] = own.user + own.system;
+  return snapshot;
+}
+
+function rssSnapshot(processes: ReadonlyMap<string, number>): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const [name, pid] of processes) {
+    const bytes = rssBytesOf(pid);
+    if (bytes !== undefined) snapshot[name] = bytes / (1024 * 1024);
+  }
+  snapshot[LOAD_PROCESS] = process.memoryUsage.rss() / (1024 * 1024);
+  return snapshot;
+}
+
+/**
+ * The bench's end-to-end target: the real platform (started here, or GATEWAY_URL), orders placed through
+ * the gateway by this process. Idle RSS, then three runs: one order at a time, a paced fixed rate, and
+ * saturation; CPU per order of every process from /proc, RSS after. Resolves with the figures, or with the
+ * reason it could not run.
+ */
+export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndResult | { skipped: string }> {
+  const stackOrReason =
+    settings.gatewayUrl === undefined
+      ? await startedStack(settings)
+      : await externalStack(settings, settings.gatewayUrl);
+  if (typeof stackOrReason === 'string') return { skipped: stackOrReason };
+  const stack = stackOrReason;
+  const client = new GatewayClient(stack.gatewayUrl, {
+    connections: Math.max(settings.concurrency, 64),
+    timeoutMs: 30_000,
+  });
+  try {
+    if (!procAvailable())
+      stack.notes.push('no /proc on this machine: CPU and RSS per process are not measured');
+    // Let start-up work (migrations, the first relay polls, JIT) settle before "idle" is read.
+    await sleep(3000);
+    const idle = rssSnapshot(stack.processes);
+
+    settings.say(`e2e: setup: ${LOAD_PRODUCTS} load products, ${settings.customers} customers`);
+    const admin = await adminLogin(client, stack.admin, {
+      onWait: (s) => settings.say(`e2e: login budget spent, waiting ${s} s`),
+    });
+    if (admin === undefined) return { skipped: 'the admin login was refused' };
+    const products = await prepareProducts(client, admin.token, LOAD_PRODUCTS);
+    const customers = await prepareCustomers(client, new BudgetMirror(), {
+      runId: randomBytes(3).toString('hex'),
+      firstSequence: 1,
+      count: settings.customers,
+      signal: new AbortController().signal,
+      onProgress: (done, waiting) => {
+        if (waiting !== undefined)
+          settings.say(`e2e: setup ${done}/${settings.customers} customers; ${waiting}`);
+      },
+    });
+    const placer = new OrderPlacer(client, customers, products);
+
+    if (settings.warmupSeconds > 0) {
+      settings.say(`e2e: warm-up ${settings.warmupSeconds} s`);
+      await closedLoopOrders(placer, 8, settings.warmupSeconds);
+    }
+    const runs: OrderRunFigures[] = [];
+    const measured = async (
+      name: OrderRunName,
+      shape: { concurrency?: number; rate?: number },
+      run: () => Promise<OrderRunCounts>,
+    ) => {
+      settings.say(`e2e: ${name} ${settings.durationSeconds} s`);
+      const before = cpuSnapshot(stack.processes);
+      const counts = await run();
+      runs.push(orderRunFigures(name, counts, before, cpuSnapshot(stack.processes), shape));
+    };
+    await measured('single', { concurrency: 1 }, () => closedLoopOrders(placer, 1, settings.durationSeconds));
+    await measured('fixed-rate', { rate: settings.rate }, () =>
+      pacedOrders(placer, settings.rate, settings.durationSeconds, settings.rate * 10),
+    );
+    await measured('saturation', { concurrency: settings.concurrency }, () =>
+      closedLoopOrders(placer, settings.concurrency, settings.durationSeconds),
+    );
+    const after = rssSnapshot(stack.processes);
+
+    const processes: Record<string, number> = Object.fromEntries(stack.processes);
+    processes[LOAD_PROCESS] = process.pid;
+    return {
+      stack: {
+        kind: stack.kind,
+        gatewayUrl: stack.gatewayUrl,
+        transport: stack.transport,
+        rateLimits: stack.rateLimits,
+      },
+      customers: customers.length,
+      products: products.length,
+      durationSeconds: settings.durationSeconds,
+      warmupSeconds: settings.warmupSeconds,
+      processes,
+      rssMb: { idle, after },
+      runs,
+      notes: stack.notes,
+    };
+  } finally {
+    await client.close();
+    await stack.stop();
+  }
+}
