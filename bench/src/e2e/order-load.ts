@@ -85,8 +85,8 @@ export async function closedLoopOrders(
 
 /**
  * Open loop: `rate` orders per second on a 1 ms clock, whatever the stack answers, so latency includes any
- * queueing the stack builds up. At most `maxInFlight` wait at once; beyond that the run counts orders it
- * could not send (the stack did not keep up) instead of piling on.
+ * queueing the stack builds up. At most `maxInFlight` wait at once (the bench uses one second's worth);
+ * beyond that the run counts orders it could not send (the stack did not keep up) instead of piling on.
  */
 export async function pacedOrders(
   placer: OrderPlacer,
