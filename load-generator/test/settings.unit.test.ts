@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { UsageError } from '@shop/platform/cli';
+import { describeSettings, UsageError } from '@shop/platform/cli';
 import { FLOWS, parseMix } from '../src/flows.js';
-import { runChoices } from '../src/settings.js';
+import { environmentSchema, runChoices } from '../src/settings.js';
 
 const noEnvironment = {
   GATEWAY_URL: undefined,
@@ -66,5 +66,16 @@ describe('parseMix', () => {
     expect(mix.get('browse-anonymous')).toBe(0);
     expect(mix.get('browse')).toBe(25);
     expect(mix.size).toBe(FLOWS.length);
+  });
+});
+
+describe('npm run load -- --help', () => {
+  test('When the help lists the environment, then every variable the command reads is there with a description', () => {
+    const help = describeSettings(environmentSchema).join('\n');
+
+    for (const name of Object.keys(environmentSchema.shape)) {
+      expect(help).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    }
+    expect(help).not.toContain('(undocumented)');
   });
 });

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { tempDir } from '@shop/platform/testing';
+import { buildAll } from '@shop/resilience-tests';
+import type { BenchReport } from '../src/report.js';
+
+// The bench as a command, on the paths that must not measure anything: no load leaves this process.
+const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'main.js');
+
+function bench(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench, refusing', () => {
+  const scratch = tempDir('shop-bench-cli-');
+  beforeAll(() => buildAll(), 180_000);
+  afterAll(() => scratch.cleanup());
+
+  test('When BENCH_TARGETS names no target, then exit 2 naming every real one, e2e included', async () => {
+    const result = await bench({ BENCH_TARGETS: 'gatway,e2e' });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      'BENCH_TARGETS: no target named gatway; they are direct, bare-proxy, koa-proxy, gateway, e2e',
+    );
+  });
+
+  test('When GATEWAY_URL is not on this machine, then the e2e target is skipped with the reason and nothing is sent', async () => {
+    const results = join(scratch.path, 'results.json');
+    const result = await bench({
+      BENCH_TARGETS: 'e2e',
+      BENCH_SKIP_MICRO: 'true',
+      BENCH_RESULTS: results,
+      GATEWAY_URL: 'http://10.255.255.1:8080',
+      ADMIN_PASSWORD: 'whatever-1234',
+    });
+
+    expect(result.code).toBe(0);
+    const reason =
+      'GATEWAY_URL http://10.255.255.1:8080 is not on this machine: the bench saturates what it measures, so it only runs on loopback';
+    expect(result.stdout).toContain(`(e) end to end skipped: ${reason}`);
+    const report = JSON.parse(readFileSync(results, 'utf8')) as BenchReport;
+    expect(report.endToEnd).toEqual({ skipped: reason });
+    expect(report.aims).toEqual([]);
+  });
+});
