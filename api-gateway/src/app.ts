@@ -1,21 +1,14 @@
-import {
-  createService,
-  createUpstreamClient,
-  type Logger,
-  type Registry,
-  type Service,
-  type TokenService,
-  type UpstreamClient,
-} from '@shop/platform';
+import { createService, type Logger, type Registry, type Service, type TokenService } from '@shop/platform';
 import type { GatewayConfig } from './config.js';
 import { apiIndexRoute } from './edge/api-index.js';
 import { corsAllowlist } from './edge/cors-allowlist.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { aggregateHealth, type HealthTarget } from './health/aggregate-health.js';
+import { createUpstreamLanes, upstreamBaseUrl } from './proxy/upstream-lanes.js';
 import { createRateLimitStore } from './rate-limit/rate-limit-store.js';
 import { createRateLimits } from './rate-limit/rate-limits.js';
 import { createProxyRouter } from './routing/proxy-router.js';
-import { ROUTES, UPSTREAMS, type UpstreamName } from './routing/route-table.js';
+import { ROUTES, UPSTREAMS } from './routing/route-table.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -33,46 +26,20 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const URL_SETTING = {
-  'customer-service': 'CUSTOMER_SERVICE_URL',
-  'inventory-service': 'INVENTORY_SERVICE_URL',
-  'order-service': 'ORDER_SERVICE_URL',
-  'payment-service': 'PAYMENT_SERVICE_URL',
-  'shipping-service': 'SHIPPING_SERVICE_URL',
-  'notification-service': 'NOTIFICATION_SERVICE_URL',
-} as const satisfies Record<UpstreamName, keyof GatewayConfig>;
-
 /** Builds the gateway; never listens (main.ts or a test does). */
 export function createApp({ config, logger, registry, tokens }: GatewayDeps): Gateway {
-  const upstreams = new Map<UpstreamName, UpstreamClient>();
-  const healthTargets: HealthTarget[] = [];
-  for (const name of UPSTREAMS) {
-    const baseUrl = config[URL_SETTING[name]];
-    const client = createUpstreamClient({
-      name,
-      baseUrl,
-      logger,
-      registry,
-      timeoutMs: name === 'order-service' ? config.ORDER_SERVICE_TIMEOUT_MS : config.UPSTREAM_TIMEOUT_MS,
-      retries: config.UPSTREAM_RETRIES,
-      connections: config.UPSTREAM_CONNECTIONS,
-      maxConcurrent: config.UPSTREAM_MAX_CONCURRENT,
-      breaker: {
-        errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENTAGE,
-        volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
-        resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
-        rollingCountTimeoutMs: config.BREAKER_ROLLING_WINDOW_MS,
-      },
-    });
-    upstreams.set(name, client);
-    healthTargets.push({ name, baseUrl, client });
-  }
+  const lanes = createUpstreamLanes(config, ROUTES, logger, registry);
+  const healthTargets: HealthTarget[] = UPSTREAMS.map((name) => ({
+    name,
+    baseUrl: upstreamBaseUrl(config, name),
+    breakers: () => lanes.breakerStates(name),
+  }));
 
   const store = createRateLimitStore(config.REDIS_URL, logger);
   const rateLimits = createRateLimits(config, store, registry);
   const proxy = createProxyRouter({
     routes: ROUTES,
-    upstreams,
+    lanes,
     rateLimits,
     trustProxyHops: config.TRUST_PROXY_HOPS,
     chaosEnabled: config.CHAOS_ENABLED,
@@ -105,7 +72,7 @@ export function createApp({ config, logger, registry, tokens }: GatewayDeps): Ga
     service,
     warmUp: (timeoutMs = 2000) => store.connected(timeoutMs),
     async close() {
-      await Promise.all([...upstreams.values()].map((client) => client.close()));
+      await lanes.close();
       await store.close();
     },
   };

@@ -11,13 +11,16 @@ const schema = z.object({
   SHIPPING_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5005'),
   NOTIFICATION_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5006'),
 
+  // The most the gateway waits for an upstream's answer (headers), retries included: one budget per call.
   UPSTREAM_TIMEOUT_MS: env.int(3000, 1),
-  // POST /api/orders runs the whole saga (reserve, then charge, each with its own timeout and one retry), so the
+  // order-service's write routes run the whole saga (reserve, then charge, each with its own budget), so the
   // gateway must wait longer than the saga's worst case; otherwise a slow payment surfaces as a 504 instead of
-  // the 202 PENDING of design §5. Default: order-service's 2 x (2 s x 2 attempts) plus backoff, with margin.
+  // the 202 PENDING the order API promises. Default: order-service's 2 x 4 s call budgets plus its own work, with margin.
   ORDER_SERVICE_TIMEOUT_MS: env.int(12_000, 1),
-  // The gateway does not retry by default: a retried timeout would double the client's wait, and the
-  // services already retry their own idempotent calls.
+  // Each attempt's share of that budget; unset: an attempt may use all of it (a retry then only follows a
+  // fast failure).
+  UPSTREAM_ATTEMPT_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+  // The gateway does not retry by default: the services already retry their own idempotent calls.
   UPSTREAM_RETRIES: env.int(0),
   UPSTREAM_CONNECTIONS: env.int(64, 1),
   UPSTREAM_MAX_CONCURRENT: env.int(256, 1),

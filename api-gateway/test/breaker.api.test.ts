@@ -21,8 +21,9 @@ describe('Per-upstream circuit breakers', () => {
     await stubs.closeAll();
   });
 
-  const breakerOf = async (url: string, upstream: string) =>
-    (await request<{ breakers: Record<string, string> }>(url, 'GET', '/health')).body.breakers[upstream];
+  const breakerOf = async (url: string, upstream: string, routeClass = 'read') =>
+    (await request<{ breakers: Record<string, Record<string, string>> }>(url, 'GET', '/health')).body
+      .breakers[upstream]?.[routeClass];
   const getOrders = (url: string) => request(url, 'GET', '/api/orders', { token: customer });
 
   test('When order-service keeps failing, then the breaker opens, fails fast without calling it, probes once half-open and closes on success', async () => {
@@ -57,9 +58,11 @@ describe('Per-upstream circuit breakers', () => {
     }
     expect(calls() - before).toBe(4);
     const metrics = await request<string>(url, 'GET', '/metrics');
-    expect(metrics.body).toMatch(/circuit_breaker_state\{[^}]*upstream="order-service"[^}]*\} 2/);
     expect(metrics.body).toMatch(
-      /circuit_breaker_events_total\{[^}]*upstream="order-service"[^}]*event="open"[^}]*\} 1/,
+      /circuit_breaker_state\{[^}]*upstream="order-service",route_class="read"[^}]*\} 2/,
+    );
+    expect(metrics.body).toMatch(
+      /circuit_breaker_events_total\{[^}]*upstream="order-service",route_class="read",event="open"[^}]*\} 1/,
     );
 
     // Half-open: exactly one probe goes through; the others are still refused while it is in flight.
@@ -94,7 +97,7 @@ describe('Per-upstream circuit breakers', () => {
 
   test('When order-service is slower than its timeout, then 504 upstream_timeout about when the timeout fires', async () => {
     const timeoutMs = 300;
-    gateway = await startGateway(stubs, { ORDER_SERVICE_TIMEOUT_MS: String(timeoutMs) });
+    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: String(timeoutMs) });
     stubs['order-service'].answer = { status: 200, body: { late: true }, delayMs: 3000 };
     const started = performance.now();
     const res = await getOrders(gateway.url);
@@ -121,7 +124,7 @@ describe('Per-upstream circuit breakers', () => {
   });
 
   test('When the client gives up while the upstream is slow, then the gateway stops waiting without logging an error', async () => {
-    gateway = await startGateway(stubs, { ORDER_SERVICE_TIMEOUT_MS: '5000' });
+    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: '5000' });
     const orders = stubs['order-service'];
     orders.answer = { status: 200, body: { late: true }, delayMs: 3000 };
     const before = orders.callsTo('/api/orders').length;

@@ -1,12 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request } from '@shop/platform/testing';
-import { UPSTREAMS } from '../src/routing/route-table.js';
+import { ROUTES, UPSTREAMS } from '../src/routing/route-table.js';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 
 interface PlatformHealth {
   status: string;
   services: Record<string, { status: string; checks?: unknown }>;
-  breakers: Record<string, string>;
+  breakers: Record<string, Record<string, string>>;
+}
+
+/** The route classes the route table sends to `upstream` (chaos routes use `control`, which has no breaker). */
+function routeClassesOf(upstream: string): string[] {
+  const classes = ROUTES.filter((route) => route.upstream === upstream).map((route) => route.routeClass);
+  return [...new Set(classes)].sort();
 }
 
 describe('GET /health', () => {
@@ -29,8 +35,11 @@ describe('GET /health', () => {
     expect(Object.keys(res.body.services).sort()).toEqual([...UPSTREAMS].sort());
     for (const name of UPSTREAMS) {
       expect(res.body.services[name]).toEqual({ status: 'ready', checks: { db: { ok: true } } });
-      expect(res.body.breakers[name]).toBe('closed');
+      const breakers = res.body.breakers[name] ?? {};
+      expect(Object.keys(breakers).sort(), name).toEqual(routeClassesOf(name));
+      for (const state of Object.values(breakers)) expect(state).toBe('closed');
     }
+    expect(res.body.breakers['order-service']).toEqual({ read: 'closed', write: 'closed' });
   });
 
   test('When one service is not ready and one is too slow to answer, then 503 naming both', async () => {
@@ -58,7 +67,7 @@ describe('GET /health', () => {
     expect(res.status).toBe(503);
     expect(res.body.services['notification-service']).toEqual({ status: 'unreachable' });
     expect(res.body.services['customer-service']?.status).toBe('ready');
-    expect(res.body.breakers['notification-service']).toBe('closed');
+    expect(res.body.breakers['notification-service']).toEqual({ read: 'closed' });
   });
 
   test('When the gateway itself is asked, then /health/live and /health/ready answer for the gateway alone', async () => {

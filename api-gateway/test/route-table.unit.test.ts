@@ -26,6 +26,14 @@ describe('Route table', () => {
     }
   });
 
+  test('When a route is classified, then GET routes are reads, other methods writes, and only the chaos switch is control', () => {
+    for (const route of ROUTES) {
+      const expected =
+        route.chaosOnly === true ? 'control' : route.methods.every((m) => m === 'GET') ? 'read' : 'write';
+      expect(route.routeClass, `${route.methods.join(',')} ${route.path}`).toBe(expected);
+    }
+  });
+
   test('When a chaos target is named short or long, then both resolve; unknown names do not', () => {
     expect(upstreamNamed('inventory')).toBe('inventory-service');
     expect(upstreamNamed('inventory-service')).toBe('inventory-service');

@@ -28,7 +28,7 @@ import {
 import { createRecovery, type RecoveryReport, type RecoverySettings } from './domain/recovery.js';
 import { createOrderSaga } from './domain/saga.js';
 import { createShipmentTracking, type ShipmentTracking } from './domain/shipment-tracking.js';
-import type { OrderServiceConfig } from './config.js';
+import { callBudgetMs, type OrderServiceConfig } from './config.js';
 import { orderRoutes } from './http/routes.js';
 import { createOrderMetrics } from './order-metrics.js';
 
@@ -64,7 +64,7 @@ export function refundBoundFromConfig(config: OrderServiceConfig): number {
     clockSkewMs: config.ORDER_CLOCK_SKEW_MS,
     recoveryMinAgeMs: config.ORDER_RECOVERY_MIN_AGE_MS,
     recoveryIntervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
-    callBudgetMs: config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 1),
+    callBudgetMs: callBudgetMs(config),
   });
 }
 

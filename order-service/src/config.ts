@@ -10,6 +10,11 @@ const schema = z
     UPSTREAM_TIMEOUT_MS: env.int(2000, 10),
     /** Retries of a call to inventory or payment (all of them carry an idempotency key). */
     UPSTREAM_RETRIES: env.int(1, 0),
+    /**
+     * One overall deadline per call to inventory or payment, every attempt and backoff included (the last
+     * attempt gets what is left). Default UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1).
+     */
+    UPSTREAM_CALL_BUDGET_MS: z.coerce.number().int().min(10).optional(),
     /** How often the recovery worker runs; 0 disables the timer (tests call recoverPendingOrders themselves). */
     ORDER_RECOVERY_INTERVAL_MS: env.int(2000, 0),
     /** PENDING orders younger than this are left to their saga; must exceed a call's total time budget. */
@@ -31,25 +36,27 @@ const schema = z
     DEPENDENCY_RETRY_AFTER_SECONDS: env.int(5, 1),
     IDEMPOTENCY_KEY_TTL_MS: env.int(24 * 60 * 60_000, 60_000),
   })
-  .refine(
-    (config) =>
-      config.ORDER_RECOVERY_MIN_AGE_MS >= config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 1),
-    {
-      message:
-        'must be at least UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1), or recovery could race a running call',
-      path: ['ORDER_RECOVERY_MIN_AGE_MS'],
-    },
-  )
-  .refine(
-    (config) => config.ORDER_CALL_DEADLINE_MS >= config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 1),
-    {
-      message:
-        "must be at least UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1), or the saga's own retries would be refused",
-      path: ['ORDER_CALL_DEADLINE_MS'],
-    },
-  );
+  .refine((config) => config.ORDER_RECOVERY_MIN_AGE_MS >= callBudgetMs(config), {
+    message:
+      'must be at least UPSTREAM_CALL_BUDGET_MS (default UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1)), or recovery could race a running call',
+    path: ['ORDER_RECOVERY_MIN_AGE_MS'],
+  })
+  .refine((config) => config.ORDER_CALL_DEADLINE_MS >= callBudgetMs(config), {
+    message:
+      "must be at least UPSTREAM_CALL_BUDGET_MS (default UPSTREAM_TIMEOUT_MS x (UPSTREAM_RETRIES + 1)), or the saga's own retries would be refused",
+    path: ['ORDER_CALL_DEADLINE_MS'],
+  });
 
 export type OrderServiceConfig = z.infer<typeof schema>;
+
+/** The overall deadline of one call to inventory or payment. */
+export function callBudgetMs(config: {
+  UPSTREAM_CALL_BUDGET_MS?: number | undefined;
+  UPSTREAM_TIMEOUT_MS: number;
+  UPSTREAM_RETRIES: number;
+}): number {
+  return config.UPSTREAM_CALL_BUDGET_MS ?? config.UPSTREAM_TIMEOUT_MS * (config.UPSTREAM_RETRIES + 1);
+}
 
 export function loadConfig(source: Record<string, string | undefined> = process.env): OrderServiceConfig {
   return parseConfig(schema, source);

@@ -1,6 +1,6 @@
 import { createDataRuntime, createUpstreamClient, loadMigrations, runMain, serve } from '@shop/platform';
 import { createApp, refundBoundFromConfig, settingsFromConfig } from './app.js';
-import { loadConfig } from './config.js';
+import { callBudgetMs, loadConfig } from './config.js';
 import { effectEventHandlers } from './events/effect-handlers.js';
 import { orderEventHandlers } from './events/handlers.js';
 import { outboxOrderEvents } from './events/order-events.js';
@@ -21,6 +21,7 @@ runMain(SERVICE, async () => {
     logger,
     registry,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    budgetMs: callBudgetMs(config),
     retries: config.UPSTREAM_RETRIES,
   };
   const inventoryClient = createUpstreamClient({

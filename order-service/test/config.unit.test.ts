@@ -26,6 +26,14 @@ describe('order-service configuration: call deadlines and the refund bound (issu
   test("When the call deadline is shorter than a call's whole time budget, then the configuration is refused naming it", () => {
     expect(() =>
       loadConfig({ UPSTREAM_TIMEOUT_MS: '2000', UPSTREAM_RETRIES: '1', ORDER_CALL_DEADLINE_MS: '3000' }),
-    ).toThrow(/ORDER_CALL_DEADLINE_MS: must be at least UPSTREAM_TIMEOUT_MS x \(UPSTREAM_RETRIES \+ 1\)/);
+    ).toThrow(/ORDER_CALL_DEADLINE_MS: must be at least UPSTREAM_CALL_BUDGET_MS/);
+  });
+
+  test('When a call budget is set, then it is the one the deadlines and the refund bound are checked against', () => {
+    expect(() => loadConfig({ UPSTREAM_CALL_BUDGET_MS: '11000' })).toThrow(
+      /ORDER_RECOVERY_MIN_AGE_MS: must be at least UPSTREAM_CALL_BUDGET_MS/,
+    );
+    const tighter = loadConfig({ UPSTREAM_CALL_BUDGET_MS: '2500' });
+    expect(refundBoundFromConfig(tighter)).toBeLessThan(refundBoundFromConfig(loadConfig({})));
   });
 });

@@ -1,12 +1,13 @@
 import type { Context, Next } from 'koa';
 import { request } from 'undici';
-import type { UpstreamClient } from '@shop/platform';
-import type { UpstreamName } from '../routing/route-table.js';
+import type { BreakerState } from '../proxy/upstream-lanes.js';
+import type { RouteClass, UpstreamName } from '../routing/route-table.js';
 
 export interface HealthTarget {
   name: UpstreamName;
   baseUrl: string;
-  client: UpstreamClient;
+  /** The state of each of the upstream's breakers, by route class. */
+  breakers: () => Partial<Record<RouteClass, BreakerState>>;
 }
 
 interface ServiceHealth {
@@ -17,7 +18,8 @@ interface ServiceHealth {
 export interface PlatformHealth {
   status: 'ok' | 'degraded' | 'shutting_down';
   services: Record<string, ServiceHealth>;
-  breakers: Record<string, 'closed' | 'open' | 'half-open'>;
+  /** Per upstream, per route class: e.g. `{"order-service": {"read": "closed", "write": "open"}}`. */
+  breakers: Record<string, Partial<Record<RouteClass, BreakerState>>>;
 }
 
 /**
@@ -45,7 +47,7 @@ export function aggregateHealth(
         probe.checks === undefined
           ? { status: probe.status }
           : { status: probe.status, checks: probe.checks };
-      report.breakers[target.name] = target.client.state();
+      report.breakers[target.name] = target.breakers();
     });
     if (shuttingDown()) report.status = 'shutting_down';
     else if (!allReady) report.status = 'degraded';

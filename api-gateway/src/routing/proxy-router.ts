@@ -2,16 +2,18 @@ import type { Context } from 'koa';
 import { AppError, notFound, type AuthUser, type Logger, type UpstreamClient } from '@shop/platform';
 import { ClientWatch } from '../proxy/client-watch.js';
 import { outgoingRequest } from '../proxy/outgoing-request.js';
+import type { UpstreamLanes } from '../proxy/upstream-lanes.js';
 import { startUpstreamResponse } from '../proxy/upstream-response.js';
 import { clientIp } from '../rate-limit/client-ip.js';
 import { setQuotaHeaders, type Quota, type RateLimits } from '../rate-limit/rate-limits.js';
 import { assertPermitted } from './permission.js';
 import { routeDispatch, type RouteDefinition } from './route-dispatch.js';
-import { upstreamNamed, type RouteEntry, type UpstreamName } from './route-table.js';
+import { upstreamNamed, type RouteEntry } from './route-table.js';
 
 export interface ProxyRouterOptions {
   routes: readonly RouteEntry[];
-  upstreams: ReadonlyMap<UpstreamName, UpstreamClient>;
+  /** One client per (upstream, route class): each route uses its own class's breaker and bulkhead. */
+  lanes: UpstreamLanes;
   rateLimits: RateLimits;
   trustProxyHops: number;
   chaosEnabled: boolean;
@@ -42,7 +44,7 @@ export function createProxyRouter(options: ProxyRouterOptions) {
 function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
   const { rateLimits, trustProxyHops, logger } = options;
   const fixedUpstream =
-    typeof route.upstream === 'string' ? options.upstreams.get(route.upstream) : undefined;
+    typeof route.upstream === 'string' ? options.lanes.client(route.upstream, route.routeClass) : undefined;
 
   return async function proxy(ctx: Context): Promise<void> {
     if (UNSAFE_PATH.test(ctx.path)) throw notFound('Route');
@@ -56,7 +58,7 @@ function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
     if (route.loginGuard === true) quota = tighter(quota, await consumeLoginAttempt(rateLimits, ip, email));
     setQuotaHeaders(ctx, quota);
 
-    const upstream = fixedUpstream ?? upstreamFromParams(route, ctx, options.upstreams);
+    const upstream = fixedUpstream ?? upstreamFromParams(route, ctx, options.lanes);
     const outgoing = outgoingRequest(ctx.req.headers, ip, ctx.request.body);
     const watch = new ClientWatch(ctx.res);
     let answered = false;
@@ -136,15 +138,10 @@ function loginEmail(body: unknown): string | undefined {
   return key === '' ? undefined : key.slice(0, MAX_EMAIL_KEY_LENGTH);
 }
 
-function upstreamFromParams(
-  route: RouteEntry,
-  ctx: Context,
-  upstreams: ReadonlyMap<UpstreamName, UpstreamClient>,
-): UpstreamClient {
+function upstreamFromParams(route: RouteEntry, ctx: Context, lanes: UpstreamLanes): UpstreamClient {
   const param = typeof route.upstream === 'string' ? undefined : route.upstream.param;
   const params = (ctx as Context & { params?: Record<string, string> }).params;
   const name = upstreamNamed(param === undefined ? undefined : params?.[param]);
-  const upstream = name === undefined ? undefined : upstreams.get(name);
-  if (upstream === undefined) throw new AppError('not_found', 'Unknown service', 404);
-  return upstream;
+  if (name === undefined) throw new AppError('not_found', 'Unknown service', 404);
+  return lanes.client(name, route.routeClass);
 }

@@ -26,12 +26,25 @@ export type Permission = 'public' | 'authenticated' | { action: Action; subject:
  */
 export type RateLimitBucket = 'auth' | 'api';
 
+/**
+ * The lane a route takes to its upstream: each (upstream, class) pair has its own client, so its own
+ * keep-alive pool, breaker and bulkhead. A write path that cannot complete (say, placing orders while
+ * payment is down) can then fill or trip only its own lane, never the reads of the same service.
+ * `control` is the operator's chaos switch: it has no breaker, so it works while the service's read or
+ * write breaker is open. See docs/upstream-failures.md.
+ */
+export const ROUTE_CLASSES = ['read', 'write', 'control'] as const;
+
+export type RouteClass = (typeof ROUTE_CLASSES)[number];
+
 export interface RouteEntry {
   methods: readonly HttpMethod[];
   /** @koa/router template; it is also the `route` label of the HTTP metrics. */
   path: string;
   /** The upstream, or the path parameter naming it (chaos routes). */
   upstream: UpstreamName | { param: string };
+  /** `read` for GET routes, `write` for the others, `control` for the chaos switches. */
+  routeClass: RouteClass;
   /** Fixed path on the upstream; by default the request's own path and query are forwarded. */
   upstreamPath?: string;
   permission: Permission;
@@ -56,6 +69,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/auth/register',
     upstream: 'customer-service',
+    routeClass: 'write',
     permission: 'public',
     rateLimit: 'auth',
   },
@@ -63,6 +77,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/auth/login',
     upstream: 'customer-service',
+    routeClass: 'write',
     permission: 'public',
     rateLimit: 'auth',
     loginGuard: true,
@@ -71,6 +86,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/auth/refresh',
     upstream: 'customer-service',
+    routeClass: 'write',
     permission: 'public',
     rateLimit: 'auth',
   },
@@ -78,6 +94,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/auth/logout',
     upstream: 'customer-service',
+    routeClass: 'write',
     permission: 'public',
     rateLimit: 'auth',
   },
@@ -87,6 +104,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/customers/me',
     upstream: 'customer-service',
+    routeClass: 'read',
     permission: can('read', 'Customer'),
     rateLimit: 'api',
   },
@@ -94,6 +112,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['PATCH'],
     path: '/api/customers/me',
     upstream: 'customer-service',
+    routeClass: 'write',
     permission: can('update', 'Customer'),
     rateLimit: 'api',
   },
@@ -101,6 +120,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/customers',
     upstream: 'customer-service',
+    routeClass: 'read',
     permission: adminOn('Customer'),
     rateLimit: 'api',
   },
@@ -108,6 +128,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['PATCH'],
     path: '/api/customers/:id/role',
     upstream: 'customer-service',
+    routeClass: 'write',
     permission: adminOn('Customer'),
     rateLimit: 'api',
   },
@@ -117,6 +138,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/products',
     upstream: 'inventory-service',
+    routeClass: 'read',
     permission: can('read', 'Product'),
     rateLimit: 'api',
   },
@@ -124,6 +146,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/api/products',
     upstream: 'inventory-service',
+    routeClass: 'write',
     permission: can('create', 'Product'),
     rateLimit: 'api',
   },
@@ -131,6 +154,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/products/:id',
     upstream: 'inventory-service',
+    routeClass: 'read',
     permission: can('read', 'Product'),
     rateLimit: 'api',
   },
@@ -138,6 +162,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['PUT'],
     path: '/api/products/:id',
     upstream: 'inventory-service',
+    routeClass: 'write',
     permission: can('update', 'Product'),
     rateLimit: 'api',
   },
@@ -145,6 +170,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['DELETE'],
     path: '/api/products/:id',
     upstream: 'inventory-service',
+    routeClass: 'write',
     permission: can('delete', 'Product'),
     rateLimit: 'api',
   },
@@ -152,6 +178,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['PATCH'],
     path: '/api/products/:id/stock',
     upstream: 'inventory-service',
+    routeClass: 'write',
     permission: can('update', 'Stock'),
     rateLimit: 'api',
   },
@@ -161,6 +188,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/orders',
     upstream: 'order-service',
+    routeClass: 'read',
     permission: can('read', 'Order'),
     rateLimit: 'api',
   },
@@ -168,6 +196,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/api/orders',
     upstream: 'order-service',
+    routeClass: 'write',
     permission: can('create', 'Order'),
     rateLimit: 'api',
   },
@@ -175,6 +204,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/orders/:id',
     upstream: 'order-service',
+    routeClass: 'read',
     permission: can('read', 'Order'),
     rateLimit: 'api',
   },
@@ -182,6 +212,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/api/orders/:id/cancel',
     upstream: 'order-service',
+    routeClass: 'write',
     permission: can('cancel', 'Order'),
     rateLimit: 'api',
   },
@@ -191,6 +222,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/payments',
     upstream: 'payment-service',
+    routeClass: 'read',
     permission: can('read', 'Payment'),
     rateLimit: 'api',
   },
@@ -198,6 +230,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['POST'],
     path: '/api/payments/:id/refund',
     upstream: 'payment-service',
+    routeClass: 'write',
     permission: can('refund', 'Payment'),
     rateLimit: 'api',
   },
@@ -207,6 +240,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/shipments',
     upstream: 'shipping-service',
+    routeClass: 'read',
     permission: can('read', 'Shipment'),
     rateLimit: 'api',
   },
@@ -214,6 +248,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/shipments/:id',
     upstream: 'shipping-service',
+    routeClass: 'read',
     permission: can('read', 'Shipment'),
     rateLimit: 'api',
   },
@@ -221,6 +256,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['PATCH'],
     path: '/api/shipments/:id',
     upstream: 'shipping-service',
+    routeClass: 'write',
     permission: can('update', 'Shipment'),
     rateLimit: 'api',
   },
@@ -230,6 +266,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/notifications',
     upstream: 'notification-service',
+    routeClass: 'read',
     permission: can('read', 'Notification'),
     rateLimit: 'api',
   },
@@ -237,6 +274,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET'],
     path: '/api/notifications/:id',
     upstream: 'notification-service',
+    routeClass: 'read',
     permission: can('read', 'Notification'),
     rateLimit: 'api',
   },
@@ -246,6 +284,7 @@ export const ROUTES: readonly RouteEntry[] = [
     methods: ['GET', 'POST', 'DELETE'],
     path: '/admin/chaos/:service',
     upstream: { param: 'service' },
+    routeClass: 'control',
     upstreamPath: '/chaos',
     permission: adminOn('Chaos'),
     rateLimit: 'api',

@@ -79,11 +79,15 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
   const tokens = testTokens();
   const migrations = loadMigrations(import.meta.url);
   const db = openDatabase(join(dir.path, 'order-service.db'), migrations);
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const retries = options.retries ?? 1;
+  // As main.ts: one call budget that holds every attempt (callBudgetMs's default).
   const upstream = {
     logger,
     registry,
-    timeoutMs: options.timeoutMs ?? 1000,
-    retries: options.retries ?? 1,
+    timeoutMs,
+    retries,
+    budgetMs: timeoutMs * (retries + 1),
     retryBaseMs: 1,
   };
   const clients: UpstreamClient[] = [

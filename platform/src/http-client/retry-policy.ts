@@ -14,15 +14,40 @@ export function backoffDelayMs(retry: number, baseMs: number, capMs: number): nu
   return Math.random() * Math.min(capMs, baseMs * 2 ** (retry - 1));
 }
 
-/** Waits before a retry; rejects with the signal's reason when the caller gives up meanwhile. */
-export async function waitBeforeRetry(
-  retry: number,
-  baseMs: number,
-  capMs: number,
-  signal?: CancelSignal,
-): Promise<void> {
+/** A retry's attempt must get at least this much of the budget (or the whole attempt timeout, if smaller). */
+export const MIN_RETRY_ATTEMPT_MS = 100;
+
+/**
+ * The one overall deadline of a call: every attempt and every backoff delay fit in `budgetMs`, and an
+ * attempt's own timeout is cut to what is left. A retry is only started when, after its backoff, at least
+ * min(timeoutMs, MIN_RETRY_ATTEMPT_MS) remains.
+ */
+export class RetryBudget {
+  private readonly startedAt = performance.now();
+
+  constructor(
+    private readonly budgetMs: number,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Time left for the next attempt: its timeout, or less when the budget is nearly spent. */
+  attemptMs(): number {
+    return Math.max(1, Math.min(this.timeoutMs, this.leftMs()));
+  }
+
+  /** Whether a retry after `delayMs` of backoff would still get a worthwhile attempt. */
+  fits(delayMs: number): boolean {
+    return this.leftMs() - delayMs >= Math.min(this.timeoutMs, MIN_RETRY_ATTEMPT_MS);
+  }
+
+  private leftMs(): number {
+    return this.budgetMs - (performance.now() - this.startedAt);
+  }
+}
+
+/** Waits `delayMs` before a retry; rejects with the signal's reason when the caller gives up meanwhile. */
+export async function waitBeforeRetry(delayMs: number, signal?: CancelSignal): Promise<void> {
   if (signal?.aborted === true) throw signal.reason;
-  const delayMs = backoffDelayMs(retry, baseMs, capMs);
   const aborted = await new Promise<boolean>((resolve) => {
     const onAbort: CancelListener = {
       handleEvent() {

@@ -1,13 +1,22 @@
-import { Readable } from 'node:stream';
+import { finished, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import CircuitBreaker from 'opossum';
-import type { Writable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { AttemptDeadline } from './attempt-deadline.js';
+import {
+  BREAKER_VERDICT,
+  INSPECTED_BODY_LIMIT_BYTES,
+  needsBodyToClassify,
+  outcomeOf503Body,
+  outcomeOf503Bytes,
+  outcomeOfStatus,
+  type BreakerVerdict,
+  type CallOutcome,
+} from './call-outcome.js';
 import { forwardedHeaders, jsonCallHeaders, withoutHopByHop, type HeaderMap } from './outgoing-headers.js';
-import { isRetryable, waitBeforeRetry } from './retry-policy.js';
+import { backoffDelayMs, isRetryable, RetryBudget, waitBeforeRetry } from './retry-policy.js';
 import { UpstreamError, type UpstreamFailureReason } from './upstream-error.js';
 import { createUpstreamTelemetry, type UpstreamTelemetry } from './upstream-telemetry.js';
 
@@ -15,12 +24,23 @@ import { createUpstreamTelemetry, type UpstreamTelemetry } from './upstream-tele
 export interface UpstreamOptions {
   /** Upstream name, e.g. 'payment-service': the `upstream` metric label and the breaker's name. */
   name: string;
+  /**
+   * The lane of this client on its upstream, e.g. `read` or `write` (the `route_class` metric label): a
+   * caller that isolates route classes creates one client, so one pool, breaker and bulkhead, per class.
+   * Default `all`.
+   */
+  routeClass?: string;
   /** e.g. http://127.0.0.1:5004; a path part becomes a prefix of every request path. */
   baseUrl: string;
   logger: Logger;
   registry: Registry;
   /** Per attempt: request() until the body is read; forward() until the headers arrive (then per body chunk). Default 3000. */
   timeoutMs?: number;
+  /**
+   * One overall deadline per call: every attempt and backoff delay fit in it, the last attempt gets only what
+   * is left. Default `timeoutMs`, so a retry only happens after an attempt that failed fast.
+   */
+  budgetMs?: number;
   /** undici Pool connections (keep-alive). Default 64. */
   connections?: number;
   /** Bulkhead: calls in flight at once; more are rejected with 503 bulkhead_full. Default 100. */
@@ -32,6 +52,11 @@ export interface UpstreamOptions {
   /** Cap of one backoff delay. Default 1000. */
   retryMaxDelayMs?: number;
   breaker?: {
+    /**
+     * false: no breaker at all (calls are never short-circuited), for a control plane that must stay
+     * reachable, e.g. the gateway's chaos switches. Default true.
+     */
+    enabled?: boolean;
     /** Failure percentage in the rolling window that opens the breaker. Default 50. */
     errorThresholdPercentage?: number;
     /** Calls needed in the rolling window before the breaker may open. Default 5. */
@@ -130,16 +155,25 @@ export interface UpstreamClient {
   close(): Promise<void>;
 }
 
-type Send = () => Promise<unknown>;
+/** One attempt, given its own time budget (the attempt timeout, cut to what is left of the call's budget). */
+type Send = (attemptMs: number) => Promise<unknown>;
 type StreamedBody = Dispatcher.ResponseData['body'];
-type PassThroughResponse = { status: number; headers: Record<string, string | string[]>; body: StreamedBody };
+type PassThroughResponse = {
+  status: number;
+  headers: Record<string, string | string[]>;
+  /** undici's body, or the bytes of a 503 that were read to classify it. */
+  body: StreamedBody | Readable;
+};
 /** Settles forwardInto()'s wait for the body, once undici has written it (or failed to). */
 type BodyWritten = { resolve(): void; reject(error: unknown): void };
 
-/** Thrown inside the breaker so that a 5xx counts as a failure; unwrapped into a normal response outside. */
+/**
+ * Thrown inside the breaker so that an answer classified as a failure (5xx other than a dependency's
+ * unavailability) counts as one; unwrapped into a normal response outside.
+ */
 class ServerErrorResponse extends Error {
   constructor(readonly response: unknown) {
-    super('Upstream answered with a 5xx status');
+    super('Upstream answered with a failure status');
   }
 }
 
@@ -196,7 +230,100 @@ function passThroughBody(body: ForwardRequest['body'], headers: HeaderMap): Buff
 }
 
 function discardBody(response: PassThroughResponse): void {
-  response.body.dump().catch(() => undefined);
+  const { body } = response;
+  if ('dump' in body) body.dump().catch(() => undefined);
+  else body.destroy();
+}
+
+/**
+ * Holds back the body of a 503 so the answer can be classified before anything reaches the caller's
+ * writable (see call-outcome.ts). A body that grows past INSPECTED_BODY_LIMIT_BYTES cannot be the platform's
+ * small error shape: `overflow()` then gives the writable, and what was held back and the rest pass through.
+ */
+class InspectedBody extends Writable {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private target: NodeJS.WritableStream | undefined;
+
+  constructor(
+    readonly head: ForwardedHead,
+    private readonly overflow: () => NodeJS.WritableStream,
+  ) {
+    super();
+  }
+
+  /** True once the body turned out too large to classify and is being passed on. */
+  get passingThrough(): boolean {
+    return this.target !== undefined;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    if (this.target === undefined) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      if (this.size <= INSPECTED_BODY_LIMIT_BYTES) return done();
+      try {
+        this.target = this.overflow();
+      } catch (error) {
+        return done(error as Error);
+      }
+      const held = Buffer.concat(this.chunks.splice(0));
+      return this.pass(held, done);
+    }
+    this.pass(chunk, done);
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    const target = this.target;
+    if (target === undefined) return done();
+    finished(target, (error) => done(error ?? null));
+    target.end();
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+
+  private pass(chunk: Buffer, done: (error?: Error | null) => void): void {
+    const target = this.target as NodeJS.WritableStream;
+    if (target.write(chunk)) done();
+    else target.once('drain', () => done());
+  }
+}
+
+/**
+ * Reads a 503's body to classify it (at most INSPECTED_BODY_LIMIT_BYTES); the stream handed on replays it.
+ * `bytes` is undefined when the body was larger: the stream then goes on with the rest of it.
+ */
+async function readForClassification(
+  body: StreamedBody,
+): Promise<{ bytes: Buffer | undefined; replay: Readable }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const iterator = body[Symbol.asyncIterator]();
+  for (;;) {
+    const next = (await iterator.next()) as IteratorResult<Buffer>;
+    if (next.done === true) {
+      const bytes = Buffer.concat(chunks);
+      return { bytes, replay: Readable.from([bytes]) };
+    }
+    chunks.push(next.value);
+    size += next.value.length;
+    if (size > INSPECTED_BODY_LIMIT_BYTES) {
+      const rest = { [Symbol.asyncIterator]: () => iterator };
+      const replay = Readable.from(
+        (async function* replayed() {
+          yield* chunks;
+          yield* rest;
+        })(),
+      );
+      // A replay dropped early (a discarded retry) must still free the upstream's connection.
+      replay.once('close', () => {
+        if (!body.readableEnded) body.destroy();
+      });
+      return { bytes: undefined, replay };
+    }
+  }
 }
 
 function option(value: number | undefined, fallback: number, label: string, name: string): number {
@@ -210,15 +337,19 @@ function option(value: number | undefined, fallback: number, label: string, name
 class ResilientUpstreamClient implements UpstreamClient {
   readonly name: string;
   private readonly pool: Pool;
-  private readonly breaker: CircuitBreaker<[Send], unknown>;
+  private readonly breaker: CircuitBreaker<[Send, number], unknown>;
   private readonly telemetry: UpstreamTelemetry;
   private readonly pathPrefix: string;
   private readonly timeoutMs: number;
+  private readonly budgetMs: number;
+  /** A single attempt's time: the attempt timeout, or the budget when that is shorter. */
+  private readonly singleAttemptMs: number;
   private readonly maxConcurrent: number;
   private readonly retries: number;
   private readonly retryBaseMs: number;
   private readonly retryMaxDelayMs: number;
   private readonly resetTimeoutMs: number;
+  private readonly breakerEnabled: boolean;
   private inFlight = 0;
   private openedAt = 0;
   private readonly leaveBulkhead = (): void => {
@@ -229,11 +360,16 @@ class ResilientUpstreamClient implements UpstreamClient {
     const { name } = options;
     this.name = name;
     this.timeoutMs = option(options.timeoutMs, 3000, 'timeoutMs', name);
+    this.budgetMs = option(options.budgetMs, this.timeoutMs, 'budgetMs', name);
+    if (this.budgetMs < 1)
+      throw new Error(`Upstream ${name}: budgetMs must be at least 1, got ${this.budgetMs}`);
+    this.singleAttemptMs = Math.min(this.timeoutMs, this.budgetMs);
     this.maxConcurrent = option(options.maxConcurrent, 100, 'maxConcurrent', name);
     this.retries = Math.floor(option(options.retries, 2, 'retries', name));
     this.retryBaseMs = option(options.retryBaseMs, 50, 'retryBaseMs', name);
     this.retryMaxDelayMs = option(options.retryMaxDelayMs, 1000, 'retryMaxDelayMs', name);
     this.resetTimeoutMs = option(options.breaker?.resetTimeoutMs, 10_000, 'breaker.resetTimeoutMs', name);
+    this.breakerEnabled = options.breaker?.enabled !== false;
 
     const url = new URL(options.baseUrl);
     this.pathPrefix = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
@@ -246,8 +382,9 @@ class ResilientUpstreamClient implements UpstreamClient {
       bodyTimeout: this.timeoutMs,
     });
 
-    this.breaker = new CircuitBreaker((send: Send) => send(), {
+    this.breaker = new CircuitBreaker((send: Send, attemptMs: number) => send(attemptMs), {
       name,
+      enabled: this.breakerEnabled,
       // Timeouts are enforced per attempt by AttemptDeadline, which also aborts the request; opossum's
       // timeout would only stop waiting and leave the request running.
       timeout: false,
@@ -275,8 +412,13 @@ class ResilientUpstreamClient implements UpstreamClient {
     this.breaker.on('open', () => {
       this.openedAt = Date.now();
     });
-    this.telemetry = createUpstreamTelemetry(name, options.registry, options.logger);
-    this.telemetry.watch(this.breaker, this.resetTimeoutMs);
+    this.telemetry = createUpstreamTelemetry(
+      name,
+      options.routeClass ?? 'all',
+      options.registry,
+      options.logger,
+    );
+    if (this.breakerEnabled) this.telemetry.watch(this.breaker, this.resetTimeoutMs);
   }
 
   state(): 'closed' | 'open' | 'half-open' {
@@ -292,8 +434,8 @@ class ResilientUpstreamClient implements UpstreamClient {
     const retryable = isRetryable(method, headers['idempotency-key'] !== undefined);
     this.enterBulkhead();
     try {
-      return await this.execute<UpstreamResponse<T>>(retryable, req.signal, () =>
-        this.sendJson<T>(method, path, headers, body, req.signal),
+      return await this.execute<UpstreamResponse<T>>(retryable, req.signal, (attemptMs) =>
+        this.sendJson<T>(method, path, headers, body, req.signal, attemptMs),
       );
     } finally {
       this.inFlight--;
@@ -313,7 +455,7 @@ class ResilientUpstreamClient implements UpstreamClient {
       response = await this.execute<PassThroughResponse>(
         retryable,
         req.signal,
-        () => this.sendForward(method, path, headers, body, req.signal),
+        (attemptMs) => this.sendForward(method, path, headers, body, req.signal, attemptMs),
         discardBody,
       );
     } catch (error) {
@@ -348,8 +490,8 @@ class ResilientUpstreamClient implements UpstreamClient {
     });
     let status: number;
     try {
-      ({ status } = await this.execute(false, req.signal, () =>
-        this.sendInto(method, path, headers, body, req.signal, into, written as BodyWritten),
+      ({ status } = await this.execute(false, req.signal, (attemptMs) =>
+        this.sendInto(method, path, headers, body, req.signal, into, written as BodyWritten, attemptMs),
       ));
     } catch (error) {
       this.inFlight--;
@@ -374,36 +516,53 @@ class ResilientUpstreamClient implements UpstreamClient {
   private enterBulkhead(): void {
     if (this.inFlight >= this.maxConcurrent) {
       this.telemetry.count('bulkheadRejected');
+      this.countOutcome('bulkhead_full', 'not_sent');
       throw new UpstreamError(this.name, 'bulkhead_full');
     }
     this.inFlight++;
   }
 
-  /** Fires attempts through the breaker, retrying transient failures of retryable calls while it is closed. */
+  /**
+   * Fires attempts through the breaker. Answers the breaker took as a success are returned as they are; a
+   * failure (5xx answer, or no answer for a transient reason) of a retryable call is retried while the
+   * breaker is closed, within the call's one budget (RetryBudget).
+   */
   private async execute<R extends { status: number }>(
     retryable: boolean,
     signal: CancelSignal | undefined,
-    send: () => Promise<R>,
+    send: (attemptMs: number) => Promise<R>,
     discard?: (response: R) => void,
   ): Promise<R> {
-    const attempts = retryable ? this.retries + 1 : 1;
+    if (!retryable || this.retries === 0) return this.fireOnce(send);
+    const budget = new RetryBudget(this.budgetMs, this.timeoutMs);
     for (let attempt = 1; ; attempt++) {
-      let response: R;
+      let failed: ServerErrorResponse | UpstreamError;
       try {
-        response = (await this.breaker.fire(send)) as R;
+        return (await this.breaker.fire(send, budget.attemptMs())) as R;
       } catch (error) {
-        if (!(error instanceof ServerErrorResponse)) {
-          const failure = this.unwrap(error);
-          const transient = failure instanceof UpstreamError && TRANSIENT_REASONS.has(failure.reason);
-          if (!transient || attempt >= attempts || !this.breaker.closed) throw failure;
-          await waitBeforeRetry(attempt, this.retryBaseMs, this.retryMaxDelayMs, signal);
-          continue;
-        }
-        response = error.response as R;
+        const failure = error instanceof ServerErrorResponse ? error : this.unwrap(error);
+        const transient =
+          failure instanceof ServerErrorResponse ||
+          (failure instanceof UpstreamError && TRANSIENT_REASONS.has(failure.reason));
+        if (!transient) throw failure;
+        failed = failure;
       }
-      if (response.status < 500 || attempt >= attempts || !this.breaker.closed) return response;
-      discard?.(response);
-      await waitBeforeRetry(attempt, this.retryBaseMs, this.retryMaxDelayMs, signal);
+      const delayMs = backoffDelayMs(attempt, this.retryBaseMs, this.retryMaxDelayMs);
+      if (attempt > this.retries || !this.breaker.closed || !budget.fits(delayMs)) {
+        if (failed instanceof ServerErrorResponse) return failed.response as R;
+        throw failed;
+      }
+      if (failed instanceof ServerErrorResponse) discard?.(failed.response as R);
+      await waitBeforeRetry(delayMs, signal);
+    }
+  }
+
+  private async fireOnce<R>(send: (attemptMs: number) => Promise<R>): Promise<R> {
+    try {
+      return (await this.breaker.fire(send, this.singleAttemptMs)) as R;
+    } catch (error) {
+      if (error instanceof ServerErrorResponse) return error.response as R;
+      throw this.unwrap(error);
     }
   }
 
@@ -411,16 +570,32 @@ class ResilientUpstreamClient implements UpstreamClient {
     if (error instanceof CallerSideFailure) return error.original;
     if (error instanceof Error && CircuitBreaker.isOurError(error)) {
       // EOPENBREAKER while open or while the half-open probe is in flight; ESHUTDOWN after close().
-      return new UpstreamError(
-        this.name,
-        errorCode(error) === 'EOPENBREAKER' ? 'breaker_open' : 'connection_refused',
-        {
-          retryAfterSeconds: this.secondsUntilProbe(),
-          cause: error,
-        },
-      );
+      const open = errorCode(error) === 'EOPENBREAKER';
+      this.countOutcome(open ? 'breaker_open' : 'connection_refused', 'not_sent');
+      return new UpstreamError(this.name, open ? 'breaker_open' : 'connection_refused', {
+        retryAfterSeconds: this.secondsUntilProbe(),
+        cause: error,
+      });
     }
     return error;
+  }
+
+  /** Counts an answer's outcome and, when it is a failure for the breaker, throws it as one. */
+  private judge<R>(outcome: CallOutcome, response: R): R {
+    if (this.countsAsFailure(outcome)) throw new ServerErrorResponse(response);
+    return response;
+  }
+
+  /** Counts an answer's outcome; true when the breaker must take it as a failure. */
+  private countsAsFailure(outcome: CallOutcome): boolean {
+    const verdict = BREAKER_VERDICT[outcome];
+    this.countOutcome(outcome, verdict);
+    return verdict === 'failure';
+  }
+
+  /** Without a breaker nothing is counted for or against it; the outcome still is. */
+  private countOutcome(outcome: CallOutcome, verdict: BreakerVerdict): void {
+    this.telemetry.outcome(outcome, this.breakerEnabled || verdict === 'not_sent' ? verdict : 'not_counted');
   }
 
   private secondsUntilProbe(): number {
@@ -434,8 +609,9 @@ class ResilientUpstreamClient implements UpstreamClient {
     headers: Record<string, string>,
     body: string | undefined,
     callerSignal: CancelSignal | undefined,
+    attemptMs: number,
   ): Promise<UpstreamResponse<T>> {
-    const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
+    const deadline = new AttemptDeadline(attemptMs, callerSignal);
     const startedAt = performance.now();
     try {
       const answer = await this.pool.request({ method, path, headers, body, signal: deadline });
@@ -446,8 +622,8 @@ class ResilientUpstreamClient implements UpstreamClient {
         body: parseBody(answer.headers['content-type'], text) as T,
       };
       this.telemetry.observe(method, answer.statusCode, startedAt);
-      if (answer.statusCode >= 500) throw new ServerErrorResponse(response);
-      return response;
+      const status = answer.statusCode;
+      return this.judge(status === 503 ? outcomeOf503Body(response.body) : outcomeOfStatus(status), response);
     } catch (error) {
       if (error instanceof ServerErrorResponse) throw error;
       throw this.failure(error, deadline, method, startedAt);
@@ -462,8 +638,9 @@ class ResilientUpstreamClient implements UpstreamClient {
     headers: Record<string, string | string[]>,
     body: Buffer | Readable | null,
     callerSignal: CancelSignal | undefined,
+    attemptMs: number,
   ): Promise<PassThroughResponse> {
-    const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
+    const deadline = new AttemptDeadline(attemptMs, callerSignal);
     const startedAt = performance.now();
     let answer: Dispatcher.ResponseData;
     try {
@@ -474,21 +651,31 @@ class ResilientUpstreamClient implements UpstreamClient {
     }
     // Headers arrived in time; from here the body is paced by the client reading it (bodyTimeout guards silence).
     deadline.stopClock();
-    if (callerSignal !== undefined) answer.body.once('close', () => deadline.dispose());
     this.telemetry.observe(method, answer.statusCode, startedAt);
-    const response: PassThroughResponse = {
-      status: answer.statusCode,
-      headers: withoutHopByHop(answer.headers),
-      body: answer.body,
-    };
-    if (answer.statusCode >= 500) throw new ServerErrorResponse(response);
-    return response;
+    const status = answer.statusCode;
+    const responseHeaders = withoutHopByHop(answer.headers);
+    if (needsBodyToClassify(status, responseHeaders)) {
+      let read: Awaited<ReturnType<typeof readForClassification>>;
+      try {
+        read = await readForClassification(answer.body);
+      } catch (error) {
+        deadline.dispose();
+        throw this.failure(error, deadline, method, undefined);
+      }
+      if (read.bytes !== undefined) deadline.dispose();
+      else if (callerSignal !== undefined) read.replay.once('close', () => deadline.dispose());
+      const outcome = read.bytes === undefined ? 'server_error' : outcomeOf503Bytes(read.bytes);
+      return this.judge(outcome, { status, headers: responseHeaders, body: read.replay });
+    }
+    if (callerSignal !== undefined) answer.body.once('close', () => deadline.dispose());
+    return this.judge(outcomeOfStatus(status), { status, headers: responseHeaders, body: answer.body });
   }
 
   /**
    * One attempt of forwardInto(): undici's stream API writes the body straight into the caller's writable,
    * with no Readable and pipe in between (measured at ~7 % of the gateway's CPU per request). Resolves (or,
-   * for a 5xx, rejects for the breaker) when the headers are in; `written` settles when the body is through.
+   * for a failure answer, rejects for the breaker) when the headers are in; `written` settles when the body
+   * is through. A 503 whose body decides its outcome is read first, then classified, then written.
    */
   private sendInto(
     method: string,
@@ -498,11 +685,17 @@ class ResilientUpstreamClient implements UpstreamClient {
     callerSignal: CancelSignal | undefined,
     into: (head: ForwardedHead) => NodeJS.WritableStream,
     written: BodyWritten,
+    attemptMs: number,
   ): Promise<{ status: number }> {
-    const deadline = new AttemptDeadline(this.timeoutMs, callerSignal);
+    const deadline = new AttemptDeadline(attemptMs, callerSignal);
     const startedAt = performance.now();
     return new Promise((resolve, reject) => {
       let headersIn = false;
+      let inspected: InspectedBody | undefined;
+      const settle = (outcome: CallOutcome, status: number): void => {
+        if (this.countsAsFailure(outcome)) reject(new ServerErrorResponse({ status }));
+        else resolve({ status });
+      };
       this.pool.stream(
         { method, path, headers, body, signal: deadline },
         ({ statusCode, headers: responseHeaders }) => {
@@ -510,39 +703,95 @@ class ResilientUpstreamClient implements UpstreamClient {
           // Headers arrived in time; from here the body is paced by the writable (bodyTimeout guards silence).
           deadline.stopClock();
           this.telemetry.observe(method, statusCode, startedAt);
+          const head = { status: statusCode, headers: withoutHopByHop(responseHeaders) };
+          if (needsBodyToClassify(statusCode, head.headers)) {
+            inspected = new InspectedBody(head, () => {
+              // Too large for the platform's error shape: a failure, passed on as it comes.
+              let target: NodeJS.WritableStream;
+              try {
+                target = into(head);
+              } catch (error) {
+                reject(new CallerSideFailure(error));
+                throw error;
+              }
+              settle('server_error', statusCode);
+              return target;
+            });
+            return inspected;
+          }
           let target: NodeJS.WritableStream;
           try {
-            target = into({ status: statusCode, headers: withoutHopByHop(responseHeaders) });
+            target = into(head);
           } catch (error) {
             reject(new CallerSideFailure(error));
             throw error;
           }
-          if (statusCode >= 500) reject(new ServerErrorResponse({ status: statusCode }));
-          else resolve({ status: statusCode });
+          settle(outcomeOfStatus(statusCode), statusCode);
           return target as Writable;
         },
         (error) => {
           deadline.dispose();
           if (!headersIn) reject(this.failure(error, deadline, method, startedAt));
-          else if (error) written.reject(error);
+          else if (inspected !== undefined && !inspected.passingThrough) {
+            if (error) reject(this.failure(error, deadline, method, undefined));
+            else this.deliverInspected(inspected, into, written, settle, reject);
+          } else if (error) written.reject(error);
           else written.resolve();
         },
       );
     });
   }
 
-  /** Maps what undici threw to the error the breaker and the caller see. */
-  private failure(error: unknown, deadline: AttemptDeadline, method: string, startedAt: number): Error {
-    if (!deadline.timedOut && deadline.abortedByCaller) return new CallerSideFailure(deadline.callerReason);
+  /** Classifies a 503 whose body was read, then hands head and body to the caller's writable. */
+  private deliverInspected(
+    inspected: InspectedBody,
+    into: (head: ForwardedHead) => NodeJS.WritableStream,
+    written: BodyWritten,
+    settle: (outcome: CallOutcome, status: number) => void,
+    reject: (error: unknown) => void,
+  ): void {
+    const bytes = inspected.bytes();
+    let target: NodeJS.WritableStream;
+    try {
+      target = into(inspected.head);
+    } catch (error) {
+      reject(new CallerSideFailure(error));
+      written.reject(error);
+      return;
+    }
+    finished(target, (error) => {
+      if (error) written.reject(error);
+      else written.resolve();
+    });
+    target.end(bytes);
+    settle(outcomeOf503Bytes(bytes), inspected.head.status);
+  }
+
+  /**
+   * Maps what undici threw to the error the breaker and the caller see. `startedAt` is undefined when the
+   * attempt's duration was already observed (its headers had arrived).
+   */
+  private failure(
+    error: unknown,
+    deadline: AttemptDeadline,
+    method: string,
+    startedAt: number | undefined,
+  ): Error {
     const code = errorCode(error);
-    if (!deadline.timedOut && typeof code === 'string' && CALLER_SIDE_CODES.has(code)) {
-      return new CallerSideFailure(error);
+    if (
+      !deadline.timedOut &&
+      (deadline.abortedByCaller || (typeof code === 'string' && CALLER_SIDE_CODES.has(code)))
+    ) {
+      // Not the upstream's fault while the breaker is closed; while half-open it counts (errorFilter).
+      this.countOutcome('cancelled', this.breaker.closed ? 'not_counted' : 'failure');
+      return new CallerSideFailure(deadline.abortedByCaller ? deadline.callerReason : error);
     }
     let reason: UpstreamFailureReason = 'bad_gateway';
     if (deadline.timedOut || (typeof code === 'string' && TIMEOUT_CODES.has(code))) reason = 'timeout';
     else if (typeof code === 'string' && NOT_SENT_CODES.has(code)) reason = 'connection_refused';
     if (reason === 'timeout') this.telemetry.count('timeout');
-    this.telemetry.observe(method, reason, startedAt);
+    if (startedAt !== undefined) this.telemetry.observe(method, reason, startedAt);
+    this.countOutcome(reason, 'failure');
     return new UpstreamError(this.name, reason, { cause: error });
   }
 }

@@ -101,5 +101,16 @@ describe('UpstreamClient metrics', () => {
     expect(
       find(samples, 'upstream_request_duration_seconds_bucket', { le: '+Inf', method: 'GET', status: '200' }),
     ).toBeDefined();
+    // Every series names the breaker's lane; a client with one breaker for every call is `all`.
+    for (const sample of samples) expect(sample.labels.route_class, sample.name).toBe('all');
+    const outcome = (name: string, breaker: string) =>
+      find(samples, 'upstream_outcomes_total', { service, upstream: UPSTREAM, outcome: name, breaker })
+        ?.value;
+    expect(outcome('ok', 'success')).toBe(1);
+    expect(outcome('client_error', 'success')).toBe(1);
+    expect(outcome('timeout', 'failure')).toBe(1);
+    expect(outcome('server_error', 'failure')).toBe(2);
+    expect(outcome('bulkhead_full', 'not_sent')).toBe(1);
+    expect(outcome('breaker_open', 'not_sent')).toBe(1);
   });
 });
