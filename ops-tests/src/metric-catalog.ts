@@ -28,8 +28,14 @@ const design: MetricFamily[] = [
     labels: ['method', 'route', 'status'],
     origin: 'design',
   },
-  { name: 'circuit_breaker_state', type: 'gauge', labels: ['upstream'], origin: 'design' },
-  { name: 'circuit_breaker_events_total', type: 'counter', labels: ['upstream', 'event'], origin: 'design' },
+  // route_class: the breaker's lane on that upstream (read, write at the gateway; all in the services).
+  { name: 'circuit_breaker_state', type: 'gauge', labels: ['upstream', 'route_class'], origin: 'design' },
+  {
+    name: 'circuit_breaker_events_total',
+    type: 'counter',
+    labels: ['upstream', 'route_class', 'event'],
+    origin: 'design',
+  },
   { name: 'rate_limit_rejections_total', type: 'counter', labels: ['limiter'], origin: 'design' },
   { name: 'events_published_total', type: 'counter', labels: ['type'], origin: 'design' },
   { name: 'events_consumed_total', type: 'counter', labels: ['type', 'outcome'], origin: 'design' },
@@ -55,7 +61,14 @@ const platform: MetricFamily[] = [
   {
     name: 'upstream_request_duration_seconds',
     type: 'histogram',
-    labels: ['upstream', 'method', 'status'],
+    labels: ['upstream', 'route_class', 'method', 'status'],
+    origin: 'platform',
+  },
+  // Each attempt's classified outcome and how the breaker counted it (docs/upstream-failures.md).
+  {
+    name: 'upstream_outcomes_total',
+    type: 'counter',
+    labels: ['upstream', 'route_class', 'outcome', 'breaker'],
     origin: 'platform',
   },
 ];
