@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTokenService, type AuthUser } from '@shop/platform';
 import type { Credentials, JwtSettings } from './platform-runner.js';
+import { send } from './suite/http.js';
 
 /** What the account helpers need: a started Platform fits, and so does an external stack. */
 export interface ApiTarget {
@@ -23,23 +24,18 @@ export interface TestCustomer {
   refreshToken: string;
 }
 
+/** Through the suite's send(): the same source address, and the reply is observed like every other. */
 async function postJson(
-  url: string,
+  baseUrl: string,
+  path: string,
   body: unknown,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  } catch {
-    parsed = { raw: text };
-  }
-  return { status: response.status, body: parsed };
+  const reply = await send(baseUrl, 'POST', path, { body });
+  const parsed =
+    typeof reply.body === 'object' && reply.body !== null
+      ? (reply.body as Record<string, unknown>)
+      : { raw: reply.status === 0 ? `no answer: ${reply.error ?? 'network error'}` : reply.text };
+  return { status: reply.status, body: parsed };
 }
 
 /** POST /auth/login through the gateway; throws with the status and error body when it is not 200. */
@@ -47,7 +43,7 @@ export async function login(
   target: Pick<ApiTarget, 'gatewayUrl'>,
   credentials: Credentials,
 ): Promise<LoginResult> {
-  const { status, body } = await postJson(`${target.gatewayUrl}/auth/login`, credentials);
+  const { status, body } = await postJson(target.gatewayUrl, '/auth/login', credentials);
   if (status !== 200 || typeof body.accessToken !== 'string') {
     throw new Error(`login as ${credentials.email} failed: ${status} ${JSON.stringify(body)}`);
   }
@@ -82,7 +78,7 @@ export async function newCustomer(
   const name = overrides.name ?? `Test Customer ${suffix}`;
   const email = overrides.email ?? `customer-${suffix}@resilience.test`;
   const password = overrides.password ?? `Pw-${randomUUID()}`;
-  const registered = await postJson(`${target.gatewayUrl}/auth/register`, { name, email, password });
+  const registered = await postJson(target.gatewayUrl, '/auth/register', { name, email, password });
   if (registered.status !== 201) {
     throw new Error(`register ${email} failed: ${registered.status} ${JSON.stringify(registered.body)}`);
   }

@@ -26,6 +26,11 @@ export const settingsSchema = z.object({
   RESILIENCE_REPORT: env
     .optionalString()
     .describe('Where the JSON report goes (default resilience-tests/results/latest.json).'),
+  RESILIENCE_SOURCE_ADDRESS: env
+    .optionalString()
+    .describe(
+      "With GATEWAY_URL: where requests leave from. auto (default): a random loopback alias of the suite's own when the gateway is on loopback, so the per-address rate-limit budgets it spends are not yours; off; or an IP address.",
+    ),
   RESILIENCE_PAYMENT_LATENCY_MS: z.coerce
     .number()
     .int()

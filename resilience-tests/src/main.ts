@@ -10,6 +10,8 @@ import { loadConfig, settingsSchema } from './config.js';
 import { eventuallyInvariants } from './invariants.js';
 import { metricValue } from './metrics-reader.js';
 import { startPlatform, stopViolations, type Platform } from './platform-runner.js';
+import { failuresOutsideTheFault, observed, type ObservedReply } from './suite/dependencies.js';
+import { observeReplies, sendFrom } from './suite/http.js';
 import { formatChecks, formatSuiteReport, type SuiteReport } from './suite/report.js';
 import { Checks, type Scenario, type ScenarioResult } from './suite/scenario.js';
 import { badInput } from './suite/scenarios/bad-input.js';
@@ -20,8 +22,10 @@ import { deadService } from './suite/scenarios/dead-service.js';
 import { flakyUpstream } from './suite/scenarios/flaky-upstream.js';
 import { lockedDatabase } from './suite/scenarios/locked-database.js';
 import { lateCapture, type LateCaptureSettings } from './suite/scenarios/late-capture.js';
+import { dependencyBehindHealthyService } from './suite/scenarios/dependency-behind-healthy-service.js';
 import { shutdownUnderBlockedBroker } from './suite/scenarios/shutdown-under-blocked-broker.js';
 import { slowService } from './suite/scenarios/slow-service.js';
+import { budgetNotice, chooseSourceAddress, type SourceChoice } from './suite/source-address.js';
 import { externalTarget, localTarget, settle, type SuiteTarget } from './suite/target.js';
 
 // late-capture holds calls past order-service's call deadline + clock allowance: 3 s + 1 s on a started
@@ -94,6 +98,7 @@ function allScenarios(latencyMs: number, late: LateCaptureSettings): Scenario[] 
     deadService,
     slowService({ latencyMs }),
     lateCapture(late),
+    dependencyBehindHealthyService,
     brokerOutage,
     deadLetterReplay,
     shutdownUnderBlockedBroker,
@@ -160,6 +165,17 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
       );
     }
   };
+  // Every reply of the scenario, tagged with what its request depended on, for the cascade invariant.
+  const replies: ObservedReply[] = [];
+  observeReplies((method, path, reply) => replies.push(observed(method, path, reply)));
+  const checkNoCascade = (): void => {
+    observeReplies(undefined);
+    figures.requestsSent = replies.length;
+    checks.none(
+      'no 5xx for requests that do not depend on the failing component',
+      failuresOutsideTheFault(replies, scenario.failing),
+    );
+  };
   try {
     const traffic = await Promise.race([
       scenario.run({
@@ -178,6 +194,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
       }),
     ]);
     checkStops();
+    checkNoCascade();
     if (target.platform) {
       checks.none(
         'platform invariants hold after the scenario (stock, money, nothing PENDING)',
@@ -196,6 +213,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
     };
   } catch (error) {
     checkStops();
+    checkNoCascade();
     return {
       ...base,
       status: 'fail',
@@ -208,6 +226,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
       ],
     };
   } finally {
+    observeReplies(undefined);
     clearTimeout(timer);
   }
 }
@@ -246,12 +265,16 @@ async function main(): Promise<number> {
   let platform: Platform | undefined;
   let target: SuiteTarget;
   let transport: string;
+  let source: SourceChoice | undefined;
 
   if (config.GATEWAY_URL) {
     if (!config.ADMIN_EMAIL || !config.ADMIN_PASSWORD) {
       say('GATEWAY_URL is set: also set ADMIN_EMAIL and ADMIN_PASSWORD of that stack');
       return 2;
     }
+    source = await chooseSourceAddress(config.GATEWAY_URL, config.RESILIENCE_SOURCE_ADDRESS);
+    sendFrom(source.address);
+    say(`sending from ${source.address ?? 'this machine’s own address'} (${source.reason})`);
     target = await externalTarget(config.GATEWAY_URL, {
       email: config.ADMIN_EMAIL,
       password: config.ADMIN_PASSWORD,
@@ -302,6 +325,7 @@ async function main(): Promise<number> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\n${formatSuiteReport(report)}\n\nreport: ${out}\n`);
+  if (source) process.stdout.write(`\n${budgetNotice(target.gatewayUrl, source).join('\n')}\n`);
   return report.passed ? 0 : 1;
 }
 

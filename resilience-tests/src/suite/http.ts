@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 
 export interface Reply {
   /** 0 when no HTTP response arrived (see `error`). */
@@ -22,8 +22,50 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
+let sourceAgent: { address: string; dispatcher: Dispatcher } | undefined;
+let observer: ((method: string, path: string, reply: Reply) => void) | undefined;
+
+/**
+ * Sends every later request (send() and rawRequest()) from this local address, e.g. a loopback alias
+ * such as 127.42.7.9, so the gateway's per-IP budgets it spends are its own; undefined: the OS's choice.
+ */
+export function sendFrom(address: string | undefined): void {
+  const previous = sourceAgent;
+  sourceAgent =
+    address === undefined ? undefined : { address, dispatcher: new Agent({ localAddress: address }) };
+  void previous?.dispatcher.close();
+}
+
+/** The local address requests leave from, when one was set. */
+export function sourceAddress(): string | undefined {
+  return sourceAgent?.address;
+}
+
+/** Calls `callback` with every reply the suite gets from now on (until called with undefined). */
+export function observeReplies(
+  callback: ((method: string, path: string, reply: Reply) => void) | undefined,
+): void {
+  observer = callback;
+}
+
 /** One HTTP call for the suite: never throws, measures its own latency, parses JSON leniently. */
 export async function send(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: SendOptions = {},
+): Promise<Reply> {
+  const reply = await sendOnce(baseUrl, method, path, options);
+  recordReply(method, path, reply);
+  return reply;
+}
+
+/** Hands a reply to the observer (rawRequest() records its replies too). */
+export function recordReply(method: string, path: string, reply: Reply): void {
+  observer?.(method, path, reply);
+}
+
+async function sendOnce(
   baseUrl: string,
   method: string,
   path: string,
@@ -48,6 +90,7 @@ export async function send(
       headers,
       body,
       signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+      ...(sourceAgent ? { dispatcher: sourceAgent.dispatcher } : {}),
     });
     const text = await response.body.text();
     const flat: Record<string, string> = {};
@@ -74,7 +117,7 @@ export async function send(
   }
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

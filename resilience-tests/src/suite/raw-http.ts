@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { parseJson, recordReply, sourceAddress } from './http.js';
 
 export interface RawReply {
   /** 0 when the server closed without a parsable status line. */
@@ -17,14 +18,18 @@ export function rawRequest(baseUrl: string, head: string, body = '', timeoutMs =
   const { hostname, port } = new URL(baseUrl);
   const started = performance.now();
   return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port) });
+    const localAddress = sourceAddress();
+    const socket = connect({ host: hostname, port: Number(port), ...(localAddress ? { localAddress } : {}) });
     const chunks: Buffer[] = [];
     let settled = false;
     const finish = () => {
       if (settled) return;
       settled = true;
       socket.destroy();
-      resolve({ ...parse(Buffer.concat(chunks).toString('utf8')), ms: performance.now() - started });
+      const reply = { ...parse(Buffer.concat(chunks).toString('utf8')), ms: performance.now() - started };
+      const [method = '?', path = '?'] = head.split(/\s+/, 2);
+      recordReply(method, path, { ...reply, body: parseJson(reply.body), text: reply.body });
+      resolve(reply);
     };
     socket.setTimeout(timeoutMs, finish);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));

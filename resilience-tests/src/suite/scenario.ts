@@ -1,5 +1,6 @@
 import type { Platform } from '../platform-runner.js';
 import type { BrokerSandbox } from '../broker-sandbox.js';
+import type { Component } from './dependencies.js';
 import type { SuiteTarget } from './target.js';
 import type { TallySummary } from './tally.js';
 
@@ -41,6 +42,11 @@ export interface Scenario {
   title: string;
   /** Longest the scenario may take before it is failed as timed out. */
   timeoutMs: number;
+  /**
+   * The components this scenario makes fail. After it ran, the suite checks that no request which depends
+   * on none of them got a 5xx (or timed out): a fault must not spread (see suite/dependencies.ts).
+   */
+  failing: readonly Component[];
   /** A reason to skip on this target (missing service, no process control...), or undefined to run. */
   skipReason(target: SuiteTarget): Promise<string | undefined> | string | undefined;
   /** Runs the fault; returns the summary of the traffic sent while it was active. */

@@ -17,7 +17,8 @@ export interface SuiteTarget extends ApiTarget {
 export interface GatewayHealth {
   status: string;
   services: Record<string, { status: string }>;
-  breakers: Record<string, string>;
+  /** Per upstream, per route class: e.g. `{"order-service": {"read": "closed", "write": "open"}}`. */
+  breakers: Record<string, Record<string, string>>;
 }
 
 export interface Fault {
@@ -89,7 +90,7 @@ export async function injectFault(target: SuiteTarget, service: string, fault: F
     throw new Error(`chaos on ${service} refused: ${reply.status} ${reply.text.slice(0, 200)}`);
 }
 
-/** DELETE /admin/chaos/:service; retried briefly because the gateway's breaker may still be open. */
+/** DELETE /admin/chaos/:service (never short-circuited by a breaker); retried briefly while a service restarts. */
 export async function healFault(target: SuiteTarget, service: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: Reply | undefined;
@@ -117,14 +118,30 @@ export async function waitFor<T>(
   }
 }
 
-// A cheap admin GET per upstream, to let a half-open breaker see its successful probe.
-const BREAKER_PROBES: Record<string, string> = {
-  'customer-service': '/api/customers?limit=1',
-  'inventory-service': '/api/products?limit=1',
-  'order-service': '/api/orders?limit=1',
-  'payment-service': `/api/payments?orderId=${randomUUID()}`,
-  'shipping-service': `/api/shipments?orderId=${randomUUID()}`,
-  'notification-service': '/api/notifications?limit=1',
+// A cheap admin call per upstream and route class that changes nothing, to let a half-open breaker see a
+// successful probe (a 4xx from the service counts as one).
+const BREAKER_PROBES: Record<string, Record<string, { method: string; path: string; body?: unknown }>> = {
+  'customer-service': {
+    read: { method: 'GET', path: '/api/customers?limit=1' },
+    write: { method: 'PATCH', path: `/api/customers/${randomUUID()}/role`, body: { role: 'nobody' } },
+  },
+  'inventory-service': {
+    read: { method: 'GET', path: '/api/products?limit=1' },
+    write: { method: 'PATCH', path: '/api/products/0/stock', body: {} },
+  },
+  'order-service': {
+    read: { method: 'GET', path: '/api/orders?limit=1' },
+    write: { method: 'POST', path: '/api/orders', body: { items: [] } },
+  },
+  'payment-service': {
+    read: { method: 'GET', path: `/api/payments?orderId=${randomUUID()}` },
+    write: { method: 'POST', path: `/api/payments/${randomUUID()}/refund` },
+  },
+  'shipping-service': {
+    read: { method: 'GET', path: `/api/shipments?orderId=${randomUUID()}` },
+    write: { method: 'PATCH', path: `/api/shipments/${randomUUID()}`, body: {} },
+  },
+  'notification-service': { read: { method: 'GET', path: '/api/notifications?limit=1' } },
 };
 
 /**
@@ -152,13 +169,17 @@ export async function settle(target: SuiteTarget, timeoutMs = 45_000): Promise<s
       const notReady = target.services.filter(
         (s) => s !== 'api-gateway' && health.services[s]?.status !== 'ready',
       );
-      const notClosed = Object.entries(health.breakers).filter(
-        ([name, state]) => state !== 'closed' && target.services.includes(name),
+      const notClosed = Object.entries(health.breakers).flatMap(([name, lanes]) =>
+        target.services.includes(name)
+          ? Object.entries(lanes)
+              .filter(([, state]) => state !== 'closed')
+              .map(([routeClass]) => ({ name, routeClass }))
+          : [],
       );
       if (notReady.length === 0 && notClosed.length === 0) return [];
-      for (const [name] of notClosed) {
-        const path = BREAKER_PROBES[name];
-        if (path) await send(target.gatewayUrl, 'GET', path, { token });
+      for (const { name, routeClass } of notClosed) {
+        const probe = BREAKER_PROBES[name]?.[routeClass];
+        if (probe) await send(target.gatewayUrl, probe.method, probe.path, { token, body: probe.body });
       }
       return undefined;
     },

@@ -177,6 +177,92 @@ describe('Commerce end to end through the gateway (real processes)', () => {
     expect(await api.stockOf(product.id)).toBe(4);
   });
 
+  test("When payment fails every call, then customer A's orders degrade to 202 PENDING and 503 dependency_unavailable, while customer B's reads all answer 200 and the gateway's breakers on order-service stay closed", async () => {
+    const product = await productWithStock(50);
+    const [customerA, customerB] = await Promise.all([newCustomer(platform), newCustomer(platform)]);
+    const own = await api.placeOrder(customerB.token, { items: [{ productId: product.id, quantity: 1 }] });
+    expect(own.status).toBe(201);
+    expect(
+      (await api.injectFault(admin, 'payment-service', { errorRate: 1, durationMs: 60_000 })).status,
+    ).toBe(201);
+
+    const placed: Awaited<ReturnType<ShopApi['placeOrder']>>[] = [];
+    const reads: { path: string; status: number }[] = [];
+    const breakers = new Set<string>();
+    let placing = true;
+    try {
+      const reader = (async () => {
+        while (placing) {
+          const round = await Promise.all([
+            api.orders(customerB.token).then((r) => ({ path: '/api/orders', status: r.status })),
+            api
+              .order(customerB.token, own.body.id)
+              .then((r) => ({ path: '/api/orders/:id', status: r.status })),
+            api
+              .call('GET', `/api/products/${product.id}`)
+              .then((r) => ({ path: '/api/products/:id', status: r.status })),
+            api
+              .call('GET', '/api/customers/me', { token: customerB.token })
+              .then((r) => ({ path: '/api/customers/me', status: r.status })),
+            api
+              .shipments(customerB.token, own.body.id)
+              .then((r) => ({ path: '/api/shipments', status: r.status })),
+          ]);
+          reads.push(...round);
+          const health = await api.call<{ breakers: Record<string, Record<string, string>> }>(
+            'GET',
+            '/health',
+          );
+          for (const [lane, state] of Object.entries(health.body.breakers['order-service'] ?? {})) {
+            breakers.add(`${lane} ${state}`);
+          }
+        }
+      })();
+      for (let i = 0; i < 12; i++) {
+        placed.push(
+          await api.placeOrder(customerA.token, { items: [{ productId: product.id, quantity: 1 }] }),
+        );
+      }
+      placing = false;
+      await reader;
+    } finally {
+      placing = false;
+      expect((await api.healFault(admin, 'payment-service')).status).toBe(204);
+    }
+
+    // order-service cannot know whether a failed charge was taken until its own breaker on payment opens.
+    for (const reply of placed) {
+      if (reply.status === 202) expect(reply.body.status).toBe('PENDING');
+      else {
+        expect(reply.status).toBe(503);
+        expect(reply.body.error?.code).toBe('dependency_unavailable');
+        expect(Number(reply.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+    }
+    expect(placed.filter((reply) => reply.status === 503).length).toBeGreaterThan(0);
+    expect(reads.length).toBeGreaterThanOrEqual(12);
+    expect(reads.filter((read) => read.status !== 200)).toEqual([]);
+    expect([...breakers].sort()).toEqual(['read closed', 'write closed']);
+    const metrics = await (await fetch(`${platform.gatewayUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /upstream_outcomes_total\{[^}]*upstream="order-service",route_class="write",outcome="dependency_unavailable",breaker="success"[^}]*\} [1-9]/,
+    );
+
+    // Healed: once order-service's own breaker on payment lets a probe through, orders succeed again, and the
+    // PENDING orders are resolved by the recovery worker.
+    await eventually(
+      'an order to succeed after healing',
+      async () => {
+        const again = await api.placeOrder(customerA.token, {
+          items: [{ productId: product.id, quantity: 1 }],
+        });
+        return again.status === 201 ? again : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    expect(await eventuallyInvariants(platform, { pendingDeadlineMs: 0, timeoutMs: 30_000 })).toEqual([]);
+  });
+
   test('When payment answers slower than order-service waits, then 202 PENDING, and the recovery worker confirms the order once the charge is found', async () => {
     const product = await productWithStock(5, 1234);
     const customer = await newCustomer(platform);

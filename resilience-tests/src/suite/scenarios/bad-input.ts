@@ -410,6 +410,7 @@ export const badInput: Scenario = {
   name: 'bad-input',
   title: 'malformed requests through the gateway',
   timeoutMs: 60_000,
+  failing: [],
   skipReason: (target) => missingServices(target, ['api-gateway', 'customer-service']),
   async run({ target, checks, figures }) {
     const customer = await newCustomer(target);

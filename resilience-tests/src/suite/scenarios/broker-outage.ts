@@ -26,6 +26,8 @@ export const brokerOutage: Scenario = {
   name: 'broker-outage',
   title: 'event transport outage during orders',
   timeoutMs: 150_000,
+  // RabbitMQ loses the vhost, or (embedded transport) notification-service, the consumer, is stopped.
+  failing: ['event-bus', 'notification-service'],
   skipReason(target) {
     if (!target.platform)
       return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';

@@ -30,6 +30,8 @@ export const deadLetterReplay: Scenario = {
   name: 'dead-letter-replay',
   title: 'dead-letter replay with poison that comes straight back',
   timeoutMs: 240_000,
+  // shipping-service (the consumer) and order-service are stopped in turn; poison goes through the transport.
+  failing: ['shipping-service', 'order-service', 'event-bus'],
   skipReason(target) {
     if (!target.platform)
       return 'needs process control and the event transport (the suite must start the platform; GATEWAY_URL is set)';

@@ -51,6 +51,8 @@ export const shutdownUnderBlockedBroker: Scenario = {
   name: 'shutdown-under-blocked-broker',
   title: 'SIGTERM to payment-service while the broker blocks publishing',
   timeoutMs: 180_000,
+  // payment-service is stopped, on a broker that blocks publishing.
+  failing: ['payment-service', 'event-bus'],
   skipReason(target) {
     if (!target.platform)
       return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';

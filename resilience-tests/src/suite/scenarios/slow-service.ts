@@ -32,6 +32,7 @@ export function slowService(settings: SlowServiceSettings): Scenario {
     name: 'slow-service',
     title: `payment-service +${settings.latencyMs} ms (above the order timeout)`,
     timeoutMs: 150_000,
+    failing: ['payment-service'],
     async skipReason(target) {
       const missing = missingServices(target, NEEDED);
       if (missing) return missing;
