@@ -5,6 +5,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { AttemptDeadline } from './attempt-deadline.js';
+import { BreakerWindow } from './breaker-window.js';
 import {
   BREAKER_VERDICT,
   INSPECTED_BODY_LIMIT_BYTES,
@@ -370,6 +371,19 @@ class ResilientUpstreamClient implements UpstreamClient {
     this.retryMaxDelayMs = option(options.retryMaxDelayMs, 1000, 'retryMaxDelayMs', name);
     this.resetTimeoutMs = option(options.breaker?.resetTimeoutMs, 10_000, 'breaker.resetTimeoutMs', name);
     this.breakerEnabled = options.breaker?.enabled !== false;
+    const errorThresholdPercentage = option(
+      options.breaker?.errorThresholdPercentage,
+      50,
+      'errorThresholdPercentage',
+      name,
+    );
+    const volumeThreshold = Math.floor(option(options.breaker?.volumeThreshold, 5, 'volumeThreshold', name));
+    const rollingCountTimeoutMs = option(
+      options.breaker?.rollingCountTimeoutMs,
+      10_000,
+      'rollingCountTimeoutMs',
+      name,
+    );
 
     const url = new URL(options.baseUrl);
     this.pathPrefix = url.pathname === '/' ? '' : url.pathname.replace(/\/+$/, '');
@@ -388,20 +402,12 @@ class ResilientUpstreamClient implements UpstreamClient {
       // Timeouts are enforced per attempt by AttemptDeadline, which also aborts the request; opossum's
       // timeout would only stop waiting and leave the request running.
       timeout: false,
-      errorThresholdPercentage: option(
-        options.breaker?.errorThresholdPercentage,
-        50,
-        'errorThresholdPercentage',
-        name,
-      ),
-      volumeThreshold: Math.floor(option(options.breaker?.volumeThreshold, 5, 'volumeThreshold', name)),
+      // A closed breaker opens on BreakerWindow's statistics (below), never on opossum's own ratio, which
+      // counts the calls it rejected while open; opossum still re-opens on a failed half-open probe.
+      errorThresholdPercentage: 100,
+      volumeThreshold,
       resetTimeout: this.resetTimeoutMs,
-      rollingCountTimeout: option(
-        options.breaker?.rollingCountTimeoutMs,
-        10_000,
-        'rollingCountTimeoutMs',
-        name,
-      ),
+      rollingCountTimeout: rollingCountTimeoutMs,
       // Percentiles make every failure sort the whole window; snapshots are an unused timer.
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
@@ -412,6 +418,20 @@ class ResilientUpstreamClient implements UpstreamClient {
     this.breaker.on('open', () => {
       this.openedAt = Date.now();
     });
+    const window = new BreakerWindow(rollingCountTimeoutMs);
+    // First, so that a successful half-open probe is recorded before opossum closes the breaker (and the
+    // close resets the window). Caller-side failures reach opossum's success path through errorFilter: they
+    // say nothing of the upstream.
+    this.breaker.prependListener('success', (result: unknown) => {
+      if (!(result instanceof CallerSideFailure)) window.recordSuccess();
+    });
+    this.breaker.on('failure', () => {
+      window.recordFailure();
+      if (this.breaker.closed && window.exceeds(errorThresholdPercentage, volumeThreshold))
+        this.breaker.open();
+    });
+    // A successful probe closes the breaker: the calls before it no longer describe the upstream.
+    this.breaker.on('close', () => window.reset());
     this.telemetry = createUpstreamTelemetry(
       name,
       options.routeClass ?? 'all',

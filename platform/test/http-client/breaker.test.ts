@@ -112,6 +112,30 @@ describe('Upstream client circuit breaker', () => {
     expect(await breakerState()).toBe(2);
   });
 
+  test('When the breaker closes after turning many calls away, then the next failures open it again at the ratio of calls made', async () => {
+    await tripBreaker();
+    // Callers keep coming while it is open: each is refused without reaching the upstream.
+    for (let i = 0; i < 20; i++) {
+      await expect(subject.client.request({ method: 'GET', path: '/stock' })).rejects.toMatchObject({
+        reason: 'breaker_open',
+      });
+    }
+    await until(() => subject.client.state() === 'half-open');
+    upstream.handle((_req, res) => sendJson(res, 200, { ok: true }));
+    expect((await subject.client.request({ method: 'GET', path: '/stock' })).status).toBe(200);
+    expect(subject.client.state()).toBe('closed');
+    upstream.handle((_req, res) => sendJson(res, 500, { error: 'down again' }));
+    const seen = upstream.received.length;
+
+    // The refused calls do not dilute the new failures, and the window started afresh at the close.
+    for (let i = 0; i < breakerSettings.volumeThreshold; i++) {
+      expect((await subject.client.request({ method: 'GET', path: '/stock' })).status).toBe(500);
+    }
+
+    expect(subject.client.state()).toBe('open');
+    expect(upstream.received.length - seen).toBe(breakerSettings.volumeThreshold);
+  });
+
   test('When the upstream answers 404 and 400 many times, then the breaker stays closed', async () => {
     upstream.handle((_req, res, index) => sendJson(res, index % 2 === 0 ? 404 : 400, { error: 'client' }));
 
