@@ -1,4 +1,11 @@
-import { createDataRuntime, createUpstreamClient, loadMigrations, runMain, serve } from '@shop/platform';
+import {
+  createDataRuntime,
+  createReadWriteClient,
+  createUpstreamClient,
+  loadMigrations,
+  runMain,
+  serve,
+} from '@shop/platform';
 import { createApp, refundBoundFromConfig, settingsFromConfig } from './app.js';
 import { callBudgetMs, loadConfig } from './config.js';
 import { effectEventHandlers } from './events/effect-handlers.js';
@@ -29,7 +36,9 @@ runMain(SERVICE, async () => {
     baseUrl: config.INVENTORY_SERVICE_URL,
     ...upstream,
   });
-  const paymentClient = createUpstreamClient({
+  // Lookups (the recovery worker's) and charges/refunds have their own breakers: successful lookups must not
+  // hide failing charges from the breaker that should stop them, nor failing charges block the lookups.
+  const paymentClient = createReadWriteClient({
     name: 'payment-service',
     baseUrl: config.PAYMENT_SERVICE_URL,
     ...upstream,

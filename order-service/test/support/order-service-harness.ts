@@ -1,5 +1,6 @@
 import {
   createMetricsRegistry,
+  createReadWriteClient,
   createUpstreamClient,
   loadMigrations,
   openDatabase,
@@ -92,7 +93,7 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
   };
   const clients: UpstreamClient[] = [
     createUpstreamClient({ name: 'inventory-service', baseUrl: options.inventoryUrl, ...upstream }),
-    createUpstreamClient({ name: 'payment-service', baseUrl: options.paymentUrl, ...upstream }),
+    createReadWriteClient({ name: 'payment-service', baseUrl: options.paymentUrl, ...upstream }),
   ];
   const authorization = serviceAuthorization(tokens, 'order-service');
   const bus =

@@ -17,3 +17,10 @@ export {
   type UpstreamOutcome,
 } from './upstream-error.js';
 export type { BreakerEvent } from './upstream-telemetry.js';
+export { createReadWriteClient } from './read-write-client.js';
+export {
+  BREAKER_VERDICT,
+  DEPENDENCY_UNAVAILABLE_CODES,
+  type BreakerVerdict,
+  type CallOutcome,
+} from './call-outcome.js';
