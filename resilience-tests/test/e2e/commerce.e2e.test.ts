@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request } from '@shop/platform/testing';
 import {
@@ -193,6 +194,8 @@ describe('Commerce end to end through the gateway (real processes)', () => {
     try {
       const reader = (async () => {
         while (placing) {
+          // One round of B's reads every 100 ms at most: a steady reader, not a flood.
+          const pace = sleep(100);
           const round = await Promise.all([
             api.orders(customerB.token).then((r) => ({ path: '/api/orders', status: r.status })),
             api
@@ -216,6 +219,7 @@ describe('Commerce end to end through the gateway (real processes)', () => {
           for (const [lane, state] of Object.entries(health.body.breakers['order-service'] ?? {})) {
             breakers.add(`${lane} ${state}`);
           }
+          await pace;
         }
       })();
       for (let i = 0; i < 12; i++) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { newCustomer } from '../../accounts.js';
 import { eventuallyInvariants } from '../../invariants.js';
 import { errorShapeProblems } from '../error-shape.js';
@@ -20,6 +21,8 @@ const NEEDED = ['api-gateway', 'customer-service', 'inventory-service', 'order-s
 const ORDERS = 12;
 /** Reads go on this long after the last order, so a breaker that the orders opened would show on them. */
 const READS_AFTER_MS = 2000;
+/** One round of B's reads at most this often: B's own budget (600 a minute by default) must last. */
+const ROUND_EVERY_MS = 150;
 
 /**
  * payment-service fails every call (chaos errorRate 1) behind a healthy order-service. Customer A keeps
@@ -68,11 +71,13 @@ export const dependencyBehindHealthyService: Scenario = {
     try {
       const reader = (async () => {
         while (ordersDoneAt === undefined || Date.now() - ordersDoneAt < READS_AFTER_MS) {
+          const pace = sleep(ROUND_EVERY_MS);
           const round = await readRound(target, customerB.token, product.id, bOrderId);
           round.forEach((reply) => reads.add(reply));
           const lanes = (await gatewayHealth(target.gatewayUrl))?.breakers['order-service'] ?? {};
           for (const [routeClass, state] of Object.entries(lanes))
             breakerStates.add(`${routeClass} ${state}`);
+          await pace;
         }
       })();
       for (let i = 0; i < ORDERS; i++) orders.add(await placeOrder(target, customerA.token, product.id));

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { newCustomer } from '../../accounts.js';
 import { errorShapeProblems } from '../error-shape.js';
 import { errorCode, inParallel, send } from '../http.js';
@@ -14,8 +15,12 @@ import {
 
 const NEEDED = ['api-gateway', 'inventory-service'];
 const READS = 80;
-// Bounds the escalation: enough to outweigh a full breaker window of earlier successes on a busy stack.
-const MAX_ESCALATION_READS = 300;
+// The escalation's bound: twice the gateway's default breaker window (10 s). Once a whole window holds only
+// failing reads, whatever succeeded before it (an earlier burst of hundreds of reads) has rolled out.
+const ESCALATION_MS = 20_000;
+// Paced so that the whole escalation stays inside one customer's budget (600 per minute by default).
+const ESCALATION_BATCH = 5;
+const ESCALATION_PAUSE_MS = 200;
 const HEALTHY_STREAK = 10;
 
 /**
@@ -37,36 +42,49 @@ export const flakyUpstream: Scenario = {
       : 'chaos is not enabled on the target (CHAOS_ENABLED=true)';
   },
   async run({ target, checks, figures, progress }) {
-    const { token } = await newCustomer(target);
+    // Two customers: the reads under fault and the recovery reads each spend a budget of their own.
+    const [{ token }, reader] = await Promise.all([newCustomer(target), newCustomer(target)]);
     progress('inventory-service errorRate 0.5');
     await injectFault(target, 'inventory-service', { errorRate: 0.5, durationMs: 120_000 });
     const traffic = new Tally();
     let breakerSeenOpen = false;
     const opened = () =>
       breakerSeenOpen || traffic.replies.some((r) => errorCode(r) === 'upstream_unavailable');
+    const lookAtBreaker = async (): Promise<void> => {
+      breakerSeenOpen ||=
+        (await gatewayHealth(target.gatewayUrl))?.breakers['inventory-service']?.read === 'open';
+    };
     const reads = (count: number) =>
       inParallel(Array.from({ length: count }), 4, async (_, index) => {
         const path = `/api/products?page=1&limit=5&q=${index % 7}`;
         traffic.add(await send(target.gatewayUrl, 'GET', path, { token }));
-        if (index % 10 === 9 && !breakerSeenOpen) {
-          breakerSeenOpen =
-            (await gatewayHealth(target.gatewayUrl))?.breakers['inventory-service']?.read === 'open';
-        }
+        if (index % 10 === 9 && !breakerSeenOpen) await lookAtBreaker();
       });
     try {
       await reads(READS);
       // At 50 % errors a breaker with a 50 % threshold may or may not trip (a coin toss on a stack whose
-      // thresholds the suite cannot tune), and earlier successes in its window (other scenarios' traffic)
-      // dilute the failures: then prove the open state with every read failing, until it opens.
+      // thresholds the suite cannot tune), and earlier successes in its window (other traffic, a previous
+      // run's burst) dilute the failures: then prove the open state with every read failing, until it opens.
       if (!opened()) {
         progress('breaker still closed at errorRate 0.5: escalating to errorRate 1.0 until it opens');
         await injectFault(target, 'inventory-service', { errorRate: 1, durationMs: 120_000 });
+        const escalatedAt = Date.now();
         let escalationReads = 0;
-        while (!opened() && escalationReads < MAX_ESCALATION_READS) {
-          await reads(10);
-          escalationReads += 10;
+        while (!opened() && Date.now() - escalatedAt < ESCALATION_MS) {
+          await reads(ESCALATION_BATCH);
+          escalationReads += ESCALATION_BATCH;
+          await lookAtBreaker();
+          if (!opened()) await sleep(ESCALATION_PAUSE_MS);
         }
-        figures.escalatedToErrorRate1 = { reads: escalationReads, opened: opened() };
+        // Seen open on /health only: a few more reads show what callers get from it (fast 503s).
+        if (breakerSeenOpen && !traffic.replies.some((r) => errorCode(r) === 'upstream_unavailable')) {
+          await reads(ESCALATION_BATCH);
+        }
+        figures.escalatedToErrorRate1 = {
+          reads: escalationReads,
+          seconds: Number(((Date.now() - escalatedAt) / 1000).toFixed(1)),
+          opened: opened(),
+        };
       }
     } finally {
       await healFault(target, 'inventory-service');
@@ -116,7 +134,7 @@ export const flakyUpstream: Scenario = {
     const recovered = await waitFor(
       40_000,
       async () => {
-        const reply = await send(target.gatewayUrl, 'GET', '/api/products?limit=5', { token });
+        const reply = await send(target.gatewayUrl, 'GET', '/api/products?limit=5', { token: reader.token });
         streak = reply.status === 200 ? streak + 1 : 0;
         return streak >= HEALTHY_STREAK ? true : undefined;
       },
