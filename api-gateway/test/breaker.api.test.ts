@@ -30,7 +30,8 @@ describe('Per-upstream circuit breakers', () => {
     gateway = await startGateway(stubs, {
       BREAKER_VOLUME_THRESHOLD: '4',
       BREAKER_ERROR_THRESHOLD_PERCENTAGE: '50',
-      BREAKER_RESET_TIMEOUT_MS: '500',
+      // Long enough that the five refusals below all land while it is open, even on a loaded machine.
+      BREAKER_RESET_TIMEOUT_MS: '2000',
     });
     const { url } = gateway;
     const orders = stubs['order-service'];
