@@ -28,7 +28,7 @@ const design: MetricFamily[] = [
     labels: ['method', 'route', 'status'],
     origin: 'design',
   },
-  // route_class: the breaker's lane on that upstream (read, write at the gateway; all in the services).
+  // route_class: the breaker's lane (read / write at the gateway and order-service to payment; else all).
   { name: 'circuit_breaker_state', type: 'gauge', labels: ['upstream', 'route_class'], origin: 'design' },
   {
     name: 'circuit_breaker_events_total',
