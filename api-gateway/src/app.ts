@@ -14,7 +14,7 @@ export interface GatewayDeps {
   config: GatewayConfig;
   logger: Logger;
   registry: Registry;
-  /** Verifies bearer tokens at the edge; built once, with the key as a KeyObject (design §9). */
+  /** Verifies bearer tokens at the edge; built once, with the key as a KeyObject (docs/architecture.md#performance). */
   tokens: TokenService;
 }
 

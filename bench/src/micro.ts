@@ -26,7 +26,7 @@ function timePerCall(
   return { operations, microsPerOp: (elapsed * 1000) / operations };
 }
 
-/** jsonwebtoken 9 verify (HS256, iss/aud checked): a string secret versus a KeyObject built once (design §9). */
+/** jsonwebtoken 9 verify (HS256, iss/aud checked): a string secret versus a KeyObject built once (docs/architecture.md#performance). */
 export function jwtVerifyBenchmarks(minMs: number): MicroResult[] {
   const secret = randomBytes(48).toString('base64url');
   const key = createSecretKey(Buffer.from(secret, 'utf8'));

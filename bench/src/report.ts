@@ -55,7 +55,7 @@ export interface Comparison {
   bareCpuMicros?: number;
 }
 
-/** Design §9's aims, reported (never asserted): where the measured figures stand against them. */
+/** The aims of docs/architecture.md#performance, reported (never asserted): where the measured figures stand against them. */
 export interface Aim {
   name: string;
   aim: string;

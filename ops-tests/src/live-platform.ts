@@ -19,7 +19,7 @@ export const livePlatformSkipReason: string | undefined =
     : `${unbuilt.join(', ')} not built (run node scripts/tsc.mjs -b); skipping the live tests, ` +
       `set REQUIRE_SERVICES=1 to make this a failure`;
 
-/** Every service of design §3 as real processes on free 127.0.0.1 ports (embedded event transport). */
+/** Every service of docs/architecture.md#ports-and-run-modes as real processes on free 127.0.0.1 ports (embedded event transport). */
 export function startLivePlatform(): Promise<Platform> {
   if (unbuilt.length > 0) {
     throw new Error(`live tests need every service built; missing: ${unbuilt.join(', ')}`);

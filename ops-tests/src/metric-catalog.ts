@@ -1,5 +1,5 @@
 /**
- * Every metric family the services export: design §8, the platform's own additions, and prom-client's
+ * Every metric family the services export: docs/architecture.md#observability, the platform's own additions, and prom-client's
  * default process metrics.
  * Dashboards and alerts may only use these names; a live-scrape test can compare the list with real
  * /metrics output. Every family also carries the registry's default `service` label.
@@ -12,7 +12,7 @@ export interface MetricFamily {
   /** Labels besides the registry-wide `service` label. */
   labels: readonly string[];
   /**
-   * design: named in design §8; platform: added by @shop/platform for every service; service: one
+   * design: named in docs/architecture.md#observability; platform: added by @shop/platform for every service; service: one
    * service's own counters; default: prom-client's default metrics.
    */
   origin: 'design' | 'platform' | 'service' | 'default';

@@ -1,4 +1,4 @@
-/** The deployable services and their ports (design §3); compose and k8s names equal these names. */
+/** The deployable services and their ports (docs/architecture.md#ports-and-run-modes); compose and k8s names equal these names. */
 export interface ServiceSpec {
   name: string;
   port: number;

@@ -20,7 +20,7 @@ import {
 import { readRepoYaml, repoPath } from '../src/repo-files.js';
 import { SERVICES } from '../src/service-catalog.js';
 
-// Design §8 names that must have samples after the sample traffic. events_dead_lettered_total only
+// Metric names of docs/architecture.md#observability that must have samples after the sample traffic. events_dead_lettered_total only
 // gets a series with the first dead letter; live-metrics.test.ts checks that it is declared.
 const DESIGN_SERIES = [
   'http_requests_total',

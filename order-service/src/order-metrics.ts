@@ -1,7 +1,7 @@
 import { counter, gauge, type Registry } from '@shop/platform';
 import type { OrderMetrics } from './domain/ports.js';
 
-/** orders_total{status} (design §8) and the recovery worker's outcomes. */
+/** orders_total{status} (docs/architecture.md#observability) and the recovery worker's outcomes. */
 export function createOrderMetrics(registry: Registry): OrderMetrics {
   const orders = counter(registry, {
     name: 'orders_total',

@@ -1,5 +1,5 @@
 -- One payment per order, enforced by the database: a duplicate charge can never capture twice.
--- Card tokens are not stored (design §8: never card data).
+-- Card tokens are not stored (docs/architecture.md#observability: never card data).
 CREATE TABLE payments (
   id TEXT PRIMARY KEY,
   order_id TEXT NOT NULL UNIQUE,

@@ -63,7 +63,7 @@ interface PaymentRow {
 const UNOWNED_CAPTURE_REASONS = new Set(['late_capture', 'unknown_order']);
 
 /**
- * The saga's invariants (design §5, issue 8), read from the services' SQLite files (read-only):
+ * The saga's invariants (docs/architecture.md#the-order-saga, issue 8), read from the services' SQLite files (read-only):
  * - stock: for every product, initial stock = available + units of CONFIRMED/SHIPPED/DELIVERED orders
  *   (+ units still reserved for PENDING orders, so it also holds mid-flight);
  * - release: no CANCELLED order still holds reserved stock, and no stock is held for an unknown order;

@@ -46,7 +46,7 @@ describe('errorShapeProblems', () => {
 
   test('When a 5xx leaks a stack, a socket code, an address or a path, then each leak is reported', () => {
     const leaks = [
-      'Error: boom\n    at handler (/work/main/order-service/dist/src/app.js:10:5)',
+      'Error: boom\n    at handler (/app/order-service/dist/src/app.js:10:5)',
       'connect ECONNREFUSED 127.0.0.1:5004',
       'SQLITE_BUSY: database is locked',
       "TypeError: Cannot read properties of undefined (reading 'id')",

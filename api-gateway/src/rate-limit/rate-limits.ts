@@ -109,7 +109,7 @@ function quotaOf(limit: number, result: RateLimiterRes): Quota {
   };
 }
 
-/** Design §7 limits with rate-limiter-flexible: memory by default, Redis (plus insurance) with REDIS_URL. */
+/** The rate limits of docs/architecture.md#resilience-policies, with rate-limiter-flexible: memory by default, Redis (plus insurance) with REDIS_URL. */
 export function createRateLimits(
   config: GatewayConfig,
   store: RateLimitStore,

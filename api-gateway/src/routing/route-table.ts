@@ -60,7 +60,7 @@ const can = (action: Action, subject: SubjectType): Permission => ({ action, sub
 const adminOn = (subject: SubjectType): Permission => ({ action: 'manage', subject });
 
 /**
- * The gateway's whole public surface (design §4). Anything else, `/internal/*` included, is 404; a known
+ * The gateway's whole public surface (docs/architecture.md#public-api). Anything else, `/internal/*` included, is 404; a known
  * path with another method is 405 with `Allow`. A new public endpoint needs a line here.
  */
 export const ROUTES: readonly RouteEntry[] = [
@@ -279,7 +279,7 @@ export const ROUTES: readonly RouteEntry[] = [
     rateLimit: 'api',
   },
 
-  // Fault injection on any service (design §7): /admin/chaos/inventory-service -> inventory's /chaos.
+  // Fault injection on any service (docs/architecture.md#resilience-policies): /admin/chaos/inventory-service -> inventory's /chaos.
   {
     methods: ['GET', 'POST', 'DELETE'],
     path: '/admin/chaos/:service',

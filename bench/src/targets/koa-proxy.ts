@@ -4,7 +4,7 @@ import { Router } from '@koa/router';
 import { Pool } from 'undici';
 import { requestHeadersFor } from './forwarding.js';
 
-/** The framework baseline: Koa + @koa/router + undici pass-through, nothing else (design §9). */
+/** The framework baseline: Koa + @koa/router + undici pass-through, nothing else (docs/architecture.md#performance). */
 export function createKoaProxy(upstreamUrl: string): { server: Server; close(): Promise<void> } {
   const pool = new Pool(upstreamUrl, { connections: 128, keepAliveTimeout: 60_000 });
   const app = new Koa();

@@ -30,7 +30,7 @@ const reserveBody = z.strictObject({
 });
 const orderPath = z.object({ orderId: z.uuid() });
 
-/** Service-to-service routes of the order saga (design §5); the gateway never routes /internal. */
+/** Service-to-service routes of the order saga (docs/architecture.md#the-order-saga); the gateway never routes /internal. */
 export function reservationRoutes(book: ReservationBook, outcomes: OutcomeCounter): Router {
   const router = new Router({ prefix: '/internal/reservations' });
 

@@ -27,7 +27,7 @@ function visible(ability: AppAbility, notification: Notification): boolean {
   return ability.can('read', subject('Notification', notification));
 }
 
-/** The public notification API behind the gateway (design §4). */
+/** The public notification API behind the gateway (docs/architecture.md#public-api). */
 export function notificationRoutes(notifier: Notifier): Router {
   const router = new Router({ prefix: '/api/notifications' });
 

@@ -12,7 +12,7 @@ export interface Cancellation {
 }
 
 /**
- * A requested cancellation (design §4): CONFIRMED -> refund and restock; PENDING -> restock and, when a charge
+ * A requested cancellation (docs/architecture.md#public-api): CONFIRMED -> refund and restock; PENDING -> restock and, when a charge
  * may exist, a payment reconciliation once the charge's deadline has passed, which refunds any capture.
  * Goods that have left (SHIPPED, DELIVERED) cannot be cancelled. An order whose saga is running right now is
  * refused with 409 and Retry-After.

@@ -79,7 +79,7 @@ export interface Clock {
 
 /**
  * Called synchronously inside the transaction that changes the order, so an outbox row written here commits
- * or rolls back with the change (design §6). main.ts wires the outbox (src/events/order-events.ts).
+ * or rolls back with the change (docs/architecture.md#events-outbox-and-inbox). main.ts wires the outbox (src/events/order-events.ts).
  */
 export interface OrderEventHooks {
   onOrderCreated(order: OrderRecord): void;

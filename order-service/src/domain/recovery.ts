@@ -38,7 +38,7 @@ export interface Recovery {
 }
 
 /**
- * Design §5: no order stays PENDING forever. For each PENDING order old enough, payment (the only party
+ * docs/architecture.md#the-order-saga: no order stays PENDING forever. For each PENDING order old enough, payment (the only party
  * that can have taken money) is asked about it: captured -> CONFIRMED; declined or refunded -> CANCELLED
  * with the stock released; not found -> ask again until the charge's deadline has passed (a charge may
  * still be on its way until then), then CANCELLED; no answer -> back off and ask again, and past the hard

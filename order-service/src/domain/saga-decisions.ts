@@ -62,7 +62,7 @@ export function priceLines(
   return Number.isSafeInteger(totalCents) ? { lines, totalCents } : undefined;
 }
 
-/** Step 2 of design §5: what follows the reservation attempt. */
+/** Step 2 of docs/architecture.md#the-order-saga: what follows the reservation attempt. */
 export function decideAfterReservation(
   orderId: string,
   requested: RequestedLine[],
@@ -119,7 +119,7 @@ export function decideAfterReservation(
   }
 }
 
-/** Step 3 of design §5: what follows the charge attempt. Stock is released on every cancellation from here. */
+/** Step 3 of docs/architecture.md#the-order-saga: what follows the charge attempt. Stock is released on every cancellation from here. */
 export function decideAfterCharge(
   orderId: string,
   result: ChargeResult,
@@ -170,7 +170,7 @@ export function backoffMs(attempts: number, baseMs: number, capMs: number): numb
 }
 
 /**
- * Resolves one PENDING order (design §5). `lookup` is payment's answer for the order, or undefined when the
+ * Resolves one PENDING order (docs/architecture.md#the-order-saga). `lookup` is payment's answer for the order, or undefined when the
  * saga never reached payment (then nothing was charged and only the reservation needs undoing).
  * `chargeFinalAt`: from then on payment refuses the order's charge, so its "not found" is final; before,
  * it only means "not yet" (the charge may be on its way, as in issue 8's late capture).

@@ -36,7 +36,7 @@ export interface SagaSettings {
 
 export interface OrderSaga {
   /**
-   * Runs design §5 for one order. `inCreation` runs inside the transaction that creates the order (the
+   * Runs docs/architecture.md#the-order-saga for one order. `inCreation` runs inside the transaction that creates the order (the
    * idempotency record links itself to the order there).
    */
   placeOrder(command: PlaceOrderCommand, inCreation?: (orderId: string) => void): Promise<PlaceOrderOutcome>;

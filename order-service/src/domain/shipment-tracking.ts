@@ -55,7 +55,7 @@ export function fulfilmentTarget(status: ShipmentStatus): 'SHIPPED' | 'DELIVERED
 }
 
 /**
- * Applies shipping-service's facts to orders (design §5 step 4). Events can arrive late, twice or out of
+ * Applies shipping-service's facts to orders (step 4 of docs/architecture.md#the-order-saga). Events can arrive late, twice or out of
  * order, and for orders this service no longer considers shippable; each case leaves the order consistent
  * and ends with an outcome rather than an error, so the consumer acknowledges the event instead of retrying
  * something that can never succeed. Each call is one transaction (nested in the consumer's inbox one).

@@ -23,7 +23,7 @@ function pricedItems(order: OrderRecord) {
 
 /**
  * OrderConfirmed / OrderCancelled into the outbox. The lifecycle calls these hooks inside the transaction
- * that changes the status, so the event exists if and only if the change commits (design §6).
+ * that changes the status, so the event exists if and only if the change commits (docs/architecture.md#events-outbox-and-inbox).
  */
 export function outboxOrderEvents(outbox: Outbox): Partial<OrderEventHooks> {
   return {

@@ -40,7 +40,7 @@ const REFUSALS = {
   },
 } as const;
 
-/** Service-to-service routes of the order saga and its recovery worker (design §5). */
+/** Service-to-service routes of the order saga and its recovery worker (docs/architecture.md#the-order-saga). */
 export function internalRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): Router {
   const router = new Router({ prefix: '/internal/payments' });
 

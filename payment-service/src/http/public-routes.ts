@@ -27,7 +27,7 @@ function visible(ability: AppAbility, payment: Payment): boolean {
   return ability.can('read', subject('Payment', payment));
 }
 
-/** The public payment API behind the gateway (design §4). */
+/** The public payment API behind the gateway (docs/architecture.md#public-api). */
 export function publicRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): Router {
   const router = new Router({ prefix: '/api/payments' });
 

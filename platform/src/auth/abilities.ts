@@ -18,7 +18,7 @@ export type SubjectType =
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
 
 /**
- * The one place where permissions are defined (design §4). Rules on customer data are conditional on
+ * The one place where permissions are defined (docs/architecture.md#public-api). Rules on customer data are conditional on
  * ownership, so a service checks the row itself: `ability.can('read', subject('Order', order))`.
  */
 export function defineAbilityFor(user: AuthUser | undefined): AppAbility {
@@ -50,7 +50,7 @@ export function defineAbilityFor(user: AuthUser | undefined): AppAbility {
 const MAX_CACHED = 10_000;
 const cache = new Map<string, AppAbility>();
 
-/** Abilities are built once per user and reused (design §9): building one costs far more than checking it. */
+/** Abilities are built once per user and reused (docs/architecture.md#performance): building one costs far more than checking it. */
 export function abilityFor(user: AuthUser | undefined): AppAbility {
   const key = user ? `${user.role}:${user.id}` : 'anonymous';
   let ability = cache.get(key);

@@ -32,7 +32,7 @@ export interface TokenService {
 
 /**
  * Signs and verifies access tokens. The key is built once as a KeyObject: jsonwebtoken given a string
- * secret re-derives the key on every verify (~340 µs), with a KeyObject it is ~6 µs (design §9).
+ * secret re-derives the key on every verify (~340 µs), with a KeyObject it is ~6 µs (docs/architecture.md#performance).
  * The algorithm is pinned, `exp` is required, `iss` and `aud` are checked.
  */
 export function createTokenService(settings: TokenSettings): TokenService {

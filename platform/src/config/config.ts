@@ -44,7 +44,7 @@ export const env = {
       ),
 };
 
-/** The settings every service shares (design §3, §8). Service schemas extend it. */
+/** The settings every service shares (docs/architecture.md#ports-and-run-modes and #observability). Service schemas extend it. */
 export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: env.string('127.0.0.1'),

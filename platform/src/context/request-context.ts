@@ -14,7 +14,7 @@ const storage = new AsyncLocalStorage<RequestContext>();
 
 const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Returns the header value when it is a safe correlation ID (design §8), otherwise a new UUID. */
+/** Returns the header value when it is a safe correlation ID (docs/architecture.md#observability), otherwise a new UUID. */
 export function acceptCorrelationId(candidate: unknown): string {
   return typeof candidate === 'string' && CORRELATION_ID_PATTERN.test(candidate) ? candidate : randomUUID();
 }

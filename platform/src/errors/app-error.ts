@@ -34,7 +34,7 @@ export const forbidden = (message = 'You are not allowed to do this'): AppError 
 export const notFound = (what = 'Resource'): AppError => new AppError('not_found', `${what} not found`, 404);
 export const conflict = (code: string, message: string): AppError => new AppError(code, message, 409);
 
-/** The JSON body every error response carries (design §4). */
+/** The JSON body every error response carries (docs/architecture.md#public-api). */
 export interface ErrorBody {
   error: { code: string; message: string; correlationId: string; details?: unknown };
 }

@@ -14,7 +14,7 @@ const stockLine = z.object({ productId, quantity });
 export const SHIPMENT_STATUSES = ['SCHEDULED', 'IN_TRANSIT', 'DELIVERED', 'CANCELLED'] as const;
 
 /**
- * Every event of the platform with the schema of its `data` (design §6). Past-tense facts; consumers
+ * Every event of the platform with the schema of its `data` (docs/architecture.md#events-outbox-and-inbox). Past-tense facts; consumers
  * validate each delivery against this catalogue before a handler sees it.
  */
 export const eventCatalog = {

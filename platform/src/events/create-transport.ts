@@ -26,7 +26,7 @@ export interface CreateEventTransportOptions {
   visibilityTimeoutMs?: number | undefined;
 }
 
-/** Picks the transport of design §3: RabbitMQ when `amqpUrl` is set, the embedded queue file otherwise. */
+/** Picks the transport of docs/architecture.md#ports-and-run-modes: RabbitMQ when `amqpUrl` is set, the embedded queue file otherwise. */
 export async function createEventTransport(options: CreateEventTransportOptions): Promise<EventTransport> {
   const { logger, registry, retryDelaysMs } = options;
   if (options.amqpUrl) {

@@ -4,7 +4,7 @@ import { counter, gauge } from '../metrics/registry.js';
 
 export type ConsumeOutcome = 'processed' | 'duplicate' | 'retried' | 'dead_lettered' | 'invalid' | 'rejected';
 
-/** The event-bus series of design §8, shared by the relay, the consumer and both transports. */
+/** The event-bus series of docs/architecture.md#observability, shared by the relay, the consumer and both transports. */
 export function eventMetrics(registry: Registry) {
   return {
     published: counter(registry, {

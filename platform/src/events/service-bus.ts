@@ -83,7 +83,7 @@ export function eventBusSettings(config: {
 }
 
 /**
- * Everything a service's main.ts needs from the event bus in one call (design §6): the transport
+ * Everything a service's main.ts needs from the event bus in one call (docs/architecture.md#events-outbox-and-inbox): the transport
  * (RabbitMQ or embedded), the outbox and its relay, and, when `handlers` are given (or later through
  * `consume`), the consumer on the queue named after the service.
  */

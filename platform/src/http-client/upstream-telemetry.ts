@@ -29,7 +29,7 @@ const OPOSSUM_EVENTS = [
   'semaphoreLocked',
 ] as const;
 
-/** Design §8: 0 closed, 1 half-open, 2 open. */
+/** docs/architecture.md#observability: 0 closed, 1 half-open, 2 open. */
 const STATE_VALUE = { close: 0, halfOpen: 1, open: 2 } as const;
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

@@ -6,7 +6,7 @@ import { redactString } from './redact.js';
 const MESSAGE = Symbol.for('message');
 const ENTRY: unique symbol = Symbol('accessLogEntry');
 
-/** One request as the access log records it (design §8). */
+/** One request as the access log records it (docs/architecture.md#observability). */
 export interface AccessLogEntry {
   method: string;
   /** Route template (never the raw path), 'unmatched', or a health/metrics path. */

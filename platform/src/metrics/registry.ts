@@ -2,7 +2,7 @@ import client, { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /**
  * Creates the service's registry. `service` becomes a default label on every series, so every metric
- * of design §8 carries {service} without each call site adding it.
+ * of docs/architecture.md#observability carries {service} without each call site adding it.
  */
 export function createMetricsRegistry(service: string, options: { collectDefault?: boolean } = {}): Registry {
   const registry = new Registry();

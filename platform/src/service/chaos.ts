@@ -19,7 +19,7 @@ const faultSchema = z.object({
 const UNTOUCHED = /^\/(health|metrics|chaos)(\/|$)/;
 
 /**
- * Fault injection for the resilience suite (design §7). Only mounted with CHAOS_ENABLED=true, admin only:
+ * Fault injection for the resilience suite (docs/architecture.md#resilience-policies). Only mounted with CHAOS_ENABLED=true, admin only:
  * `POST /chaos {errorRate, latencyMs, durationMs}` makes the service slow and/or fail for a while;
  * `DELETE /chaos` heals it. Health, metrics and the chaos routes themselves are never affected.
  */

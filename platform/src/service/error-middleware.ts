@@ -4,7 +4,7 @@ import { AppError, type ErrorBody } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
 
 /**
- * First in every chain: turns anything thrown into the JSON error shape of design §4.
+ * First in every chain: turns anything thrown into the JSON error shape of docs/architecture.md#public-api.
  * Only exposed messages reach the client; a 5xx says "Internal server error" and the log has the rest.
  */
 export function errorMiddleware(logger: Logger) {

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.js';
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * JSON-only bodies (design §4): a body in any other media type is 415, one above `limitBytes` is 413
+ * JSON-only bodies (docs/architecture.md#public-api): a body in any other media type is 415, one above `limitBytes` is 413
  * (counted while streaming, so a lying Content-Length does not help), malformed JSON is 400.
  */
 export function jsonBody(limitBytes: number) {

@@ -94,7 +94,7 @@ describe('createEnvelope', () => {
     expect(parseEnvelope(JSON.stringify(event))).toEqual({ ok: true, envelope: event });
   });
 
-  test('The catalogue holds the nine events of design §6', () => {
+  test('The catalogue holds the nine events of the platform', () => {
     expect([...EVENT_TYPES].sort()).toEqual(
       [
         'CustomerRegistered',

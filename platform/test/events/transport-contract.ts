@@ -75,7 +75,7 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 const WAIT = { timeout: 15_000, interval: 25 };
 
-/** The shared contract of design §3/§6: both transports must pass every test of it. */
+/** The shared contract of docs/architecture.md#ports-and-run-modes and #events-outbox-and-inbox: both transports must pass every test of it. */
 export function runTransportContract(name: string, setup: () => Promise<TransportHarness>): void {
   describe(`${name} event transport contract`, () => {
     let harness: TransportHarness;

@@ -45,7 +45,7 @@ describe('UpstreamClient metrics', () => {
     await upstream?.close();
   });
 
-  test('When calls succeed, fail, time out, overflow the bulkhead and hit an open breaker, then every series of design §8 is exposed with its labels', async () => {
+  test('When calls succeed, fail, time out, overflow the bulkhead and hit an open breaker, then every series of the metric catalogue is exposed with its labels', async () => {
     const held: ServerResponse[] = [];
     upstream = await startUpstreamServer((req, res) => {
       if (req.url === '/ok') sendJson(res, 200, {});

@@ -2,7 +2,7 @@ import type { Reply } from './http.js';
 
 const CODE = /^[a-z][a-z0-9_]*$/;
 
-// What must never reach a client in an error (design §4: "5xx never leaks internals").
+// What must never reach a client in an error (docs/architecture.md#public-api: "5xx never leaks internals").
 const INTERNALS: readonly [string, RegExp][] = [
   ['a stack trace', /\n\s+at |\bat [\w.<>]+ \(.+:\d+:\d+\)/],
   ['a socket error code', /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EADDRINUSE|UND_ERR_\w+)\b/],

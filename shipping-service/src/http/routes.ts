@@ -30,7 +30,7 @@ function visible(ability: AppAbility, shipment: Shipment): boolean {
   return ability.can('read', subject('Shipment', shipment));
 }
 
-/** The public shipment API behind the gateway (design §4). */
+/** The public shipment API behind the gateway (docs/architecture.md#public-api). */
 export function shipmentRoutes(shipping: Shipping, metrics: ShipmentMetrics): Router {
   const router = new Router({ prefix: '/api/shipments' });
 
