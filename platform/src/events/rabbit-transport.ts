@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import amqp, {
-  type Channel,
-  type ChannelModel,
-  type ConfirmChannel,
-  type ConsumeMessage,
-  type Message,
-} from 'amqplib';
+// Types only: amqplib itself is loaded on the first connection (connectAmqp), so a service on the embedded
+// queue never loads it.
+import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
@@ -60,6 +56,14 @@ const HEADER = {
 } as const;
 
 const BROKER_HEADERS = ['x-death', 'x-first-death-exchange', 'x-first-death-queue', 'x-first-death-reason'];
+
+let amqplib: Promise<typeof import('amqplib')> | undefined;
+
+/** amqplib's connect, the library loaded on first use. */
+async function connectAmqp(...args: Parameters<typeof import('amqplib').connect>): Promise<ChannelModel> {
+  amqplib ??= import('amqplib');
+  return (await amqplib).connect(...args);
+}
 
 export function retryQueueName(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}ms`;
@@ -168,7 +172,7 @@ export class RabbitTransport implements EventTransport {
 
   private async open(): Promise<void> {
     const { logger } = this.options;
-    const connection = await amqp.connect(this.url, {
+    const connection = await connectAmqp(this.url, {
       clientProperties: { connection_name: this.options.connectionName ?? 'shop-platform' },
       // A broker that accepts TCP but never answers must not stall startup or reconnection.
       timeout: 10_000,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import winston from 'winston';
-import { ecsFormat } from '@elastic/ecs-winston-format';
+import { ecsFormat } from './ecs-format.js';
 import { currentContext } from '../context/request-context.js';
 import {
   accessLineConstants,

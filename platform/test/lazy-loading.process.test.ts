@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const entry = `${root}platform/dist/src/index.js`;
+
+/**
+ * Which of `packages` a fresh Node process has loaded after running `script` (an ES module body with
+ * `platform` bound to @shop/platform's compiled entry point).
+ */
+function loadedAfter(script: string, packages: string[]): string[] {
+  const program = `
+    import { createRequire } from 'node:module';
+    const platform = await import(${JSON.stringify(entry)});
+    ${script}
+    const require = createRequire(import.meta.url);
+    const files = Object.keys(require.cache);
+    const loaded = ${JSON.stringify(packages)}.filter((name) =>
+      files.some((file) => file.includes('/node_modules/' + name + '/')));
+    process.stdout.write(JSON.stringify(loaded));
+    process.exit(0);
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (run.status !== 0) throw new Error(`node exited ${run.status}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as string[];
+}
+
+const OPTIONAL = ['winston-elasticsearch', '@elastic/elasticsearch', 'amqplib', 'elastic-apm-node'];
+
+describe('What a configuration does not use is not loaded', () => {
+  beforeAll(() => {
+    const build = spawnSync(process.execPath, ['scripts/tsc.mjs', '-b', 'platform'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    if (!existsSync(entry)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+  });
+
+  test('When @shop/platform is imported and a logger writes a line, then neither Elasticsearch, amqplib nor the APM agent is loaded', () => {
+    const loaded = loadedAfter(
+      `const logger = platform.createLogger({ service: 'probe', console: false });
+       logger.info('hello');`,
+      [...OPTIONAL, 'winston'],
+    );
+    // winston is the control: the check sees CommonJS packages loaded through ESM imports.
+    expect(loaded).toEqual(['winston']);
+  });
+
+  test('When a logger ships to Elasticsearch, then its transport is loaded (and still not amqplib)', () => {
+    const loaded = loadedAfter(
+      `const logger = platform.createLogger({ service: 'probe', console: false, elasticsearchUrl: 'http://127.0.0.1:9' });
+       logger.info('hello');
+       await new Promise((resolve) => setTimeout(resolve, 200));`,
+      ['winston-elasticsearch', 'amqplib'],
+    );
+    expect(loaded).toEqual(['winston-elasticsearch']);
+  });
+
+  test('When the RabbitMQ transport connects, then amqplib is loaded', () => {
+    const loaded = loadedAfter(
+      `const { createLogger, createMetricsRegistry, RabbitTransport } = platform;
+       await RabbitTransport.connect({
+         url: 'amqp://guest:guest@127.0.0.1:9',
+         logger: createLogger({ service: 'probe', console: false }),
+         registry: createMetricsRegistry('probe'),
+         reconnect: { initialMs: 10, maxMs: 10 },
+       }).catch(() => undefined);`,
+      ['amqplib'],
+    );
+    expect(loaded).toEqual(['amqplib']);
+  });
+});
