@@ -63,7 +63,8 @@ describe('Backup and restore of the inventory database', () => {
     cleanups.push(() => dir.cleanup());
     const dataDir = join(dir.path, 'data');
     const backups = join(dir.path, 'backups');
-    inventory = await startInventory({ dataDir });
+    // The embedded event queue elsewhere: this is about the inventory database being held.
+    inventory = await startInventory({ dataDir, env: { EVENT_BUS_FILE: join(dir.path, 'events.db') } });
     const product = await createProduct(inventory.url, { stock: 3 });
     expect((await backupCli(['backup', '--data-dir', dataDir, '--out', backups])).code).toBe(0);
 

@@ -25,7 +25,7 @@ describe('inventory-service while another process holds its database', () => {
   });
 
   test('When the lock is held for a moment, then a write waits without freezing the service: liveness and reads answer meanwhile, and the write succeeds after the release', async () => {
-    inventory = await startInventory({ database: { lockWaitMs: 10_000 } });
+    inventory = await startInventory({ env: { DB_LOCK_WAIT_MS: '10000' } });
     const existing = await createProduct(inventory.url);
     held = await holdWriteLock(inventory.file);
     const answered: string[] = [];
@@ -53,7 +53,7 @@ describe('inventory-service while another process holds its database', () => {
   });
 
   test('When the lock persists, then writes answer 503 database_busy with Retry-After and change nothing, readiness fails, and all recovers after the release', async () => {
-    inventory = await startInventory({ database: { lockWaitMs: 300, writeProbeIntervalMs: 0 } });
+    inventory = await startInventory({ env: { DB_LOCK_WAIT_MS: '300', DB_WRITE_PROBE_INTERVAL_MS: '0' } });
     const product = await createProduct(inventory.url, { stock: 7 });
     held = await holdWriteLock(inventory.file);
 

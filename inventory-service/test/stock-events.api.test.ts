@@ -19,7 +19,7 @@ describe('Stock events (outbox)', () => {
   let inventory: RunningInventory;
 
   beforeAll(async () => {
-    inventory = await startInventory({ withOutbox: true });
+    inventory = await startInventory();
   });
   afterAll(async () => {
     await inventory.close();

@@ -19,7 +19,7 @@ let payments: RunningPayments;
 let url: string;
 
 beforeAll(async () => {
-  payments = await startPayments({ withBus: true });
+  payments = await startPayments();
   url = payments.url;
 });
 afterAll(async () => {

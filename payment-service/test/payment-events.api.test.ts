@@ -19,7 +19,7 @@ describe('Payment events (outbox)', () => {
   let payments: RunningPayments;
 
   beforeAll(async () => {
-    payments = await startPayments({ withOutbox: true });
+    payments = await startPayments();
   });
   afterAll(async () => {
     await payments.close();

@@ -20,3 +20,4 @@ export * from './validation/request-input.js';
 export * from './events/index.js';
 export * from './http-client/index.js';
 export * from './service/service-runtime.js';
+export * from './service/define-service.js';

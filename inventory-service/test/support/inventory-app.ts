@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  createMetricsRegistry,
-  createOutbox,
-  startServer,
-  type DatabaseSettings,
-  type Db,
-} from '@shop/platform';
-import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
-import { createApp } from '../../src/app.js';
-import { openInventoryDatabase } from '../../src/data/database.js';
-import { seedDemoCatalog } from '../../src/data/demo-catalog.js';
+import type { Db } from '@shop/platform';
+import { request, startServiceForTest, tokenFor } from '@shop/platform/testing';
 import type { Product } from '../../src/domain/product.js';
 import type { ReservationHooks } from '../../src/domain/reservation.js';
+import { inventoryService } from '../../src/service.js';
 
 export interface RunningInventory {
   url: string;
@@ -22,45 +14,27 @@ export interface RunningInventory {
   close(): Promise<void>;
 }
 
-/** The real app on a random port with a real SQLite file in a temp dir. */
+/** inventory-service as main.ts runs it (startServiceForTest): real HTTP, a real SQLite file, its event bus. */
 export async function startInventory(
   options: {
     hooks?: Partial<ReservationHooks>;
     seedDemoCatalog?: boolean;
-    /** Wires the real event outbox into the stock transactions, as main.ts does. */
-    withOutbox?: boolean;
-    /** DB_BUSY_TIMEOUT_MS, DB_LOCK_WAIT_MS, DB_WRITE_PROBE_INTERVAL_MS as main.ts passes them. */
-    database?: DatabaseSettings;
+    /** DB_BUSY_TIMEOUT_MS, DB_LOCK_WAIT_MS, DB_WRITE_PROBE_INTERVAL_MS. */
+    env?: Record<string, string>;
     /** Keep the database in this directory (left in place on close) instead of a fresh temp dir. */
     dataDir?: string;
   } = {},
 ): Promise<RunningInventory> {
-  const dir = options.dataDir
-    ? { path: options.dataDir, cleanup: () => undefined }
-    : tempDir('inventory-test-');
-  const file = join(dir.path, 'inventory-service.db');
-  const db = openInventoryDatabase(file, options.database);
-  if (options.seedDemoCatalog) seedDemoCatalog(db);
-  const { logger } = captureLogger('inventory-service');
-  const registry = createMetricsRegistry('inventory-service', { collectDefault: false });
-  const service = createApp({
-    db,
-    logger,
-    registry,
-    tokens: testTokens(),
-    hooks: options.hooks,
-    ...(options.withOutbox && { outbox: createOutbox(db, { source: 'inventory-service' }) }),
+  const inventory = await startServiceForTest(inventoryService, {
+    env: { SEED_DEMO_CATALOG: String(options.seedDemoCatalog ?? false), ...options.env },
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.hooks && { seams: { hooks: options.hooks } }),
   });
-  const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
   return {
-    url: server.url,
-    db,
-    file,
-    async close() {
-      await server.stop();
-      db.close();
-      dir.cleanup();
-    },
+    url: inventory.url,
+    db: inventory.db,
+    file: join(inventory.dataDir, 'inventory-service.db'),
+    close: () => inventory.stop(),
   };
 }
 

@@ -1,84 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import {
-  createEnvelope,
-  createMetricsRegistry,
-  createOutbox,
-  EmbeddedTransport,
-  startServer,
-  startServiceBus,
-  type Db,
-  type ServiceBus,
-} from '@shop/platform';
-import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
-import { createApp } from '../../src/app.js';
-import { openPaymentDatabase } from '../../src/data/database.js';
+import { createEnvelope, createMetricsRegistry, EmbeddedTransport, type Db } from '@shop/platform';
+import { captureLogger, request, startServiceForTest, tokenFor } from '@shop/platform/testing';
 import type { Payment, PaymentHooks } from '../../src/domain/payment.js';
-import { orderEventHandlers } from '../../src/events/order-handlers.js';
+import { paymentService } from '../../src/service.js';
 
 export interface RunningPayments {
   url: string;
   db: Db;
   logLines: () => Record<string, unknown>[];
-  /**
-   * Publishes OrderCancelled for the order on the bus (started with `withBus`) and waits until
-   * payment-service has recorded it.
-   */
+  /** Publishes OrderCancelled on the service's embedded bus and waits until payment-service has recorded it. */
   announceCancelled(orderId: string): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The real app on a random port with a real SQLite file in a temp dir. */
+/** payment-service as main.ts runs it (startServiceForTest): real HTTP, a real SQLite file, its event bus. */
 export async function startPayments(
-  options: {
-    hooks?: Partial<PaymentHooks>;
-    /** Wires the real event outbox into the payment transactions, as main.ts does. */
-    withOutbox?: boolean;
-    /** Wires the real event bus as main.ts does (outbox and the OrderCancelled consumer), on an embedded file. */
-    withBus?: boolean;
-  } = {},
+  options: { hooks?: Partial<PaymentHooks> } = {},
 ): Promise<RunningPayments> {
-  const dir = tempDir('payment-test-');
-  const db = openPaymentDatabase(join(dir.path, 'payment-service.db'));
-  const { logger, lines } = captureLogger('payment-service');
-  const registry = createMetricsRegistry('payment-service', { collectDefault: false });
-  const eventsFile = join(dir.path, 'events.db');
-  const bus: ServiceBus | undefined = options.withBus
-    ? await startServiceBus({
-        service: 'payment-service',
-        db,
-        embeddedFile: eventsFile,
-        logger,
-        registry,
-        pollMs: 20,
-        retryDelaysMs: [50, 100],
-      })
-    : undefined;
-  const service = createApp({
-    db,
-    logger,
-    registry,
-    tokens: testTokens(),
-    hooks: options.hooks,
-    ...(options.withOutbox && { outbox: createOutbox(db, { source: 'payment-service' }) }),
-    ...(bus && { outbox: bus.outbox, brokerReadiness: bus.readiness }),
+  const payments = await startServiceForTest(paymentService, {
+    ...(options.hooks && { seams: { hooks: options.hooks } }),
   });
-  await bus?.consume(orderEventHandlers(service.recordOrderCancelled, logger));
-  const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
-  const publisher = bus
-    ? new EmbeddedTransport({
-        file: eventsFile,
-        logger: captureLogger('order-service').logger,
-        registry: createMetricsRegistry('publisher', { collectDefault: false }),
-        pollMs: 20,
-      })
-    : undefined;
+  const { db } = payments;
+  const publisher = new EmbeddedTransport({
+    file: join(payments.dataDir, 'events.db'),
+    logger: captureLogger('order-service').logger,
+    registry: createMetricsRegistry('publisher', { collectDefault: false }),
+    pollMs: 20,
+  });
   return {
-    url: server.url,
+    url: payments.url,
     db,
-    logLines: lines,
+    logLines: payments.logLines,
     async announceCancelled(orderId) {
-      if (!publisher) throw new Error('start the payments with withBus to publish events');
       await publisher.publish(
         createEnvelope(
           'OrderCancelled',
@@ -94,11 +48,8 @@ export async function startPayments(
       }
     },
     async close() {
-      await server.stop();
-      await publisher?.close();
-      await bus?.stop();
-      db.close();
-      dir.cleanup();
+      await publisher.close();
+      await payments.stop();
     },
   };
 }

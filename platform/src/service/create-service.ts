@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type { Context, Next } from 'koa';
+import type { Context, Middleware, Next } from 'koa';
 import type { Router } from '@koa/router';
 import type { Registry } from 'prom-client';
 import './koa-types.js';
@@ -33,6 +33,14 @@ export interface ServiceOptions {
   database?: Db | undefined;
   bodyLimitBytes?: number;
   chaosEnabled?: boolean;
+  /**
+   * Middleware at the edge: inside the error handler, the correlation ID and the request metrics, ahead of
+   * everything else (the health endpoints included). The gateway's security headers, CORS and aggregate
+   * /health go here.
+   */
+  edge?: Middleware[];
+  /** Middleware after the service's routers: what no router answered (the gateway's route table). */
+  fallback?: Middleware[];
 }
 
 export interface Service {
@@ -56,6 +64,7 @@ export function createService(options: ServiceOptions): Service {
   app.use(errorMiddleware(logger));
   app.use(correlationMiddleware);
   app.use(observeRequests(logger, registry));
+  for (const middleware of options.edge ?? []) app.use(middleware);
   // The shared headers and the health/metrics endpoints, in one middleware that is not async: requests that
   // pass through it get no promise of their own. Headers go straight to node's setHeader: Koa's ctx.set
   // allocates arrays per call, and this runs on every request.
@@ -97,6 +106,7 @@ export function createService(options: ServiceOptions): Service {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+  for (const middleware of options.fallback ?? []) app.use(middleware);
 
   // Errors are answered by errorMiddleware; Koa's default handler would print them a second time.
   app.silent = true;
