@@ -1,16 +1,17 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConfigError } from '@shop/platform';
-import { request, tempDir } from '@shop/platform/testing';
+import { request, startServiceForTest, tempDir } from '@shop/platform/testing';
 import { announceGeneratedAdmin } from '../src/admin-announcement.js';
 import { ensureAdminAccount } from '../src/domain/admin-bootstrap.js';
 import { passwordViolations } from '../src/domain/password-policy.js';
+import { customerService } from '../src/service.js';
 import {
   login,
   registeredCustomer,
   startCustomerService,
   STRONG_PASSWORD,
   type ProfileBody,
-} from './harness.js';
+} from './support/customer-service.js';
 
 describe('Admin bootstrap', () => {
   const dirs: { cleanup(): void }[] = [];
@@ -118,5 +119,27 @@ describe('Admin bootstrap', () => {
       ),
     ).toHaveLength(1);
     expect(lines.filter((line) => /^=+$/.test(line))).toHaveLength(2);
+  });
+
+  test('When the service starts with ADMIN_EMAIL and ADMIN_PASSWORD, then that admin exists once, logs in, and a restart keeps it', async () => {
+    const dir = dataDir();
+    const env = { ADMIN_EMAIL: 'boss@shop.local', ADMIN_PASSWORD: STRONG_PASSWORD };
+    const first = await startServiceForTest(customerService, { dataDir: dir, env });
+    try {
+      const session = await login(first.url, 'boss@shop.local', STRONG_PASSWORD);
+      expect(session.accessToken).toBeTruthy();
+      expect(
+        first.logLines().some((line) => line.message === 'admin account created from ADMIN_PASSWORD'),
+      ).toBe(true);
+    } finally {
+      await first.stop();
+    }
+    const second = await startServiceForTest(customerService, { dataDir: dir, env });
+    try {
+      const rows = second.db.prepare("SELECT email FROM customers WHERE role = 'admin'").all();
+      expect(rows).toEqual([{ email: 'boss@shop.local' }]);
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -6,7 +6,7 @@ import {
   type ErrorResponseBody,
   type ProfileBody,
   type RunningCustomerService,
-} from './harness.js';
+} from './support/customer-service.js';
 
 describe('GET /api/customers/me', () => {
   let service: RunningCustomerService;

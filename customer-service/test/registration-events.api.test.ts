@@ -7,7 +7,7 @@ import {
   startCustomerService,
   type ProfileBody,
   type RunningCustomerService,
-} from './harness.js';
+} from './support/customer-service.js';
 
 interface OutboxRow {
   type: string;
@@ -18,7 +18,7 @@ describe('POST /auth/register events', () => {
   let service: RunningCustomerService;
 
   beforeAll(async () => {
-    service = await startCustomerService({ withOutbox: true });
+    service = await startCustomerService();
   });
   afterAll(async () => {
     await service.stop();

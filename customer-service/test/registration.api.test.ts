@@ -8,7 +8,7 @@ import {
   type ErrorResponseBody,
   type ProfileBody,
   type RunningCustomerService,
-} from './harness.js';
+} from './support/customer-service.js';
 
 describe('POST /auth/register', () => {
   let service: RunningCustomerService;

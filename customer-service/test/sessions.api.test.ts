@@ -8,7 +8,7 @@ import {
   type LoginBody,
   type ProfileBody,
   type RunningCustomerService,
-} from './harness.js';
+} from './support/customer-service.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

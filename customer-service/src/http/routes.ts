@@ -1,6 +1,6 @@
 import type { Router } from '@koa/router';
 import type { Logger, Registry } from '@shop/platform';
-import type { CustomerDependencies } from '../dependencies.js';
+import type { CustomerDependencies } from '../domain/use-cases.js';
 import { authRoutes } from './auth-routes.js';
 import { customerRoutes } from './customer-routes.js';
 import { internalRoutes } from './internal-routes.js';

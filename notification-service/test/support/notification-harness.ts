@@ -5,9 +5,6 @@ import {
   createEnvelope,
   createEventTransport,
   createMetricsRegistry,
-  createUpstreamClient,
-  startServer,
-  startServiceBus,
   type Db,
   type EventData,
   type EventEnvelope,
@@ -19,21 +16,13 @@ import {
 import {
   captureLogger,
   startFakeOrderService,
-  tempDir,
-  testTokens,
+  startServiceForTest,
   tokenFor,
   type FakeOrderService,
 } from '@shop/platform/testing';
-import { createApp, SERVICE_NAME } from '../../src/app.js';
-import { openNotificationDatabase } from '../../src/data/database.js';
-import { createNotificationDependencies } from '../../src/dependencies.js';
 import type { Notifier } from '../../src/domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from '../../src/domain/ports.js';
-import { notificationEventHandlers } from '../../src/events/handlers.js';
-import { notificationMetrics } from '../../src/notification-metrics.js';
-import { fileSender } from '../../src/senders/file-sender.js';
-import { customerLookup } from '../../src/upstream/customer-lookup.js';
-import { orderLookup } from '../../src/upstream/order-lookup.js';
+import { notificationService, SERVICE_NAME } from '../../src/service.js';
 import { startFakeCustomerService, type FakeCustomerService } from './fake-customer-service.js';
 
 export interface RunningNotifications {
@@ -63,68 +52,29 @@ export interface RunningNotifications {
 export async function startNotifications(
   options: { lookup?: CustomerLookup; sender?: NotificationSender } = {},
 ): Promise<RunningNotifications> {
-  const dir = tempDir('notification-test-');
-  const eventsFile = join(dir.path, 'events.db');
-  const mailFile = join(dir.path, 'outbox-mail', `${SERVICE_NAME}.log`);
-  const { logger, lines } = captureLogger(SERVICE_NAME);
-  const registry = createMetricsRegistry(SERVICE_NAME, { collectDefault: false });
-  const db = openNotificationDatabase(join(dir.path, `${SERVICE_NAME}.db`));
   const knownCustomers: Record<string, { name: string; email: string }> = {};
   const customers = await startFakeCustomerService(knownCustomers);
   const orders = await startFakeOrderService();
-  // The breaker stays closed: tests make owners fail on purpose and must see every lookup reach them.
-  const client = (name: string, baseUrl: string) =>
-    createUpstreamClient({
-      name,
-      baseUrl,
-      logger,
-      registry,
-      timeoutMs: 2_000,
-      retries: 0,
-      breaker: { volumeThreshold: 1_000 },
-    });
-  const customerClient = client('customer-service', customers.url);
-  const orderClient = client('order-service', orders.url);
-  const notifier = createNotificationDependencies({
-    db,
-    sender: options.sender ?? fileSender({ file: mailFile, logger }),
-    lookup: options.lookup ?? customerLookup(customerClient, testTokens(), SERVICE_NAME),
-    orders: orderLookup(orderClient, testTokens(), SERVICE_NAME),
+  const service = await startServiceForTest(notificationService, {
+    env: {
+      CUSTOMER_SERVICE_URL: customers.url,
+      ORDER_SERVICE_URL: orders.url,
+      CUSTOMER_LOOKUP_TIMEOUT_MS: '2000',
+      ORDER_LOOKUP_TIMEOUT_MS: '2000',
+    },
+    seams: {
+      ...(options.lookup && { lookup: options.lookup }),
+      ...(options.sender && { sender: options.sender }),
+    },
+    // The breaker stays closed: tests make owners fail on purpose and must see every lookup reach them.
+    upstream: { retries: 0, breaker: { volumeThreshold: 1_000 } },
   });
-  const bus = await startServiceBus({
-    service: SERVICE_NAME,
-    db,
-    embeddedFile: eventsFile,
-    logger,
-    registry,
-    retryDelaysMs: [50, 100],
-    pollMs: 20,
-    handlers: notificationEventHandlers(notifier, logger, notificationMetrics(registry)),
-  });
+  const mailFile = join(service.dataDir, 'outbox-mail', `${SERVICE_NAME}.log`);
   const publisher: EventTransport = await createEventTransport({
-    embeddedFile: eventsFile,
+    embeddedFile: join(service.dataDir, 'events.db'),
     logger: captureLogger('publisher').logger,
     registry: createMetricsRegistry('publisher', { collectDefault: false }),
     pollMs: 20,
-  });
-  const service = createApp({
-    db,
-    logger,
-    registry,
-    tokens: testTokens(),
-    notifier,
-    brokerReadiness: bus.readiness,
-  });
-  const server = await startServer({
-    service,
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    onShutdown: async () => {
-      await Promise.all([customerClient.close(), orderClient.close()]);
-      await bus.stop();
-      db.close();
-    },
   });
 
   function recordSubject(envelope: EventEnvelope): void {
@@ -147,11 +97,11 @@ export async function startNotifications(
   }
 
   return {
-    url: server.url,
-    db,
-    notifier,
-    bus,
-    logLines: lines,
+    url: service.url,
+    db: service.db,
+    notifier: service.exposed,
+    bus: service.bus,
+    logLines: service.logLines,
     mailLines: () =>
       existsSync(mailFile)
         ? readFileSync(mailFile, 'utf8')
@@ -165,10 +115,9 @@ export async function startNotifications(
     },
     owners: { orders, customers },
     async stop() {
-      await server.stop();
       await publisher.close();
+      await service.stop();
       await Promise.all([orders.close(), customers.close()]);
-      dir.cleanup();
     },
   };
 }

@@ -48,9 +48,9 @@ export interface ServiceRuntime<Seams = Record<never, never>> {
   tokens: TokenService;
   seams: Partial<Seams>;
   /** An HTTP client to another service, closed after the workers at shutdown. */
-  upstreamClient(settings: UpstreamClientSettings): UpstreamClient;
+  upstreamClient: (settings: UpstreamClientSettings) => UpstreamClient;
   /** Like `upstreamClient`, with separate breakers for reads and writes (see createReadWriteClient). */
-  readWriteClient(settings: Omit<UpstreamClientSettings, 'routeClass'>): UpstreamClient;
+  readWriteClient: (settings: Omit<UpstreamClientSettings, 'routeClass'>) => UpstreamClient;
 }
 
 /** The runtime of a service with data: also its migrated SQLite database and its event bus. */
@@ -216,12 +216,12 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
     registry,
     tokens,
     seams: options.seams ?? {},
-    upstreamClient(settings) {
+    upstreamClient: (settings) => {
       const client = createUpstreamClient({ ...settings, ...options.upstream, logger, registry });
       clients.push(client);
       return client;
     },
-    readWriteClient(settings) {
+    readWriteClient: (settings) => {
       const { routeClass: _ignored, ...upstream } = options.upstream ?? {};
       const client = createReadWriteClient({ ...settings, ...upstream, logger, registry });
       clients.push(client);

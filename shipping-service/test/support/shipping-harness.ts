@@ -4,9 +4,6 @@ import {
   createEnvelope,
   createEventTransport,
   createMetricsRegistry,
-  createUpstreamClient,
-  startServer,
-  startServiceBus,
   type Db,
   type EventData,
   type EventEnvelope,
@@ -19,18 +16,13 @@ import {
 import {
   captureLogger,
   startFakeOrderService,
+  startServiceForTest,
   tempDir,
-  testTokens,
   tokenFor,
   type FakeOrderService,
 } from '@shop/platform/testing';
-import { createApp, SERVICE_NAME } from '../../src/app.js';
-import { openShippingDatabase } from '../../src/data/database.js';
-import { createShippingDependencies } from '../../src/dependencies.js';
 import type { Shipping } from '../../src/domain/shipping.js';
-import { shippingEventHandlers } from '../../src/events/handlers.js';
-import { shipmentMetrics } from '../../src/shipment-metrics.js';
-import { orderDirectory } from '../../src/upstream/order-directory.js';
+import { shippingService } from '../../src/service.js';
 
 export interface BusSettings {
   /** RabbitMQ when set; otherwise the embedded queue file in the test's temp dir. */
@@ -69,12 +61,8 @@ export interface OrderServiceDouble {
  */
 export async function startShipping(settings: BusSettings = {}): Promise<RunningShipping> {
   const dir = tempDir('shipping-test-');
-  const eventsFile = join(dir.path, 'events.db');
-  const { logger, lines } = captureLogger(SERVICE_NAME);
-  const registry = createMetricsRegistry(SERVICE_NAME, { collectDefault: false });
-  const db = openShippingDatabase(join(dir.path, `${SERVICE_NAME}.db`));
   const busOptions = {
-    embeddedFile: eventsFile,
+    embeddedFile: join(dir.path, 'events.db'),
     amqpUrl: settings.amqpUrl,
     exchange: settings.exchange,
     retryDelaysMs: [50, 100],
@@ -84,10 +72,9 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
 
   // The order-service double declares its queue first so that nothing shipping publishes is missed.
   const orderQueue = settings.queue ? `${settings.queue}.order-double` : 'order-service-double';
-  const orderLogger = captureLogger('order-service-double').logger;
   const orderTransport: EventTransport = await createEventTransport({
     ...busOptions,
-    logger: orderLogger,
+    logger: captureLogger('order-service-double').logger,
     registry: createMetricsRegistry('order-service-double', { collectDefault: false }),
     connectionName: orderQueue,
   });
@@ -100,51 +87,14 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
       return Promise.resolve();
     },
   );
-
   const orderHttp = await startFakeOrderService();
-  const orderClient = createUpstreamClient({
-    name: 'order-service',
-    baseUrl: orderHttp.url,
-    logger,
-    registry,
-    timeoutMs: 2_000,
-    retries: 0,
-    // The breaker stays closed: tests make order-service fail on purpose and must see every lookup reach it.
-    breaker: { volumeThreshold: 1_000 },
-  });
 
-  const bus = await startServiceBus({
-    service: SERVICE_NAME,
-    db,
-    logger,
-    registry,
-    ...busOptions,
-    ...(settings.queue !== undefined && { queue: settings.queue }),
-  });
-  const shipping = createShippingDependencies({ db, outbox: bus.outbox });
-  const metrics = shipmentMetrics(registry);
-  await bus.consume(
-    shippingEventHandlers(shipping, logger, metrics, orderDirectory(orderClient, testTokens(), SERVICE_NAME)),
-  );
-  const service = createApp({
-    db,
-    logger,
-    registry,
-    tokens: testTokens(),
-    shipping,
-    metrics,
-    brokerReadiness: bus.readiness,
-  });
-  const server = await startServer({
-    service,
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    onShutdown: async () => {
-      await orderClient.close();
-      await bus.stop();
-      db.close();
-    },
+  const service = await startServiceForTest(shippingService, {
+    dataDir: dir.path,
+    env: { ORDER_SERVICE_URL: orderHttp.url, ORDER_LOOKUP_TIMEOUT_MS: '2000' },
+    bus: { ...busOptions, ...(settings.queue !== undefined && { queue: settings.queue }) },
+    // The breaker stays closed: tests make order-service fail on purpose and must see every lookup reach it.
+    upstream: { retries: 0, breaker: { volumeThreshold: 1_000 } },
   });
 
   function recordOrder(envelope: EventEnvelope): void {
@@ -168,11 +118,11 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
   }
 
   return {
-    url: server.url,
-    db,
-    shipping,
-    bus,
-    logLines: lines,
+    url: service.url,
+    db: service.db,
+    shipping: service.exposed,
+    bus: service.bus,
+    logLines: service.logLines,
     orders: {
       publish: (envelope, options = {}) => {
         if (options.orderExists !== false) recordOrder(envelope);
@@ -182,7 +132,7 @@ export async function startShipping(settings: BusSettings = {}): Promise<Running
       http: orderHttp,
     },
     async stop() {
-      await server.stop();
+      await service.stop();
       await subscription.stop();
       await orderTransport.close();
       await orderHttp.close();

@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import {
-  createMetricsRegistry,
-  createOutbox,
-  loadMigrations,
-  openDatabase,
-  startServer,
-  type Db,
-} from '@shop/platform';
-import { captureLogger, request, tempDir, testTokens } from '@shop/platform/testing';
-import { createApp } from '../src/app.js';
-import { createDependencies, type CustomerDependencies } from '../src/dependencies.js';
-import { ensureAdminAccount } from '../src/domain/admin-bootstrap.js';
-import type { Customer } from '../src/domain/customer.js';
-import type { Clock } from '../src/domain/stores.js';
+import type { Db } from '@shop/platform';
+import { request, startServiceForTest, testTokens } from '@shop/platform/testing';
+import { ensureAdminAccount } from '../../src/domain/admin-bootstrap.js';
+import type { Customer } from '../../src/domain/customer.js';
+import type { Clock } from '../../src/domain/stores.js';
+import type { CustomerDependencies } from '../../src/domain/use-cases.js';
+import { customerService } from '../../src/service.js';
 
 export const STRONG_PASSWORD = 'correct-horse-battery-42';
 
@@ -26,43 +18,32 @@ export interface RunningCustomerService {
   stop(): Promise<void>;
 }
 
-/** The real app on a random port with a real SQLite file in `dataDir` (a fresh temp dir by default). */
+/**
+ * customer-service as main.ts runs it (startServiceForTest), in `dataDir` (a fresh temp dir by default),
+ * without the start-up admin: tests create the admins they need.
+ */
 export async function startCustomerService(
   options: {
     dataDir?: string;
     clock?: Clock;
     onRegistered?: (customer: Customer) => void;
-    /** Wires the real event outbox into the registration transaction, as main.ts does. */
-    withOutbox?: boolean;
   } = {},
 ): Promise<RunningCustomerService> {
-  const dir = options.dataDir === undefined ? tempDir('customer-service-') : undefined;
-  const dataDir = options.dataDir ?? (dir as { path: string }).path;
-  const { logger, lines } = captureLogger('customer-service');
-  const registry = createMetricsRegistry('customer-service', { collectDefault: false });
-  const tokens = testTokens();
-  const migrations = loadMigrations(import.meta.url);
-  const db = openDatabase(join(dataDir, 'customer-service.db'), migrations);
-  const domain = createDependencies({
-    db,
-    accessTokens: tokens,
-    ...(options.withOutbox ? { outbox: createOutbox(db, { source: 'customer-service' }) } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.onRegistered ? { onRegistered: options.onRegistered } : {}),
-  });
-  const service = createApp({ logger, registry, tokens, db, migrations, domain });
-  const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
-  return {
-    url: server.url,
-    db,
-    domain,
-    tokens,
-    logLines: lines,
-    async stop() {
-      await server.stop();
-      db.close();
-      dir?.cleanup();
+  const service = await startServiceForTest(customerService, {
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    seams: {
+      bootstrapAdmin: false,
+      ...(options.clock && { clock: options.clock }),
+      ...(options.onRegistered && { onRegistered: options.onRegistered }),
     },
+  });
+  return {
+    url: service.url,
+    db: service.db,
+    domain: service.exposed,
+    tokens: testTokens(),
+    logLines: service.logLines,
+    stop: () => service.stop(),
   };
 }
 
