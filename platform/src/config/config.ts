@@ -58,6 +58,27 @@ export const baseConfigShape = {
   JWT_ISSUER: env.string('shop-platform'),
   JWT_AUDIENCE: env.string('shop-api'),
   ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
+  /** Oldest `iat` accepted and longest `exp - iat`, whatever a token's `exp` says. */
+  ACCESS_TOKEN_MAX_LIFETIME_SECONDS: env.int(900, 30),
+  /** Clock skew allowed on `exp`, `nbf` and a future `iat`. */
+  JWT_CLOCK_SKEW_SECONDS: env.int(5, 0),
+  /**
+   * customer-service's internal revocation feed, polled in the background; empty turns polling off
+   * (customer-service reads its own database instead).
+   */
+  REVOCATION_FEED_URL: z.string().default('http://127.0.0.1:5001/internal/revocations'),
+  /** How often the feed is polled (at most once a second). */
+  REVOCATION_POLL_MS: env.int(1_000, 1_000),
+  /** Longest a client may take to send a request's headers (slowloris). */
+  HTTP_HEADERS_TIMEOUT_MS: env.int(10_000, 100),
+  /** Longest a client may take to send a whole request, body included. */
+  HTTP_REQUEST_TIMEOUT_MS: env.int(30_000, 100),
+  /** How long an idle keep-alive connection stays open. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: env.int(5_000, 100),
+  /** Most connections the server holds at once; more are refused (closed) at once. */
+  HTTP_MAX_CONNECTIONS: env.int(1_024, 1),
+  /** Most connections one client address may hold at once; 0 = no per-address cap (the gateway sets 64). */
+  HTTP_MAX_CONNECTIONS_PER_IP: env.int(0, 0),
   AMQP_URL: env.optionalString(),
   EVENT_BUS_FILE: env.optionalString(),
   ELASTICSEARCH_URL: env.optionalString(),
@@ -112,7 +133,7 @@ export function resolveJwtSecret(options: {
     throw new ConfigError('Invalid configuration: JWT_SECRET is required in production (at least 32 bytes)');
   }
   const file = join(resolve(dataDir), 'jwt-secret');
-  mkdirSync(resolve(dataDir), { recursive: true });
+  mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
   if (!existsSync(file)) {
     // Written aside then hard-linked into place: atomic, so services starting together never read half a file.
     const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;

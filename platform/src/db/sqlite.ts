@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { restrictDataFile } from './file-permissions.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -52,7 +53,7 @@ export function openDatabase(
   migrations: Migration[] = [],
   settings: DatabaseSettings = {},
 ): Db {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:') restrictDataFile(file);
   const resolved: ResolvedSettings = { ...DEFAULT_DATABASE_SETTINGS, ...settings };
   const db = new Database(file, { timeout: resolved.busyTimeoutMs });
   settingsOf.set(db, resolved);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { restrictDataFile } from '../db/file-permissions.js';
+
 import Database from 'better-sqlite3';
 import { DatabaseBusyError } from '../db/database-errors.js';
 import { isSqliteBusy, retryWhileLocked, type Db } from '../db/sqlite.js';
@@ -99,7 +100,7 @@ function hasSchema(db: Db): boolean {
 }
 
 function openQueueFile(file: string): Db {
-  mkdirSync(dirname(resolve(file)), { recursive: true });
+  restrictDataFile(file);
   const db = new Database(file, { timeout: SCHEMA_BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
   // FULL: an acknowledged publish survives a power cut, not only a process crash.

@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../config/config.js';
 import { endLogger, type Logger } from '../logging/logger.js';
 import type { Service } from './create-service.js';
 import { settleBy, shutdownDeadline, type ShutdownDeadline } from './shutdown.js';
+import { createLimitedServer, DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 
 /** SHUTDOWN_TIMEOUT_MS's default: the whole graceful stop, from the signal to the exit. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -20,6 +21,8 @@ export interface StartOptions {
    * and the database, each by `deadline.closeBy` (abandoning what is left) and all by `deadline.at`.
    */
   onShutdown?: (deadline: ShutdownDeadline) => Promise<void> | void;
+  /** Timeouts and connection caps (default DEFAULT_SERVER_LIMITS; `serve` passes the HTTP_* settings). */
+  limits?: Partial<ServerLimits> | undefined;
 }
 
 export interface RunningServer {
@@ -36,9 +39,7 @@ export interface RunningServer {
 /** Listens and returns a handle whose stop() drains gracefully. Tests use it too. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
   const { service, logger } = options;
-  const server = createServer(service.app.callback());
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  const server = createLimitedServer(service.app.callback(), { ...DEFAULT_SERVER_LIMITS, ...options.limits });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -10,6 +10,8 @@ import type { Service, ServiceAppDeps } from './create-service.js';
 import type { Outbox } from '../events/outbox.js';
 import { startServer, type MainHandle, type RunningServer } from './run-service.js';
 import { shutdownStep } from './shutdown.js';
+import { serverLimitsFrom } from './server-limits.js';
+import { httpRevocationSource, startRevocationFeed } from '../auth/revocation-feed.js';
 
 /** The base settings a runtime needs; every service config (baseConfigShape + PORT) has them. */
 export interface RuntimeConfig {
@@ -27,6 +29,16 @@ export interface RuntimeConfig {
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
   ACCESS_TOKEN_TTL_SECONDS: number;
+  ACCESS_TOKEN_MAX_LIFETIME_SECONDS?: number | undefined;
+  JWT_CLOCK_SKEW_SECONDS?: number | undefined;
+  REVOCATION_FEED_URL?: string | undefined;
+  REVOCATION_POLL_MS?: number | undefined;
+  HTTP_HEADERS_TIMEOUT_MS?: number | undefined;
+  HTTP_REQUEST_TIMEOUT_MS?: number | undefined;
+  HTTP_KEEP_ALIVE_TIMEOUT_MS?: number | undefined;
+  HTTP_MAX_CONNECTIONS?: number | undefined;
+  HTTP_MAX_CONNECTIONS_PER_IP?: number | undefined;
+  METRICS_PORT?: number | undefined;
   AMQP_URL?: string | undefined;
   EVENT_BUS_FILE?: string | undefined;
   SHUTDOWN_TIMEOUT_MS: number;
@@ -72,6 +84,12 @@ export function createRuntime(name: string, config: RuntimeConfig): Runtime {
     issuer: config.JWT_ISSUER,
     audience: config.JWT_AUDIENCE,
     accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    ...(config.ACCESS_TOKEN_MAX_LIFETIME_SECONDS !== undefined && {
+      maxLifetimeSeconds: config.ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
+    }),
+    ...(config.JWT_CLOCK_SKEW_SECONDS !== undefined && {
+      clockToleranceSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+    }),
   });
   return { name, config, logger, registry, tokens };
 }
@@ -131,13 +149,28 @@ export async function serve(
   beforeClose?: () => Promise<void> | void,
 ): Promise<MainHandle & { server: RunningServer }> {
   const { config, logger } = runtime;
+  // Revocations (logout, role, password or email change) from customer-service's internal feed, polled in
+  // the background into the token service's in-memory list; customer-service itself reads its database.
+  const feedUrl = config.REVOCATION_FEED_URL ?? '';
+  const feed =
+    feedUrl === ''
+      ? undefined
+      : startRevocationFeed({
+          source: httpRevocationSource(feedUrl, runtime.tokens, runtime.name),
+          list: runtime.tokens.revocations,
+          logger,
+          registry: runtime.registry,
+          intervalMs: config.REVOCATION_POLL_MS,
+        });
   const server = await startServer({
     service,
     port: config.PORT,
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    limits: serverLimitsFrom(config),
     onShutdown: async (deadline) => {
+      feed?.stop();
       if (beforeClose)
         await shutdownStep(logger, 'workers and upstream clients', beforeClose, deadline.closeBy);
       if ('bus' in runtime) {

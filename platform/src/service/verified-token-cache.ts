@@ -11,8 +11,9 @@ export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
  * Resolves an Authorization header to the verified caller, remembering headers whose token verified until
  * the token's `exp`: a client's repeated token then costs a map lookup instead of a regex, an HMAC and two
  * JSON parses. Only verified tokens are stored and never past `exp`, so nothing is accepted that
- * `verifyAccessToken` would refuse (it allows `exp` plus a clock tolerance); access tokens are not
- * revocable and the key is fixed for the process, so nothing else can change the answer. At most
+ * `verifyAccessToken` would refuse (it allows `exp` plus a clock tolerance); the key is fixed for the
+ * process, so nothing else can change the verification's answer (revocations are checked on every request by
+ * the authentication middleware, after this cache). At most
  * `maxEntries` are kept (the oldest goes first). The users are frozen: one object is shared by every
  * request that sends the same token.
  */

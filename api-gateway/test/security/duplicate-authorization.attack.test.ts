@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { connect } from 'node:net';
+import { startServer, createMetricsRegistry, createService } from '@shop/platform';
+import { captureLogger, testTokens, tokenFor } from '@shop/platform/testing';
+import { startGateway, startStubs, type RunningGateway } from '../support/gateway.js';
+
+/** Sends one request whose head carries every `[name, value]` line as given, on a raw socket. */
+function sendWithLines(
+  baseUrl: string,
+  path: string,
+  lines: [string, string][],
+): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  const head = [
+    `GET ${path} HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    'Connection: close',
+    ...lines.map(([name, value]) => `${name}: ${value}`),
+    '',
+    '',
+  ].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(head));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
+      const body = received.slice(received.indexOf('\r\n\r\n') + 4);
+      resolve({ status, body });
+    });
+  });
+}
+
+const alice = tokenFor({ id: 'alice', role: 'customer' });
+const admin = tokenFor({ id: 'root', role: 'admin' });
+
+describe('Attack: two Authorization header lines on one request', () => {
+  let stubs: Awaited<ReturnType<typeof startStubs>>;
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    stubs = await startStubs();
+    gateway = await startGateway(stubs);
+  });
+  afterAll(async () => {
+    await gateway.stop();
+    await stubs.closeAll();
+  });
+
+  test('When a request to the gateway carries two Authorization lines, then 400 duplicate_authorization and nothing is relayed', async () => {
+    const before = stubs['customer-service'].requests.length;
+    const res = await sendWithLines(gateway.url, '/api/customers/me', [
+      ['Authorization', `Bearer ${alice}`],
+      ['Authorization', `Bearer ${admin}`],
+    ]);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'duplicate_authorization' } });
+    expect(stubs['customer-service'].requests.length).toBe(before);
+  });
+
+  test('When the two lines differ only in case of the name, then 400 as well', async () => {
+    const res = await sendWithLines(gateway.url, '/api/customers/me', [
+      ['authorization', `Bearer ${alice}`],
+      ['AUTHORIZATION', `Bearer ${admin}`],
+    ]);
+    expect(res.status).toBe(400);
+  });
+
+  test('When one Authorization line is sent, then the request goes through', async () => {
+    const res = await sendWithLines(gateway.url, '/api/customers/me', [['Authorization', `Bearer ${alice}`]]);
+    expect(res.status).toBe(200);
+  });
+
+  test('When a service is called directly with two Authorization lines, then it answers 400 too', async () => {
+    const { logger } = captureLogger('probe-service');
+    const service = createService({
+      name: 'probe-service',
+      logger,
+      registry: createMetricsRegistry('probe-service', { collectDefault: false }),
+      tokens: testTokens(),
+      routers: [],
+    });
+    service.app.use((ctx) => {
+      ctx.body = { user: ctx.state.user?.id ?? null };
+    });
+    const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
+    try {
+      const twice = await sendWithLines(server.url, '/anything', [
+        ['Authorization', `Bearer ${alice}`],
+        ['Authorization', `Bearer ${admin}`],
+      ]);
+      expect(twice.status).toBe(400);
+      expect(JSON.parse(twice.body)).toMatchObject({ error: { code: 'duplicate_authorization' } });
+      const once = await sendWithLines(server.url, '/anything', [['Authorization', `Bearer ${admin}`]]);
+      expect(JSON.parse(once.body)).toEqual({ user: 'root' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
