@@ -3,6 +3,8 @@ import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
 const schema = z.object({
   ...baseConfigShape,
   PORT: env.port(8080),
+  // The edge caps each client address (the services only their total): see docs/security.md.
+  HTTP_MAX_CONNECTIONS_PER_IP: env.int(256, 0),
 
   CUSTOMER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5001'),
   INVENTORY_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5002'),

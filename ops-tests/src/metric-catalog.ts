@@ -47,6 +47,10 @@ const design: MetricFamily[] = [
 ];
 
 const platform: MetricFamily[] = [
+  // The revocation feed poller (platform/src/auth/revocation-feed.ts): when it last read the feed, and how
+  // many subjects have a revocation in force in this process's memory.
+  { name: 'revocation_feed_last_success_timestamp_seconds', type: 'gauge', labels: [], origin: 'platform' },
+  { name: 'revocations_in_memory', type: 'gauge', labels: [], origin: 'platform' },
   // Age of the oldest unsent outbox event, computed at each scrape (platform/src/events/outbox.ts).
   { name: 'outbox_oldest_pending_age_seconds', type: 'gauge', labels: [], origin: 'platform' },
   // 1 while the RabbitMQ transport holds a connection and a publishing channel, 0 otherwise.

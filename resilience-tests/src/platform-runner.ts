@@ -68,7 +68,19 @@ export const RELAXED_RATE_LIMITS: Readonly<Record<string, string>> = Object.free
   RATE_LIMIT_ANONYMOUS_POINTS: '1000000',
   RATE_LIMIT_AUTH_POINTS: '1000000',
   RATE_LIMIT_API_POINTS: '1000000',
+  // Every test client is 127.0.0.1: the per-address connection cap would count them all as one client.
+  HTTP_MAX_CONNECTIONS_PER_IP: '0',
 });
+
+/**
+ * The services' own business budgets under `rateLimits: 'relaxed'` (customer-service's registrations,
+ * order-service's order placements), for the same reason.
+ */
+export const RELAXED_SERVICE_BUDGETS: Readonly<Record<string, Readonly<Record<string, string>>>> =
+  Object.freeze({
+    'customer-service': { RATE_LIMIT_REGISTER_POINTS: '1000000' },
+    'order-service': { ORDER_PLACEMENT_POINTS: '1000000' },
+  });
 
 export interface Platform {
   /** The gateway's base URL; throws when api-gateway is not part of this platform. */
@@ -267,6 +279,7 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
         ...(definition.name === GATEWAY && options.rateLimits !== 'service-defaults'
           ? RELAXED_RATE_LIMITS
           : {}),
+        ...(options.rateLimits !== 'service-defaults' ? RELAXED_SERVICE_BUDGETS[definition.name] : {}),
         ...extraEnv,
         ...options.serviceEnv?.[definition.name],
         PORT: new URL(url).port,
