@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { refundBoundFromConfig } from '../src/app.js';
+import { refundBoundFromConfig } from '../src/service.js';
 import { loadConfig } from '../src/config.js';
 
 describe('order-service configuration: call deadlines and the refund bound (issue 8)', () => {

@@ -141,7 +141,7 @@ describe("Payment's and inventory's facts reconciled with the orders (issue 8, d
       );
       expect(await fixture.probe.deadLetters()).toEqual([]);
       await s.payment.start();
-      await s.orders.app.recoverPendingOrders(afterMinAge(60_000));
+      await s.orders.domain.recoverPendingOrders(afterMinAge(60_000));
       expect(payment).toMatchObject({ status: 'REFUNDED', refundReason: 'unknown_order' });
       expect(refundCalls(payment.orderId).at(-1)?.headers['x-correlation-id']).toBe(event.correlationId);
     });
@@ -179,7 +179,7 @@ describe("Payment's and inventory's facts reconciled with the orders (issue 8, d
 
     test('When the order has shipped, then it stays SHIPPED and the refund is logged as an error for a person to handle', async () => {
       const order = await confirmedOrder();
-      s.orders.app.applyFulfilment(order.id, 'SHIPPED');
+      s.orders.domain.applyFulfilment(order.id, 'SHIPPED');
       const payment = s.payment.payments.get(order.id) as FakePaymentRecord;
       payment.status = 'REFUNDED';
 
@@ -197,7 +197,7 @@ describe("Payment's and inventory's facts reconciled with the orders (issue 8, d
       s.inventory.holdReservations = true;
       const placed = await placeOrder(s.orders.url, { items: [{ productId: KEYBOARD.id, quantity: 2 }] });
       expect(placed.status).toBe(202);
-      await s.orders.app.recoverPendingOrders(afterMinAge());
+      await s.orders.domain.recoverPendingOrders(afterMinAge());
       expect(await readOrder(placed.body.id)).toMatchObject({ status: 'CANCELLED' });
       // As if inventory's clock ran far behind: the reservation is taken although its deadline has passed.
       s.inventory.landHeld(new Date(0));

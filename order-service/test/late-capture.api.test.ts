@@ -34,7 +34,7 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
   /** Recovery passes every simulated second over `seconds`, starting `fromMs` past the minimum age. */
   async function recoveryPasses(seconds: number, fromMs = 0): Promise<void> {
     for (let ms = fromMs; ms <= fromMs + seconds * 1000; ms += 1000) {
-      await s.orders.app.recoverPendingOrders(afterMinAge(ms));
+      await s.orders.domain.recoverPendingOrders(afterMinAge(ms));
     }
   }
 
@@ -98,14 +98,14 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
       s.payment.chargeMode = 'held';
       const pending = await placePending();
 
-      const early = await s.orders.app.recoverPendingOrders(afterMinAge());
+      const early = await s.orders.domain.recoverPendingOrders(afterMinAge());
       expect(early).toMatchObject({ waiting: 1, cancelled: 0, confirmed: 0 });
       expect((await readOrder(pending.id)).status).toBe('PENDING');
-      const tooSoon = await s.orders.app.recoverPendingOrders(afterMinAge(1000));
+      const tooSoon = await s.orders.domain.recoverPendingOrders(afterMinAge(1000));
       expect(tooSoon).toMatchObject({ waiting: 0, cancelled: 0, confirmed: 0 });
 
       expect(s.payment.landHeld()).toMatchObject([{ status: 201 }]);
-      const later = await s.orders.app.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
+      const later = await s.orders.domain.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
 
       expect(later.confirmed).toBe(1);
       expect(await readOrder(pending.id)).toMatchObject({
@@ -119,10 +119,10 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
       s = await startScenario({ timeoutMs: TIMEOUT_MS, retries: 0, settings: { deadlines: LONG_WINDOW } });
       s.payment.chargeMode = 'held';
       const pending = await placePending();
-      await s.orders.app.recoverPendingOrders(afterMinAge());
+      await s.orders.domain.recoverPendingOrders(afterMinAge());
 
       const pastDeadline = afterMinAge(LONG_WINDOW.windowMs + LONG_WINDOW.clockSkewMs);
-      const report = await s.orders.app.recoverPendingOrders(pastDeadline);
+      const report = await s.orders.domain.recoverPendingOrders(pastDeadline);
 
       expect(report.cancelled).toBe(1);
       expect(await readOrder(pending.id)).toMatchObject({
@@ -140,12 +140,12 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
       const pending = await placePending();
 
       expect((await cancel(pending.id)).body).toMatchObject({ status: 'CANCELLED' });
-      await s.orders.app.recoverPendingOrders(afterMinAge());
+      await s.orders.domain.recoverPendingOrders(afterMinAge());
       expect(s.payment.callsTo('GET', /by-order/)).toHaveLength(0);
       s.payment.landHeld();
       expect(s.payment.payments.get(pending.id)?.status).toBe('CAPTURED');
 
-      await s.orders.app.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
+      await s.orders.domain.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
 
       expect(s.payment.payments.get(pending.id)).toMatchObject({
         status: 'REFUNDED',
@@ -162,12 +162,12 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
       s.payment.landHeld();
       await s.payment.stop();
 
-      const whileDown = await s.orders.app.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
+      const whileDown = await s.orders.domain.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
       expect(whileDown.tasksRetried).toBe(1);
       expect(tasksOf(pending.id)).toEqual(['reconcile_payment']);
 
       await s.payment.start();
-      await s.orders.app.recoverPendingOrders(afterMinAge(60_000));
+      await s.orders.domain.recoverPendingOrders(afterMinAge(60_000));
 
       expect(s.payment.payments.get(pending.id)).toMatchObject({
         status: 'REFUNDED',
@@ -183,7 +183,7 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
       const pending = await placePending();
       expect(s.inventory.heldCount).toBe(1);
 
-      const report = await s.orders.app.recoverPendingOrders(afterMinAge());
+      const report = await s.orders.domain.recoverPendingOrders(afterMinAge());
       expect(report.cancelled).toBe(1);
       expect(await readOrder(pending.id)).toMatchObject({
         status: 'CANCELLED',
@@ -193,7 +193,7 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
 
       expect(s.inventory.landHeld()).toMatchObject([{ status: 201 }]);
       expect(s.inventory.stockOf(KEYBOARD.id)).toBe(9);
-      await s.orders.app.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
+      await s.orders.domain.recoverPendingOrders(afterMinAge(LONG_WINDOW.windowMs));
 
       expect(s.inventory.reservations.get(pending.id)?.status).toBe('RELEASED');
       expect(s.inventory.stockOf(KEYBOARD.id)).toBe(10);
@@ -205,12 +205,12 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
       s = await startScenario({ timeoutMs: TIMEOUT_MS, retries: 0 });
       s.inventory.holdReservations = true;
       const pending = await placePending();
-      await s.orders.app.recoverPendingOrders(afterMinAge());
+      await s.orders.domain.recoverPendingOrders(afterMinAge());
 
       expect(s.inventory.landHeld(afterMinAge(10_000))).toMatchObject([
         { status: 409, body: { error: { code: 'reservation_deadline_passed' } } },
       ]);
-      await s.orders.app.recoverPendingOrders(afterMinAge(10_000));
+      await s.orders.domain.recoverPendingOrders(afterMinAge(10_000));
 
       expect(s.inventory.stockOf(KEYBOARD.id)).toBe(10);
       expect(tasksOf(pending.id)).toEqual([]);

@@ -171,7 +171,7 @@ describe('Reading and cancelling orders', () => {
 
     test('When the order has shipped, then 409 order_not_cancellable and nothing is refunded', async () => {
       const order = await confirmedOrder();
-      s.orders.app.applyFulfilment(order.id, 'SHIPPED');
+      s.orders.domain.applyFulfilment(order.id, 'SHIPPED');
 
       const res = await cancel(order.id, customerA);
 

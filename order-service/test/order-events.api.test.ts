@@ -408,7 +408,7 @@ describe('order-service events after recovery (payment slower than the timeout)'
 
     // As the recovery worker runs it: each pass has a correlation ID of its own.
     const report = await runWithContext({ correlationId: `order-recovery-${randomUUID()}` }, () =>
-      s.orders.app.recoverPendingOrders(afterMinAge()),
+      s.orders.domain.recoverPendingOrders(afterMinAge()),
     );
 
     expect(report.confirmed).toBe(1);

@@ -38,9 +38,9 @@ describe('Order recovery (payment slower than the timeout)', () => {
     s.payment.chargeMode = 'slow_capture';
     const pending = await placeSlowOrder();
 
-    const young = await s.orders.app.recoverPendingOrders(new Date());
+    const young = await s.orders.domain.recoverPendingOrders(new Date());
     expect(young.confirmed + young.cancelled).toBe(0);
-    const report = await s.orders.app.recoverPendingOrders(afterMinAge());
+    const report = await s.orders.domain.recoverPendingOrders(afterMinAge());
 
     expect(report).toMatchObject({ confirmed: 1, cancelled: 0 });
     const order = await readOrder(pending.id);
@@ -55,7 +55,7 @@ describe('Order recovery (payment slower than the timeout)', () => {
     const pending = await placeSlowOrder();
     expect(s.inventory.stockOf(KEYBOARD.id)).toBe(8);
 
-    const report = await s.orders.app.recoverPendingOrders(afterMinAge());
+    const report = await s.orders.domain.recoverPendingOrders(afterMinAge());
 
     expect(report).toMatchObject({ confirmed: 0, cancelled: 1 });
     expect(await readOrder(pending.id)).toMatchObject({
@@ -80,7 +80,7 @@ describe('Order recovery (payment slower than the timeout)', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'CANCELLED', cancelReason: 'cancelled_by_customer' });
     expect(s.inventory.stockOf(KEYBOARD.id)).toBe(10);
-    await s.orders.app.recoverPendingOrders(afterMinAge());
+    await s.orders.domain.recoverPendingOrders(afterMinAge());
     expect(s.payment.payments.get(pending.id)?.status).toBe('REFUNDED');
   });
 
@@ -88,7 +88,7 @@ describe('Order recovery (payment slower than the timeout)', () => {
     s.payment.chargeMode = 'error_500';
     const pending = await placeSlowOrder();
 
-    await s.orders.app.recoverPendingOrders(afterMinAge());
+    await s.orders.domain.recoverPendingOrders(afterMinAge());
 
     expect(await readOrder(pending.id)).toMatchObject({
       status: 'CANCELLED',
@@ -102,15 +102,15 @@ describe('Order recovery (payment slower than the timeout)', () => {
     const pending = await placeSlowOrder();
     s.payment.lookupFails = true;
 
-    const first = await s.orders.app.recoverPendingOrders(afterMinAge());
-    const tooSoon = await s.orders.app.recoverPendingOrders(afterMinAge(100));
+    const first = await s.orders.domain.recoverPendingOrders(afterMinAge());
+    const tooSoon = await s.orders.domain.recoverPendingOrders(afterMinAge(100));
 
     expect(first).toMatchObject({ retried: 1, confirmed: 0, cancelled: 0 });
     expect(tooSoon).toMatchObject({ retried: 0, confirmed: 0, cancelled: 0 });
     expect((await readOrder(pending.id)).status).toBe('PENDING');
 
     s.payment.lookupFails = false;
-    const later = await s.orders.app.recoverPendingOrders(afterMinAge(5000));
+    const later = await s.orders.domain.recoverPendingOrders(afterMinAge(5000));
     expect(later.confirmed).toBe(1);
     expect((await readOrder(pending.id)).status).toBe('CONFIRMED');
   });
@@ -120,10 +120,10 @@ describe('Order recovery (payment slower than the timeout)', () => {
     const pending = await placeSlowOrder();
     await s.payment.stop();
 
-    const beforeDeadline = await s.orders.app.recoverPendingOrders(afterMinAge(DEADLINE_MS));
+    const beforeDeadline = await s.orders.domain.recoverPendingOrders(afterMinAge(DEADLINE_MS));
     expect(beforeDeadline.retried).toBe(1);
     const pastHardDeadline = afterMinAge(2 * DEADLINE_MS);
-    const report = await s.orders.app.recoverPendingOrders(pastHardDeadline);
+    const report = await s.orders.domain.recoverPendingOrders(pastHardDeadline);
 
     expect(report.cancelled).toBe(1);
     expect(await readOrder(pending.id)).toMatchObject({
@@ -134,7 +134,7 @@ describe('Order recovery (payment slower than the timeout)', () => {
     expect(s.payment.payments.get(pending.id)?.status).toBe('CAPTURED');
 
     await s.payment.start();
-    await s.orders.app.recoverPendingOrders(new Date(pastHardDeadline.getTime() + 60_000));
+    await s.orders.domain.recoverPendingOrders(new Date(pastHardDeadline.getTime() + 60_000));
     expect(s.payment.payments.get(pending.id)?.status).toBe('REFUNDED');
   });
 
@@ -143,12 +143,12 @@ describe('Order recovery (payment slower than the timeout)', () => {
     const pending = await placeSlowOrder();
     await s.inventory.stop();
 
-    const first = await s.orders.app.recoverPendingOrders(afterMinAge());
+    const first = await s.orders.domain.recoverPendingOrders(afterMinAge());
     expect(first.cancelled).toBe(1);
     expect(s.inventory.stockOf(KEYBOARD.id)).toBe(8);
 
     await s.inventory.start();
-    await s.orders.app.recoverPendingOrders(afterMinAge(60_000));
+    await s.orders.domain.recoverPendingOrders(afterMinAge(60_000));
     expect(s.inventory.stockOf(KEYBOARD.id)).toBe(10);
     expect((await readOrder(pending.id)).status).toBe('CANCELLED');
   });

@@ -1,7 +1,6 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import {
-  AppError,
   abilityOf,
   authorize,
   currentCorrelationId,
@@ -12,10 +11,9 @@ import {
   paginated,
 } from '@shop/platform';
 import type { Cancellation } from '../domain/cancellation.js';
-import { requestHash, type Idempotency } from '../domain/idempotency.js';
 import { toView, type OrderRecord } from '../domain/order.js';
-import type { Clock, OrderStore } from '../domain/ports.js';
-import type { OrderSaga } from '../domain/saga.js';
+import type { OrderPlacement } from '../domain/order-placement.js';
+import type { OrderStore } from '../domain/ports.js';
 import { orderReadScope } from './order-access.js';
 import {
   parseCancelBody,
@@ -28,10 +26,8 @@ import { renderCurrent, renderOutcome, send } from './order-responses.js';
 
 export interface OrderRouteDeps {
   store: OrderStore;
-  saga: OrderSaga;
-  idempotency: Idempotency;
+  placements: OrderPlacement;
   cancellation: Cancellation;
-  clock: Clock;
 }
 
 const REPLAYED = { 'Idempotent-Replayed': 'true' };
@@ -48,7 +44,7 @@ function readableOrder(ctx: Context, id: string | undefined, store: OrderStore):
 }
 
 export function orderRoutes(deps: OrderRouteDeps): Router {
-  const { store, saga, idempotency, cancellation, clock } = deps;
+  const { store, placements, cancellation } = deps;
   const router = new Router();
 
   router.post('/api/orders', authorize('create', 'Order'), async (ctx) => {
@@ -56,68 +52,27 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     const customerId = requireUser(ctx).id;
     const key = parseIdempotencyKey(ctx.get('Idempotency-Key'));
     const request = parseOrderRequest(ctx.request.body);
-    const requestCorrelationId = currentCorrelationId();
-    const correlationId = requestCorrelationId ?? '';
+    const correlationId = currentCorrelationId();
     const command = {
       customerId,
       lines: request.lines,
       paymentToken: request.paymentToken,
-      correlationId: requestCorrelationId,
+      correlationId,
     };
-
-    if (key === undefined) {
-      send(ctx, renderOutcome(await saga.placeOrder(command), correlationId));
-      return;
-    }
-
-    const claim = idempotency.claim(
-      customerId,
-      key,
-      requestHash(request.lines, request.paymentToken),
-      clock.now().toISOString(),
+    const placement = await placements.place(command, key, (outcome) =>
+      renderOutcome(outcome, correlationId ?? ''),
     );
-    switch (claim.kind) {
-      case 'replay':
-        send(ctx, claim.response, REPLAYED);
+    switch (placement.kind) {
+      case 'answered':
+        send(ctx, placement.response);
         return;
-      case 'key_reused':
-        throw new AppError(
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used with a different request body',
-          422,
-        );
-      case 'in_progress':
-        throw new AppError(
-          'idempotency_in_progress',
-          'A request with this Idempotency-Key is still in progress',
-          409,
-          {
-            headers: { 'Retry-After': '1' },
-          },
-        );
-      case 'interrupted': {
-        const order = store.find(claim.orderId);
-        if (order === undefined) throw notFound('Order');
-        send(ctx, renderCurrent(order), REPLAYED);
+      case 'replayed':
+        send(ctx, placement.response, REPLAYED);
         return;
-      }
-      case 'claimed':
-        break;
+      case 'interrupted':
+        send(ctx, renderCurrent(placement.order), REPLAYED);
+        return;
     }
-
-    let outcome;
-    try {
-      outcome = await saga.placeOrder(command, (orderId) =>
-        idempotency.attachOrder(customerId, key, orderId),
-      );
-    } catch (error) {
-      // Only reachable when the order could not even be created: nothing happened, the key is free again.
-      idempotency.abandon(customerId, key);
-      throw error;
-    }
-    const response = renderOutcome(outcome, correlationId);
-    idempotency.complete(customerId, key, response, clock.now().toISOString());
-    send(ctx, response);
   });
 
   router.get('/api/orders', (ctx) => {

@@ -1,26 +1,7 @@
-import {
-  createMetricsRegistry,
-  createReadWriteClient,
-  createUpstreamClient,
-  loadMigrations,
-  openDatabase,
-  startServer,
-  startServiceBus,
-  type Db,
-  type RunningServer,
-  type ServiceBus,
-  type UpstreamClient,
-} from '@shop/platform';
-import { captureLogger, request, tempDir, testTokens, tokenFor } from '@shop/platform/testing';
-import { join } from 'node:path';
-import { createApp, type OrderServiceApp, type OrderSettings } from '../../src/app.js';
-import { createInventoryPort } from '../../src/upstream/inventory-client.js';
-import { createPaymentPort } from '../../src/upstream/payment-client.js';
-import { serviceAuthorization } from '../../src/upstream/service-credentials.js';
+import type { Db, ServiceBus } from '@shop/platform';
+import { request, startServiceForTest, tokenFor } from '@shop/platform/testing';
 import type { OrderEventHooks } from '../../src/domain/ports.js';
-import { effectEventHandlers } from '../../src/events/effect-handlers.js';
-import { orderEventHandlers } from '../../src/events/handlers.js';
-import { outboxOrderEvents } from '../../src/events/order-events.js';
+import { orderService, type OrderSettings, type OrderUseCases } from '../../src/service.js';
 
 export const MIN_AGE_MS = 1000;
 export const DEADLINE_MS = 60_000;
@@ -37,19 +18,16 @@ export interface HarnessOptions {
   hooks?: Partial<OrderEventHooks>;
   /** Replaces some of the test settings (e.g. a call deadline longer than the recovery's minimum age). */
   settings?: Partial<OrderSettings>;
-  /**
-   * Wires the real event bus as main.ts does (outbox hooks, consumer on queue `order-service`) over this
-   * embedded queue file, with short polls and retry delays.
-   */
+  /** The embedded queue file of the service's event bus (default: `events.db` in its temp dir). */
   eventsFile?: string;
 }
 
 export interface OrderServiceHarness {
   url: string;
-  app: OrderServiceApp;
+  /** The use cases compose exposes (the recovery pass on a chosen clock, fulfilment...). */
+  domain: OrderUseCases;
   db: Db;
-  /** Present when started with `eventsFile`. */
-  bus: ServiceBus | undefined;
+  bus: ServiceBus;
   logLines: () => Record<string, unknown>[];
   stop(): Promise<void>;
 }
@@ -72,72 +50,41 @@ export const settings: OrderSettings = {
   deadlines: { windowMs: CALL_WINDOW_MS, clockSkewMs: CLOCK_SKEW_MS },
 };
 
-/** The real order-service app on port 0 with a real SQLite file, calling the given upstreams over HTTP. */
+/**
+ * order-service as main.ts runs it (startServiceForTest), calling the given upstreams over HTTP, with the
+ * test's settings (shorter than the config allows) and no recovery timer: tests run recovery passes themselves.
+ */
 export async function startOrderService(options: HarnessOptions): Promise<OrderServiceHarness> {
-  const dir = tempDir('order-service-test-');
-  const { logger, lines } = captureLogger('order-service');
-  const registry = createMetricsRegistry('order-service', { collectDefault: false });
-  const tokens = testTokens();
-  const migrations = loadMigrations(import.meta.url);
-  const db = openDatabase(join(dir.path, 'order-service.db'), migrations);
   const timeoutMs = options.timeoutMs ?? 1000;
   const retries = options.retries ?? 1;
-  // As main.ts: one call budget that holds every attempt (callBudgetMs's default).
-  const upstream = {
-    logger,
-    registry,
-    timeoutMs,
-    retries,
-    budgetMs: timeoutMs * (retries + 1),
-    retryBaseMs: 1,
-  };
-  const clients: UpstreamClient[] = [
-    createUpstreamClient({ name: 'inventory-service', baseUrl: options.inventoryUrl, ...upstream }),
-    createReadWriteClient({ name: 'payment-service', baseUrl: options.paymentUrl, ...upstream }),
-  ];
-  const authorization = serviceAuthorization(tokens, 'order-service');
-  const bus =
-    options.eventsFile === undefined
-      ? undefined
-      : await startServiceBus({
-          service: 'order-service',
-          db,
-          embeddedFile: options.eventsFile,
-          logger,
-          registry,
-          pollMs: 20,
-          retryDelaysMs: TEST_RETRY_DELAYS_MS,
-        });
-  const app = createApp({
-    logger,
-    registry,
-    tokens,
-    db,
-    migrations,
-    inventory: createInventoryPort(clients[0] as UpstreamClient, authorization),
-    payment: createPaymentPort(clients[1] as UpstreamClient, authorization),
-    settings: { ...settings, ...options.settings },
-    hooks: options.hooks ?? (bus && outboxOrderEvents(bus.outbox)),
-    readiness: bus && { broker: bus.readiness },
-  });
-  await bus?.consume({
-    ...orderEventHandlers(app.shipments, logger),
-    ...effectEventHandlers({ effects: app.effects, runTasks: app.runTasksFor, logger }),
-  });
-  const server: RunningServer = await startServer({ service: app, port: 0, host: '127.0.0.1', logger });
-  return {
-    url: server.url,
-    app,
-    db,
-    bus,
-    logLines: lines,
-    async stop() {
-      await server.stop();
-      await bus?.stop();
-      await Promise.all(clients.map((client) => client.close()));
-      db.close();
-      dir.cleanup();
+  const service = await startServiceForTest(orderService, {
+    env: {
+      INVENTORY_SERVICE_URL: options.inventoryUrl,
+      PAYMENT_SERVICE_URL: options.paymentUrl,
+      UPSTREAM_TIMEOUT_MS: String(timeoutMs),
+      UPSTREAM_RETRIES: String(retries),
+      ORDER_RECOVERY_INTERVAL_MS: '0',
+      // What the config checks; the settings seam below replaces them with the test's.
+      ORDER_RECOVERY_MIN_AGE_MS: String(timeoutMs * (retries + 1)),
+      ORDER_CALL_DEADLINE_MS: String(Math.max(100, timeoutMs * (retries + 1))),
     },
+    seams: {
+      settings: { ...settings, ...options.settings },
+      ...(options.hooks && { hooks: options.hooks }),
+    },
+    bus: {
+      retryDelaysMs: TEST_RETRY_DELAYS_MS,
+      ...(options.eventsFile !== undefined && { embeddedFile: options.eventsFile }),
+    },
+    upstream: { retryBaseMs: 1 },
+  });
+  return {
+    url: service.url,
+    domain: service.exposed,
+    db: service.db,
+    bus: service.bus,
+    logLines: service.logLines,
+    stop: () => service.stop(),
   };
 }
 

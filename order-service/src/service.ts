@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { defineService, loadMigrations } from '@shop/platform';
+import { callBudgetMs, loadConfig, type OrderServiceConfig } from './config.js';
+import { createIdempotencyRepository } from './data/idempotency-repository.js';
+import { createOrderRepository } from './data/order-repository.js';
+import { refundBoundMs, type DeadlinePolicy } from './domain/call-deadlines.js';
+import { createCancellation } from './domain/cancellation.js';
+import { createEffectReconciliation, type EffectReconciliation } from './domain/effect-reconciliation.js';
+import { createTaskRunner } from './domain/follow-up-tasks.js';
+import { createIdempotency } from './domain/idempotency.js';
+import type { OrderRecord } from './domain/order.js';
+import { createOrderLifecycle } from './domain/order-lifecycle.js';
+import { createOrderPlacement } from './domain/order-placement.js';
+import { NO_EVENT_HOOKS, type Clock, type OrderEventHooks } from './domain/ports.js';
+import { createRecovery, type RecoveryReport, type RecoverySettings } from './domain/recovery.js';
+import { createOrderSaga } from './domain/saga.js';
+import { createShipmentTracking, type ShipmentTracking } from './domain/shipment-tracking.js';
+import { effectEventHandlers } from './events/effect-handlers.js';
+import { orderEventHandlers } from './events/handlers.js';
+import { outboxOrderEvents } from './events/order-events.js';
+import { orderRoutes } from './http/routes.js';
+import { createOrderMetrics, reportRefundBound } from './order-metrics.js';
+import { startRecoveryWorker } from './recovery-worker.js';
+import { createInventoryPort } from './upstream/inventory-client.js';
+import { createPaymentPort } from './upstream/payment-client.js';
+import { serviceAuthorization } from './upstream/service-credentials.js';
+
+export const SERVICE_NAME = 'order-service';
+
+export interface OrderSettings {
+  retryAfterSeconds: number;
+  recovery: RecoverySettings;
+  taskBackoff: { baseMs: number; capMs: number };
+  idempotencyKeyTtlMs: number;
+  deadlines: DeadlinePolicy;
+}
+
+export function settingsFromConfig(config: OrderServiceConfig): OrderSettings {
+  return {
+    retryAfterSeconds: config.DEPENDENCY_RETRY_AFTER_SECONDS,
+    deadlines: { windowMs: config.ORDER_CALL_DEADLINE_MS, clockSkewMs: config.ORDER_CLOCK_SKEW_MS },
+    recovery: {
+      minAgeMs: config.ORDER_RECOVERY_MIN_AGE_MS,
+      deadlineMs: config.ORDER_PENDING_DEADLINE_MS,
+      hardDeadlineMs: 2 * config.ORDER_PENDING_DEADLINE_MS,
+      backoffBaseMs: config.ORDER_RETRY_BASE_MS,
+      backoffCapMs: config.ORDER_RETRY_MAX_MS,
+      batchSize: config.ORDER_RECOVERY_BATCH_SIZE,
+    },
+    taskBackoff: { baseMs: config.ORDER_RETRY_BASE_MS, capMs: config.ORDER_RETRY_MAX_MS },
+    idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS,
+  };
+}
+
+/** The configured bound on how long a capture can stay on an order that is not confirmed (see call-deadlines.ts). */
+export function refundBoundFromConfig(config: OrderServiceConfig): number {
+  return refundBoundMs({
+    windowMs: config.ORDER_CALL_DEADLINE_MS,
+    clockSkewMs: config.ORDER_CLOCK_SKEW_MS,
+    recoveryMinAgeMs: config.ORDER_RECOVERY_MIN_AGE_MS,
+    recoveryIntervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
+    callBudgetMs: callBudgetMs(config),
+  });
+}
+
+/** What tests may replace (`startServiceForTest(orderService, { seams })`). */
+export interface OrderSeams {
+  clock: Clock;
+  /** Event hooks run inside the order's transactions (default: the outbox's). */
+  hooks: Partial<OrderEventHooks>;
+  newId: () => string;
+  /** Settings the config would refuse (a recovery age shorter than a call's budget...). */
+  settings: Partial<OrderSettings>;
+}
+
+/** The order use cases tests drive directly (the recovery pass on a chosen clock, fulfilment, purges). */
+export interface OrderUseCases {
+  /** One pass of the recovery worker. */
+  recoverPendingOrders(now?: Date): Promise<RecoveryReport>;
+  /** What shipping-service's events do to orders. */
+  shipments: ShipmentTracking;
+  /** What payment's and inventory's events do to orders. */
+  effects: EffectReconciliation;
+  /** Runs the order's due follow-up tasks now (after an event scheduled one). */
+  runTasksFor(orderId: string): Promise<void>;
+  /** Moves a confirmed order to SHIPPED or DELIVERED. */
+  applyFulfilment(
+    orderId: string,
+    to: 'SHIPPED' | 'DELIVERED',
+    at?: Date,
+  ): { changed: boolean; order: OrderRecord };
+  /** Forgets Idempotency-Key records older than the configured TTL. */
+  purgeIdempotencyKeys(now?: Date): number;
+}
+
+/** order-service: the order saga (reserve stock, charge, confirm), cancellation, recovery and order reads. */
+export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderUseCases>({
+  name: SERVICE_NAME,
+  loadConfig,
+  migrations: () => loadMigrations(import.meta.url),
+  compose({ db, bus, logger, registry, tokens, seams, upstreamClient, readWriteClient }, config) {
+    const settings: OrderSettings = { ...settingsFromConfig(config), ...seams.settings };
+    const clock: Clock = seams.clock ?? { now: () => new Date() };
+    const hooks: OrderEventHooks = { ...NO_EVENT_HOOKS, ...(seams.hooks ?? outboxOrderEvents(bus.outbox)) };
+    const metrics = createOrderMetrics(registry);
+
+    const authorization = serviceAuthorization(tokens, SERVICE_NAME);
+    const upstream = {
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      budgetMs: callBudgetMs(config),
+      retries: config.UPSTREAM_RETRIES,
+    };
+    const inventory = createInventoryPort(
+      upstreamClient({ name: 'inventory-service', baseUrl: config.INVENTORY_SERVICE_URL, ...upstream }),
+      authorization,
+    );
+    // Lookups (the recovery worker's) and charges/refunds have their own breakers: successful lookups must not
+    // hide failing charges from the breaker that should stop them, nor failing charges block the lookups.
+    const payment = createPaymentPort(
+      readWriteClient({ name: 'payment-service', baseUrl: config.PAYMENT_SERVICE_URL, ...upstream }),
+      authorization,
+    );
+
+    const store = createOrderRepository(db);
+    const idempotency = createIdempotency(createIdempotencyRepository(db));
+    // Orders whose saga (or recovery) is running in this process: recovery and cancellation leave them alone.
+    const inFlight = new Set<string>();
+    const lifecycle = createOrderLifecycle({ store, hooks, metrics });
+    const tasks = createTaskRunner({
+      store,
+      inventory,
+      payment,
+      logger,
+      backoff: settings.taskBackoff,
+      deadlines: settings.deadlines,
+    });
+    const saga = createOrderSaga({
+      store,
+      inventory,
+      payment,
+      lifecycle,
+      tasks,
+      clock,
+      hooks,
+      metrics,
+      inFlight,
+      logger,
+      newId: seams.newId ?? randomUUID,
+      settings: { retryAfterSeconds: settings.retryAfterSeconds, deadlines: settings.deadlines },
+    });
+    const recovery = createRecovery({
+      store,
+      payment,
+      lifecycle,
+      tasks,
+      clock,
+      metrics,
+      inFlight,
+      logger,
+      settings: settings.recovery,
+      deadlines: settings.deadlines,
+    });
+    const cancellation = createCancellation({
+      store,
+      lifecycle,
+      tasks,
+      clock,
+      inFlight,
+      deadlines: settings.deadlines,
+    });
+    const placements = createOrderPlacement({ saga, idempotency, store, clock });
+    const useCases: OrderUseCases = {
+      shipments: createShipmentTracking({ store, lifecycle, clock }),
+      effects: createEffectReconciliation({ store, lifecycle, clock }),
+      runTasksFor: (orderId) => tasks.runForOrder(orderId, clock.now()),
+      recoverPendingOrders: (now) => recovery.recoverPendingOrders(now),
+      applyFulfilment: (orderId, to, at) => lifecycle.applyFulfilment(orderId, to, at ?? clock.now()),
+      purgeIdempotencyKeys: (now) =>
+        idempotency.purgeCreatedBefore(
+          new Date((now ?? clock.now()).getTime() - settings.idempotencyKeyTtlMs).toISOString(),
+        ),
+    };
+
+    const refundBound = refundBoundFromConfig(config);
+    reportRefundBound(registry, refundBound);
+    logger.info('a capture on an order that is not confirmed is refunded within the configured bound', {
+      refundBoundMs: refundBound,
+    });
+
+    return {
+      routers: [orderRoutes({ store, placements, cancellation })],
+      eventHandlers: {
+        ...orderEventHandlers(useCases.shipments, logger),
+        ...effectEventHandlers({ effects: useCases.effects, runTasks: useCases.runTasksFor, logger }),
+      },
+      workers:
+        config.ORDER_RECOVERY_INTERVAL_MS > 0
+          ? [
+              {
+                name: 'order-recovery',
+                start: () =>
+                  startRecoveryWorker({
+                    intervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
+                    logger,
+                    pass: async () => {
+                      await useCases.recoverPendingOrders();
+                      useCases.purgeIdempotencyKeys();
+                    },
+                  }),
+              },
+            ]
+          : [],
+      exposed: useCases,
+    };
+  },
+});
