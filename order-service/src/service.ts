@@ -76,13 +76,13 @@ export interface OrderSeams {
 /** The order use cases tests drive directly (the recovery pass on a chosen clock, fulfilment, purges). */
 export interface OrderUseCases {
   /** One pass of the recovery worker. */
-  recoverPendingOrders(now?: Date): Promise<RecoveryReport>;
+  recoverPendingOrders: (now?: Date) => Promise<RecoveryReport>;
   /** What shipping-service's events do to orders. */
   shipments: ShipmentTracking;
   /** What payment's and inventory's events do to orders. */
   effects: EffectReconciliation;
   /** Runs the order's due follow-up tasks now (after an event scheduled one). */
-  runTasksFor(orderId: string): Promise<void>;
+  runTasksFor: (orderId: string) => Promise<void>;
   /** Moves a confirmed order to SHIPPED or DELIVERED. */
   applyFulfilment(
     orderId: string,
@@ -90,7 +90,7 @@ export interface OrderUseCases {
     at?: Date,
   ): { changed: boolean; order: OrderRecord };
   /** Forgets Idempotency-Key records older than the configured TTL. */
-  purgeIdempotencyKeys(now?: Date): number;
+  purgeIdempotencyKeys: (now?: Date) => number;
 }
 
 /** order-service: the order saga (reserve stock, charge, confirm), cancellation, recovery and order reads. */
