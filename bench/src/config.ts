@@ -15,9 +15,9 @@ export const settingsSchema = z.object({
     .int(10, 1)
     .describe('Keep-alive connections of the moderate-load run (default 10).'),
   BENCH_TARGETS: env
-    .list('direct,bare-proxy,koa-proxy,gateway,e2e')
+    .list('direct,bare-proxy,koa-proxy,gateway,e2e,product-cache')
     .describe(
-      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, e2e (always run in that order; default all five).',
+      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, e2e, product-cache (always run in that order; default all six).',
     ),
   BENCH_SKIP_MICRO: env
     .boolean(false)

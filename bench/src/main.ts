@@ -11,6 +11,11 @@ import { answerHelp, describeSettings } from '@shop/platform/cli';
 import { loadConfig, settingsSchema } from './config.js';
 import { endToEndAims, runEndToEnd } from './e2e/end-to-end.js';
 import { runLoad, runPacedLoad, type LoadOptions, type LoadResult } from './load.js';
+import {
+  formatProductCache,
+  runProductCacheBench,
+  type ProductCacheResult,
+} from './product-cache/product-cache-bench.js';
 import { accessLogBenchmarks, jwtVerifyBenchmarks } from './micro.js';
 import {
   aims,
@@ -25,7 +30,8 @@ import type { TargetSpec } from './target-spec.js';
 
 const TARGETS: readonly TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway'];
 const END_TO_END = 'e2e';
-const TARGET_NAMES: readonly string[] = [...TARGETS, END_TO_END];
+const PRODUCT_CACHE = 'product-cache';
+const TARGET_NAMES: readonly string[] = [...TARGETS, END_TO_END, PRODUCT_CACHE];
 
 const USAGE = [
   'Usage: npm run bench [-- --help]',
@@ -35,6 +41,7 @@ const USAGE = [
   'real api-gateway, each under saturation and under a moderate paced load. Then (e) e2e: the whole',
   'platform, seven processes started here (or GATEWAY_URL), with orders placed through the gateway: one',
   'at a time, at a paced rate and at saturation, with CPU per order and memory of every process. Then',
+  '(f) product-cache: inventory-service product reads with the cache cold (off) and warm, side by side. Then',
   'jsonwebtoken and access-log micro-benchmarks. About two minutes. Prints a report with the aims met or',
   'NOT met (see bench/README.md) and writes the JSON results.',
   '',
@@ -200,6 +207,17 @@ async function main(): Promise<void> {
     if ('skipped' in endToEnd) process.stdout.write(`e2e: skipped, ${endToEnd.skipped}\n`);
   }
 
+  let productCache: ProductCacheResult | undefined;
+  if (config.BENCH_TARGETS.includes(PRODUCT_CACHE)) {
+    productCache = await runProductCacheBench({
+      repoRoot,
+      durationSeconds: config.BENCH_DURATION,
+      warmupSeconds: config.BENCH_WARMUP,
+      connections: config.BENCH_MODERATE_CONNECTIONS,
+      say: (line) => process.stdout.write(`${line}\n`),
+    });
+  }
+
   const micro = [];
   if (!config.BENCH_SKIP_MICRO) {
     process.stdout.write('micro-benchmarks: jsonwebtoken verify, access log lines\n');
@@ -233,6 +251,7 @@ async function main(): Promise<void> {
     targets,
     comparison,
     ...(endToEnd !== undefined && { endToEnd }),
+    ...(productCache !== undefined && { productCache }),
     aims: [
       ...(wanted.length > 0 ? aims(comparison) : []),
       ...(endToEnd !== undefined && !('skipped' in endToEnd) ? endToEndAims(endToEnd) : []),
@@ -242,7 +261,8 @@ async function main(): Promise<void> {
   const out = config.BENCH_RESULTS ?? join(benchRoot, 'results', 'latest.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\n${formatReport(report)}\n\nresults: ${out}\n`);
+  const productCacheText = productCache === undefined ? '' : `\n\n${formatProductCache(productCache)}`;
+  process.stdout.write(`\n${formatReport(report)}${productCacheText}\n\nresults: ${out}\n`);
 }
 
 try {

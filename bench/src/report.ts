@@ -1,6 +1,7 @@
 import type { LatencySummary } from '@shop/load-generator';
 import { formatEndToEnd, type EndToEndResult } from './e2e/e2e-report.js';
 import { formatTable } from './format-table.js';
+import type { ProductCacheResult } from './product-cache/product-cache-bench.js';
 
 export { percentile, summarizeLatencies, type LatencySummary } from '@shop/load-generator';
 export { formatTable } from './format-table.js';
@@ -85,6 +86,8 @@ export interface BenchReport {
   comparison: Comparison;
   /** The end-to-end target: the platform's seven processes through the gateway (or why it was skipped). */
   endToEnd?: EndToEndResult | { skipped: string };
+  /** Target product-cache: inventory-service product reads, cold against warm (product-cache-bench.ts). */
+  productCache?: ProductCacheResult;
   aims: Aim[];
   micro: MicroResult[];
 }

@@ -1,11 +1,13 @@
 import { counter, defineService, immediateTransactor, loadMigrations } from '@shop/platform';
-import { loadConfig, type InventoryConfig } from './config.js';
 import { seedDemoCatalog } from './data/demo-catalog.js';
 import { createProductRepository } from './data/product-repository.js';
 import { createReservationRepository } from './data/reservation-repository.js';
 import { createCatalog } from './domain/catalog.js';
 import { noReservationHooks, type ReservationHooks } from './domain/reservation.js';
 import { createReservationBook } from './domain/reservations.js';
+import { trackChanges } from './cache/change-events.js';
+import { createProductCache } from './cache/product-cache.js';
+import { loadConfig, productCacheSettings, type InventoryConfig } from './config.js';
 import { stockEventHooks } from './events/stock-events.js';
 import { productRoutes } from './http/product-routes.js';
 import { RESERVATION_OUTCOMES, reservationRoutes } from './http/reservation-routes.js';
@@ -32,8 +34,25 @@ export const inventoryService = defineService<InventoryConfig, InventorySeams>({
     const now = seams.now ?? (() => new Date().toISOString());
     const products = createProductRepository(db);
     const reservations = createReservationRepository(db);
-    const transaction = immediateTransactor(db);
-    const hooks: ReservationHooks = { ...noReservationHooks, ...stockEventHooks(bus.outbox), ...seams.hooks };
+    const cache = createProductCache(productCacheSettings(config), { logger, registry });
+    // Every product or stock change writes its events through `events` inside its transaction; once it has
+    // committed, the products those events name are invalidated in the cache (docs/features/caching.md).
+    const { events, transaction } = trackChanges(bus.outbox, immediateTransactor(db), (ids) =>
+      cache.invalidate(ids),
+    );
+    const stockEvents = stockEventHooks(events);
+    const extra = { ...noReservationHooks, ...seams.hooks };
+    // Test hooks run after the event hooks, never instead: a reservation always writes its event.
+    const hooks: ReservationHooks = {
+      onStockReserved(reservation) {
+        stockEvents.onStockReserved(reservation);
+        extra.onStockReserved(reservation);
+      },
+      onStockReleased(reservation, previousStatus) {
+        stockEvents.onStockReleased(reservation, previousStatus);
+        extra.onStockReleased(reservation, previousStatus);
+      },
+    };
 
     const outcomes = counter(registry, {
       name: 'stock_reservations_total',
@@ -42,8 +61,11 @@ export const inventoryService = defineService<InventoryConfig, InventorySeams>({
     });
     for (const outcome of RESERVATION_OUTCOMES) outcomes.inc({ outcome }, 0);
 
-    const catalog = createCatalog({ products, reservations, transaction, now });
+    const catalog = createCatalog({ products, reservations, transaction, events, now });
     const book = createReservationBook({ products, reservations, transaction, hooks, now });
-    return { routers: [productRoutes(catalog), reservationRoutes(book, outcomes)] };
+    return {
+      routers: [productRoutes(catalog, cache), reservationRoutes(book, outcomes)],
+      close: [() => cache.close()],
+    };
   },
 });

@@ -92,6 +92,12 @@ const serviceOwn: MetricFamily[] = [
   // shipping-service, notification-service
   { name: 'shipments_total', type: 'counter', labels: ['status'], origin: 'service' },
   { name: 'notifications_total', type: 'counter', labels: ['status'], origin: 'service' },
+  // inventory-service: the product read cache (docs/features/caching.md); evictions are the in-process LRU's.
+  { name: 'product_cache_hits_total', type: 'counter', labels: ['kind'], origin: 'service' },
+  { name: 'product_cache_misses_total', type: 'counter', labels: ['kind'], origin: 'service' },
+  { name: 'product_cache_evictions_total', type: 'counter', labels: ['reason'], origin: 'service' },
+  { name: 'product_cache_errors_total', type: 'counter', labels: ['operation'], origin: 'service' },
+  { name: 'product_cache_invalidations_total', type: 'counter', labels: [], origin: 'service' },
 ];
 
 const defaultGauges = [

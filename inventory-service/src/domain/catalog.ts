@@ -1,4 +1,5 @@
 import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
+import type { EventSink } from '../cache/change-events.js';
 import { isUniqueViolation, type ProductPage, type ProductRepository } from '../data/product-repository.js';
 import type { ReservationRepository } from '../data/reservation-repository.js';
 import {
@@ -14,12 +15,14 @@ export interface CatalogDeps {
   products: ProductRepository;
   reservations: ReservationRepository;
   transaction: Transactor;
+  /** Every change writes a ProductChanged event here, inside its transaction (the outbox, the cache). */
+  events: EventSink;
   now: () => string;
 }
 
 export type Catalog = ReturnType<typeof createCatalog>;
 
-export function createCatalog({ products, reservations, transaction, now }: CatalogDeps) {
+export function createCatalog({ products, reservations, transaction, events, now }: CatalogDeps) {
   function skuTaken(sku: string): AppError {
     return conflict('sku_taken', `A product with SKU ${sku} already exists`);
   }
@@ -45,7 +48,16 @@ export function createCatalog({ products, reservations, transaction, now }: Cata
 
     async create(product: NewProduct): Promise<Product> {
       try {
-        return await transaction(() => products.insert(product, now()));
+        return await transaction(() => {
+          const created = products.insert(product, now());
+          events.add('ProductChanged', {
+            productId: created.id,
+            change: 'created',
+            priceCents: created.priceCents,
+            stock: created.stock,
+          });
+          return created;
+        });
       } catch (error) {
         if (isUniqueViolation(error)) throw skuTaken(product.sku);
         throw error;
@@ -54,9 +66,17 @@ export function createCatalog({ products, reservations, transaction, now }: Cata
 
     async replace(id: number, details: ProductDetails): Promise<Product> {
       try {
-        const updated = await transaction(() => products.update(id, details, now()));
-        if (!updated) throw notFound('Product');
-        return updated;
+        return await transaction(() => {
+          const updated = products.update(id, details, now());
+          if (!updated) throw notFound('Product');
+          events.add('ProductChanged', {
+            productId: id,
+            change: 'updated',
+            priceCents: updated.priceCents,
+            stock: updated.stock,
+          });
+          return updated;
+        });
       } catch (error) {
         if (isUniqueViolation(error)) throw skuTaken(details.sku);
         throw error;
@@ -74,6 +94,7 @@ export function createCatalog({ products, reservations, transaction, now }: Cata
           );
         }
         products.remove(id);
+        events.add('ProductChanged', { productId: id, change: 'deleted' });
       });
     },
 
@@ -93,7 +114,14 @@ export function createCatalog({ products, reservations, transaction, now }: Cata
             },
           });
         }
-        return existing(id);
+        const changed = existing(id);
+        events.add('ProductChanged', {
+          productId: id,
+          change: 'stock',
+          priceCents: changed.priceCents,
+          stock: changed.stock,
+        });
+        return changed;
       });
     },
   };

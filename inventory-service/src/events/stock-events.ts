@@ -1,4 +1,4 @@
-import type { Outbox } from '@shop/platform';
+import type { EventSink } from '../cache/change-events.js';
 import type { Reservation, ReservationHooks, ReservationStatus } from '../domain/reservation.js';
 
 function stockLines(reservation: Reservation): { productId: number; quantity: number }[] {
@@ -11,7 +11,7 @@ function releaseReason(previousStatus: ReservationStatus): string {
 }
 
 /** Reservation hooks that write StockReserved / StockReleased into the outbox, inside the stock transaction. */
-export function stockEventHooks(outbox: Outbox): ReservationHooks {
+export function stockEventHooks(outbox: EventSink): ReservationHooks {
   return {
     onStockReserved(reservation) {
       outbox.add('StockReserved', { orderId: reservation.orderId, items: stockLines(reservation) });

@@ -1,7 +1,10 @@
 import { Router } from '@koa/router';
 import { authorize, z, integerIdParam, parseInput, paginationQuery, paginated } from '@shop/platform';
+import type { Context } from 'koa';
+import type { CachedBody } from '../cache/cache-store.js';
+import type { ProductCache } from '../cache/product-cache.js';
 import type { Catalog } from '../domain/catalog.js';
-import { PRODUCT_SORTS } from '../domain/product.js';
+import { normaliseSearch, PRODUCT_SORTS } from '../domain/product.js';
 
 const listQuery = z.strictObject({
   ...paginationQuery,
@@ -31,18 +34,58 @@ const stockBody = z.union([
 ]);
 const idPath = z.object({ id: integerIdParam });
 
-export function productRoutes(catalog: Catalog): Router {
+/**
+ * A cached product answer with its ETag: `If-None-Match` with the same tag gets 304 and no body.
+ * `no-cache`: clients and proxies may keep it but must revalidate, since stock moves with every order.
+ */
+function sendCached(ctx: Context, answer: CachedBody): void {
+  ctx.set('Cache-Control', 'no-cache');
+  ctx.set('ETag', answer.etag);
+  if (noneMatch(ctx.get('If-None-Match'), answer.etag)) {
+    ctx.status = 304;
+    return;
+  }
+  ctx.type = 'application/json';
+  ctx.body = answer.body;
+}
+
+/**
+ * RFC 9110 If-None-Match at the origin: true when the header is `*` or lists the tag (weak comparison, so
+ * `W/"x"` matches `"x"`). Not Koa's `ctx.fresh`: that treats a request's `Cache-Control: no-cache` as "send it
+ * all", which is a cache's rule, and fetch() sends that header with every conditional request.
+ */
+export function noneMatch(header: string, etag: string): boolean {
+  if (header === '') return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return (tag.startsWith('W/') ? tag.slice(2) : tag) === etag;
+  });
+}
+
+export function productRoutes(catalog: Catalog, cache: ProductCache): Router {
   const router = new Router();
 
-  router.get('/api/products', (ctx) => {
+  router.get('/api/products', async (ctx) => {
     const query = parseInput(listQuery, ctx.query, 'query');
-    const page = catalog.list(query);
-    ctx.body = paginated(page.rows, query, page.total);
+    const q = query.q?.trim() ? query.q.trim() : undefined;
+    // One key per distinct answer: equivalent queries (defaults spelled out or not) share an entry.
+    const key = JSON.stringify([
+      q === undefined ? null : normaliseSearch(q),
+      query.sort ?? 'id',
+      query.page,
+      query.limit,
+    ]);
+    const answer = await cache.list(key, () => {
+      const page = catalog.list(query);
+      return paginated(page.rows, query, page.total);
+    });
+    sendCached(ctx, answer);
   });
 
-  router.get('/api/products/:id', (ctx) => {
+  router.get('/api/products/:id', async (ctx) => {
     const { id } = parseInput(idPath, ctx.params, 'path');
-    ctx.body = catalog.get(id);
+    sendCached(ctx, await cache.item(id, () => catalog.get(id)));
   });
 
   router.post('/api/products', authorize('create', 'Product'), async (ctx) => {

@@ -11,6 +11,8 @@ export interface RunningInventory {
   db: Db;
   /** The SQLite file. */
   file: string;
+  /** Every log line so far. */
+  logs(): Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -23,10 +25,12 @@ export async function startInventory(
     env?: Record<string, string>;
     /** Keep the database in this directory (left in place on close) instead of a fresh temp dir. */
     dataDir?: string;
+    /** Product cache settings (docs/features/caching.md), e.g. `{ PRODUCT_CACHE_URL: redis.url }`. */
+    cache?: Record<string, string>;
   } = {},
 ): Promise<RunningInventory> {
   const inventory = await startServiceForTest(inventoryService, {
-    env: { SEED_DEMO_CATALOG: String(options.seedDemoCatalog ?? false), ...options.env },
+    env: { SEED_DEMO_CATALOG: String(options.seedDemoCatalog ?? false), ...options.cache, ...options.env },
     ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
     ...(options.hooks && { seams: { hooks: options.hooks } }),
   });
@@ -34,6 +38,7 @@ export async function startInventory(
     url: inventory.url,
     db: inventory.db,
     file: join(inventory.dataDir, 'inventory-service.db'),
+    logs: inventory.logLines,
     close: () => inventory.stop(),
   };
 }

@@ -23,6 +23,13 @@ export const eventCatalog = {
     email: z.string().min(3).max(320),
     name: z.string().min(1),
   }),
+  /** An admin created, edited or deleted a product, or set its stock; the values after the change. */
+  ProductChanged: z.object({
+    productId,
+    change: z.enum(['created', 'updated', 'deleted', 'stock']),
+    priceCents: cents.optional(),
+    stock: z.number().int().nonnegative().optional(),
+  }),
   StockReserved: z.object({ orderId: id, items: z.array(stockLine).min(1) }),
   StockReleased: z.object({ orderId: id, items: z.array(stockLine).min(1), reason }),
   PaymentCaptured: z.object({ paymentId: id, orderId: id, customerId: id, amountCents: cents, currency }),

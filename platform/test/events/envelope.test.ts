@@ -94,7 +94,7 @@ describe('createEnvelope', () => {
     expect(parseEnvelope(JSON.stringify(event))).toEqual({ ok: true, envelope: event });
   });
 
-  test('The catalogue holds the nine events of the platform', () => {
+  test('The catalogue holds the ten events of the platform', () => {
     expect([...EVENT_TYPES].sort()).toEqual(
       [
         'CustomerRegistered',
@@ -102,6 +102,7 @@ describe('createEnvelope', () => {
         'OrderConfirmed',
         'PaymentCaptured',
         'PaymentRefunded',
+        'ProductChanged',
         'ShipmentScheduled',
         'ShipmentStatusChanged',
         'StockReleased',

@@ -1,0 +1,149 @@
+import { createHash } from 'node:crypto';
+import { counter, type Logger, type Registry } from '@shop/platform';
+import type { CachedBody, CacheStore } from './cache-store.js';
+import { createMemoryStore } from './memory-store.js';
+import { createRedisStore } from './redis-store.js';
+
+export interface ProductCacheSettings {
+  /** Redis URL; the in-process LRU without one. */
+  url?: string | undefined;
+  /** `off`: every read goes to the database (the bench's cold side, or to rule the cache out). */
+  enabled: boolean;
+  ttlSeconds: number;
+  maxBytes: number;
+  maxEntries: number;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+}
+
+export type CacheKind = 'item' | 'list';
+
+/**
+ * Cache-aside product answers: a read looks in the store, and on a miss the caller's loader reads the
+ * database and the body is stored. Bodies are cached serialised with their ETag, so a hit costs no JSON work.
+ * Only the public catalogue reads use it; the saga's reservations read prices inside their own transaction.
+ */
+export interface ProductCache {
+  readonly store: 'memory' | 'redis' | 'off';
+  item(id: number, load: () => unknown): Promise<CachedBody>;
+  /** `key` identifies the listing (search, sort, page, limit) and must be canonical. */
+  list(key: string, load: () => unknown): Promise<CachedBody>;
+  /** After a commit: these products' answers and every listing are stale. Never rejects. */
+  invalidate(productIds: Iterable<number>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+function fresh(load: () => unknown): CachedBody {
+  const body = JSON.stringify(load());
+  return { body, etag: etagOf(body) };
+}
+
+export function createProductCache(
+  settings: ProductCacheSettings,
+  deps: { logger: Logger; registry: Registry },
+): ProductCache {
+  const { logger, registry } = deps;
+  const hits = counter(registry, {
+    name: 'product_cache_hits_total',
+    help: 'Product reads answered from the cache, by kind (item or list)',
+    labelNames: ['kind'] as const,
+  });
+  const misses = counter(registry, {
+    name: 'product_cache_misses_total',
+    help: 'Product reads the cache could not answer (read from the database), by kind',
+    labelNames: ['kind'] as const,
+  });
+  const evictions = counter(registry, {
+    name: 'product_cache_evictions_total',
+    help: 'In-process cache entries dropped to stay within the bounds (size) or found expired (expired)',
+    labelNames: ['reason'] as const,
+  });
+  const errors = counter(registry, {
+    name: 'product_cache_errors_total',
+    help: 'Cache operations the cache store could not do (the database answered instead), by operation',
+    labelNames: ['operation'] as const,
+  });
+  const invalidations = counter(registry, {
+    name: 'product_cache_invalidations_total',
+    help: 'Committed product or stock changes that invalidated cached product answers',
+  });
+  for (const kind of ['item', 'list'] as const) {
+    hits.inc({ kind }, 0);
+    misses.inc({ kind }, 0);
+  }
+  for (const reason of ['size', 'expired'] as const) evictions.inc({ reason }, 0);
+  for (const operation of ['read', 'write', 'invalidate'] as const) errors.inc({ operation }, 0);
+  invalidations.inc(0);
+
+  if (!settings.enabled) {
+    return {
+      store: 'off',
+      item: (_id, load) => {
+        misses.inc({ kind: 'item' });
+        return Promise.resolve(fresh(load));
+      },
+      list: (_key, load) => {
+        misses.inc({ kind: 'list' });
+        return Promise.resolve(fresh(load));
+      },
+      invalidate: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+  }
+
+  let store: CacheStore;
+  if (settings.url) {
+    store = createRedisStore({
+      url: settings.url,
+      prefix: settings.keyPrefix,
+      ttlSeconds: settings.ttlSeconds,
+      commandTimeoutMs: settings.commandTimeoutMs,
+      logger,
+      onError: (operation) => errors.inc({ operation }),
+    });
+  } else {
+    const memory = createMemoryStore({
+      maxBytes: settings.maxBytes,
+      maxEntries: settings.maxEntries,
+      ttlMs: settings.ttlSeconds * 1000,
+      onEvict: (reason) => evictions.inc({ reason }),
+    });
+    store = memory;
+  }
+
+  async function cached(kind: CacheKind, key: string, load: () => unknown): Promise<CachedBody> {
+    const fenced = kind === 'list';
+    const { entry, fence } = await store.read(key, fenced);
+    if (entry) {
+      hits.inc({ kind });
+      return entry;
+    }
+    misses.inc({ kind });
+    // The loader runs synchronously (better-sqlite3): a 404 or a bad query throws here and nothing is stored.
+    const loaded = fresh(load);
+    await store.write(key, loaded, fence, fenced);
+    return loaded;
+  }
+
+  return {
+    store: store.kind,
+    item: (id, load) => cached('item', `p:${id}`, load),
+    list: (key, load) => cached('list', `l:${key}`, load),
+    async invalidate(productIds) {
+      const keys = [...new Set(productIds)].map((id) => `p:${id}`);
+      invalidations.inc();
+      try {
+        await store.invalidate(keys);
+      } catch (error) {
+        // Stores report their own failures; this is a last guard so a commit is never answered with an error.
+        errors.inc({ operation: 'invalidate' });
+        logger.warn('Product cache invalidation failed', { err: error });
+      }
+    },
+    close: () => store.close(),
+  };
+}
