@@ -136,7 +136,7 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore & { rea
         await deliver(keys);
         answered();
         logger.info('Product cache invalidations delivered after an outage', {
-          keys: keys === 'all' ? 'all' : keys.length,
+          cache: { invalidated: keys === 'all' ? 'all' : String(keys.length) },
         });
       } catch (error) {
         remember(keys);
