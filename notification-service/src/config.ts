@@ -9,6 +9,9 @@ const schema = z.object({
   /** Where the order an event is about is verified before anyone is notified of it. */
   ORDER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5003'),
   ORDER_LOOKUP_TIMEOUT_MS: env.int(2_000, 50),
+  /** Where the refund of a capture no order owns (PaymentRefunded, reason unknown_order) is verified. */
+  PAYMENT_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5004'),
+  PAYMENT_LOOKUP_TIMEOUT_MS: env.int(2_000, 50),
   /** `file`: one JSON line per message in NOTIFICATION_MAIL_FILE (and a log line); `log`: the log line only. */
   NOTIFICATION_SENDER: z.enum(['file', 'log']).default('file'),
   /** Default `<DATA_DIR>/outbox-mail/notification-service.log`. */

@@ -12,6 +12,7 @@ import { fileSender } from './senders/file-sender.js';
 import { logSender } from './senders/log-sender.js';
 import { customerLookup } from './upstream/customer-lookup.js';
 import { orderLookup } from './upstream/order-lookup.js';
+import { paymentLookup } from './upstream/payment-lookup.js';
 
 export const SERVICE_NAME = 'notification-service';
 
@@ -39,6 +40,11 @@ export const notificationService = defineService<NotificationConfig, Notificatio
       baseUrl: config.ORDER_SERVICE_URL,
       timeoutMs: config.ORDER_LOOKUP_TIMEOUT_MS,
     });
+    const payments = upstreamClient({
+      name: 'payment-service',
+      baseUrl: config.PAYMENT_SERVICE_URL,
+      timeoutMs: config.PAYMENT_LOOKUP_TIMEOUT_MS,
+    });
     const sender =
       seams.sender ??
       (config.NOTIFICATION_SENDER === 'log'
@@ -53,6 +59,7 @@ export const notificationService = defineService<NotificationConfig, Notificatio
       directory: createCustomerDirectoryRepository(db),
       lookup: seams.lookup ?? customerLookup(customers, tokens, SERVICE_NAME),
       orders: orderLookup(orders, tokens, SERVICE_NAME),
+      payments: paymentLookup(payments, tokens, SERVICE_NAME),
       sender,
       now: seams.now ?? (() => new Date()),
     });

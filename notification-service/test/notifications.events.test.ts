@@ -298,6 +298,104 @@ describe('notification-service verifies what an event is about', () => {
     expect(handled(service.db, confirmed.id)).toBe(false);
   });
 
+  /** A PaymentRefunded as payment-service publishes it; `reason` as it refunded. */
+  function paymentRefunded(customerId: string, reason: string, orderId: string = randomUUID()) {
+    return event(
+      'PaymentRefunded',
+      { paymentId: randomUUID(), orderId, customerId, amountCents: 700, currency: 'USD', reason },
+      'payment-service',
+    );
+  }
+
+  test('When a capture nobody ordered is refunded (unknown_order), then the customer is told of the refund although the order does not exist, after payment-service confirmed that refund', async () => {
+    const registered = customerRegistered();
+    await service.publish(registered);
+    await notificationFor(service, registered.id);
+    const refunded = paymentRefunded(registered.data.customerId, 'unknown_order');
+    const { orderId, paymentId, customerId } = refunded.data;
+    service.owners.payments.payments.set(orderId, {
+      id: paymentId,
+      orderId,
+      customerId,
+      status: 'REFUNDED',
+      refundReason: 'unknown_order',
+    });
+
+    await service.publish(refunded, { subjectExists: false });
+
+    const notification = await notificationFor(service, refunded.id);
+    expect(notification).toMatchObject({ eventType: 'PaymentRefunded', status: 'SENT', customerId });
+    expect(service.owners.orders.calls.map((call) => call.path)).toContain(`/internal/orders/${orderId}`);
+    expect(service.owners.payments.calls).toContain(`/internal/payments/by-order/${orderId}`);
+    expect(
+      (await service.bus.transport.listDeadLetters('notification-service')).filter(
+        (letter) => letter.eventId === refunded.id,
+      ),
+    ).toEqual([]);
+  });
+
+  test('When a PaymentRefunded says unknown_order but payment-service knows no such payment, then it is dead-lettered as unknown_aggregate and nobody is notified', async () => {
+    const refunded = paymentRefunded(randomUUID(), 'unknown_order');
+
+    await service.publish(refunded, { subjectExists: false });
+
+    expect(await deadLetterOf(refunded.id)).toMatchObject({
+      reason: 'unknown_aggregate',
+      error: `payment of order ${refunded.data.orderId} does not exist at payment-service`,
+    });
+    expect(await notificationsOf(service, refunded.data.customerId)).toEqual([]);
+  });
+
+  test('When payment-service contradicts an unknown_order refund (another payment, customer, status or reason), then it is dead-lettered as aggregate_mismatch', async () => {
+    const cases = [
+      { id: randomUUID() },
+      { customerId: randomUUID() },
+      { status: 'CAPTURED', refundReason: undefined },
+      { refundReason: 'order_cancelled' },
+    ];
+    for (const change of cases) {
+      const refunded = paymentRefunded(randomUUID(), 'unknown_order');
+      const { orderId, paymentId, customerId } = refunded.data;
+      const payment = {
+        id: paymentId,
+        orderId,
+        customerId,
+        status: 'REFUNDED',
+        refundReason: 'unknown_order',
+      };
+      const contradicted = { ...payment, ...change };
+      if (contradicted.refundReason === undefined) delete contradicted.refundReason;
+      service.owners.payments.payments.set(orderId, contradicted as typeof payment);
+
+      await service.publish(refunded, { subjectExists: false });
+
+      expect(await deadLetterOf(refunded.id), JSON.stringify(change)).toMatchObject({
+        reason: 'aggregate_mismatch',
+      });
+      expect(await notificationsOf(service, customerId)).toEqual([]);
+    }
+  });
+
+  test('When a PaymentRefunded for another reason (late_capture, order_cancelled) names an order that does not exist, then it is dead-lettered as unknown_aggregate without asking payment-service', async () => {
+    for (const reason of ['late_capture', 'order_cancelled']) {
+      const refunded = paymentRefunded(randomUUID(), reason);
+      service.owners.payments.payments.set(refunded.data.orderId, {
+        id: refunded.data.paymentId,
+        orderId: refunded.data.orderId,
+        customerId: refunded.data.customerId,
+        status: 'REFUNDED',
+        refundReason: reason,
+      });
+
+      await service.publish(refunded, { subjectExists: false });
+
+      expect(await deadLetterOf(refunded.id)).toMatchObject({ reason: 'unknown_aggregate' });
+      expect(service.owners.payments.calls).not.toContain(
+        `/internal/payments/by-order/${refunded.data.orderId}`,
+      );
+    }
+  });
+
   test('When CustomerRegistered is about a customer customer-service does not know, then no welcome is sent and it is dead-lettered', async () => {
     const registered = customerRegistered();
 

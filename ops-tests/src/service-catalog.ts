@@ -26,3 +26,22 @@ export const INFRA_PORTS = {
   kibana: 5601,
   logstashBeats: 5044,
 } as const;
+
+/**
+ * Which services each service calls over HTTP, read from the code: the `<NAME>_SERVICE_URL` settings its
+ * `src/config.ts` declares (every upstream client is built from one). The gateway calls all of them.
+ */
+export function serviceCallsFromCode(readText: (relativePath: string) => string): Record<string, string[]> {
+  const calls: Record<string, string[]> = {};
+  for (const spec of SERVICES) {
+    const source = readText(`${spec.name}/src/config.ts`);
+    const callees = SERVICES.filter(
+      (callee) =>
+        callee.urlVariable !== undefined &&
+        callee.name !== spec.name &&
+        new RegExp(`\\b${callee.urlVariable}\\s*:`).test(source),
+    ).map((callee) => callee.name);
+    if (callees.length > 0) calls[spec.name] = callees;
+  }
+  return calls;
+}

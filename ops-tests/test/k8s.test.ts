@@ -4,8 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { schemaErrors, unknownFieldErrors } from '../src/k8s-schema.js';
 import { kubectlKustomize, kustomizeBuild, type K8sObject } from '../src/kustomize.js';
 import { allowed, type Pod, type Policy } from '../src/network-policy.js';
-import { readRepoYamlDocuments, repoFileExists, repoPath } from '../src/repo-files.js';
-import { SERVICES } from '../src/service-catalog.js';
+import { readRepoText, readRepoYamlDocuments, repoFileExists, repoPath } from '../src/repo-files.js';
+import { SERVICES, serviceCallsFromCode } from '../src/service-catalog.js';
 import { arrayAt, asArray, asRecord, at, recordAt, stringAt, type JsonRecord } from '../src/shape.js';
 import { tempDir } from '@shop/platform/testing';
 
@@ -398,14 +398,23 @@ describe('k8s network policies', () => {
   ];
   const everyService = SERVICES.map((spec) => spec.name);
   const dataServices = DATA_SERVICES.map((spec) => spec.name);
+  // Service-to-service calls beyond the gateway's: the saga's, and consumers verifying the aggregate an
+  // event is about with its owner (docs/decisions/0032 and 0014).
+  const calls: Record<string, string[]> = {
+    'order-service': ['inventory-service', 'payment-service'],
+    'shipping-service': ['order-service'],
+    'notification-service': ['customer-service', 'order-service', 'payment-service'],
+  };
+  const callers = (callee: string) =>
+    SERVICES.map((spec) => spec.name).filter((caller) => calls[caller]?.includes(callee));
   const expected: Record<string, readonly string[]> = {
     'api-gateway:8080': ['ingress-nginx/controller', 'monitoring/prometheus'],
-    'customer-service:5001': ['api-gateway', 'monitoring/prometheus'],
-    'inventory-service:5002': ['api-gateway', 'order-service', 'monitoring/prometheus'],
-    'order-service:5003': ['api-gateway', 'monitoring/prometheus'],
-    'payment-service:5004': ['api-gateway', 'order-service', 'monitoring/prometheus'],
-    'shipping-service:5005': ['api-gateway', 'monitoring/prometheus'],
-    'notification-service:5006': ['api-gateway', 'monitoring/prometheus'],
+    ...Object.fromEntries(
+      DATA_SERVICES.map((spec) => [
+        `${spec.name}:${spec.port}`,
+        ['api-gateway', ...callers(spec.name), 'monitoring/prometheus'],
+      ]),
+    ),
     'rabbitmq:5672': dataServices,
     'rabbitmq:15672 (management UI)': [],
     'rabbitmq:15692 (metrics)': ['monitoring/prometheus'],
@@ -421,6 +430,13 @@ describe('k8s network policies', () => {
       'default/curl',
     ],
   };
+
+  test('When the services are read for the upstreams they call, then those are exactly the edges the matrix opens', () => {
+    const fromCode = serviceCallsFromCode(readRepoText);
+    expect(fromCode['api-gateway']).toEqual(DATA_SERVICES.map((spec) => spec.name));
+    delete fromCode['api-gateway'];
+    expect(fromCode).toEqual(calls);
+  });
 
   test('When the reachability matrix is computed from the policies, then only the intended paths are open', () => {
     const computed = Object.fromEntries(

@@ -5,12 +5,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@shop/platform';
-import { answerHelp, describeSettings } from '@shop/platform/cli';
+import { describeSettings, parseCommandLine, UsageError } from '@shop/platform/cli';
+import { chaosScenario, MAX_CHAOS_SECONDS } from './chaos/chaos-scenario.js';
+import { FAULT_KINDS } from './chaos/schedule.js';
+import {
+  deadLetterProblems,
+  snapshotDeadLetters,
+  type DeadLetterSnapshot,
+  type ExpectedDeadLetter,
+} from './dead-letters.js';
 import { loadConfig, settingsSchema } from './config.js';
 import { eventuallyInvariants } from './invariants.js';
 import { metricValue } from './metrics-reader.js';
 import { startPlatform, stopViolations, type Platform } from './platform-runner.js';
-import { failuresOutsideTheFault, observed, type ObservedReply } from './suite/dependencies.js';
+import { failuresOutsideTheFault, observed, serviceAt, type ObservedReply } from './suite/dependencies.js';
 import { observeReplies, sendFrom } from './suite/http.js';
 import { formatChecks, formatSuiteReport, type SuiteReport } from './suite/report.js';
 import { Checks, type Scenario, type ScenarioResult } from './suite/scenario.js';
@@ -37,6 +45,7 @@ const LATE_HOLD = {
 
 const USAGE = [
   'Usage: npm run test:resilience [-- --help]',
+  '       npm run test:resilience -- --chaos <seconds> [--seed <n>]',
   '',
   'Starts the whole platform as real processes on free ports in a temporary data directory (or targets',
   'GATEWAY_URL), injects each fault into it, checks what users see and that no data is lost, prints a',
@@ -50,14 +59,64 @@ const USAGE = [
     (scenario) => `  ${scenario.name.padEnd(31)}${scenario.title}`,
   ),
   '',
+  '',
+  'Randomized fault mode (--chaos): instead of the scenarios, for <seconds> (1-' +
+    MAX_CHAOS_SECONDS +
+    ') a schedule',
+  'drawn from --seed (default: a random one, printed) hits the started stack while 4 simulated customers',
+  'order, cancel and read (about 8 requests/s in all, 127.0.0.1 only). Fault kinds:',
+  ...Object.entries(FAULT_KINDS).map(([kind, meaning]) => `  ${kind.padEnd(15)}${meaning}`),
+  'api-gateway is never hit (it carries the traffic and the admin API). Then every fault is undone, the',
+  'stack settles, and every invariant is checked (money, stock, nothing PENDING, empty dead-letter queues,',
+  'no 5xx outside a disturbed dependency, every SIGTERM exit within the shutdown deadline). The same seed',
+  'gives the same schedule; a failure prints the command that replays it. Needs a started stack (no',
+  'GATEWAY_URL); RESILIENCE_SCENARIOS is ignored. Takes <seconds> + about a minute.',
+  '',
   'Exit codes: 0 every scenario passed or was skipped, 1 a scenario failed, 2 it could not run.',
 ].join('\n');
 
-const helpExit = answerHelp(process.argv.slice(2), USAGE, {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-});
-if (helpExit !== undefined) process.exit(helpExit);
+interface CommandLine {
+  chaosSeconds?: number;
+  seed?: number;
+}
+
+function commandLine(argv: readonly string[]): CommandLine | number {
+  try {
+    const { values, positionals } = parseCommandLine(argv, {
+      help: { type: 'boolean', short: 'h' },
+      chaos: { type: 'string' },
+      seed: { type: 'string' },
+    });
+    if (values.help === true) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+    const whole = (name: string, text: string | undefined, min: number, max: number) => {
+      if (text === undefined) return undefined;
+      const value = Number(text);
+      if (!/^\d+$/.test(text) || value < min || value > max) {
+        throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not ${text}`);
+      }
+      return value;
+    };
+    const chaosSeconds = whole('chaos', values.chaos, 1, MAX_CHAOS_SECONDS);
+    const seed = whole('seed', values.seed, 0, 4_294_967_295);
+    if (seed !== undefined && chaosSeconds === undefined) throw new UsageError('--seed goes with --chaos');
+    return {
+      ...(chaosSeconds !== undefined && { chaosSeconds }),
+      ...(seed !== undefined && { seed }),
+    };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    return 2;
+  }
+}
+
+const parsed = commandLine(process.argv.slice(2));
+if (typeof parsed === 'number') process.exit(parsed);
+const cli: CommandLine = parsed;
 
 const config = (() => {
   try {
@@ -108,6 +167,17 @@ function allScenarios(latencyMs: number, late: LateCaptureSettings): Scenario[] 
 }
 
 function scenarios(external: boolean): Scenario[] {
+  if (cli.chaosSeconds !== undefined) {
+    const seed = cli.seed ?? Math.floor(Math.random() * 4_294_967_296);
+    const prefix = config.AMQP_URL ? `AMQP_URL=${withoutPassword(config.AMQP_URL)} ` : '';
+    return [
+      chaosScenario({
+        seed,
+        durationMs: cli.chaosSeconds * 1000,
+        reproduce: `${prefix}npm run test:resilience -- --chaos ${cli.chaosSeconds} --seed ${seed}`,
+      }),
+    ];
+  }
   const late = external ? LATE_HOLD.external : LATE_HOLD.started;
   const all = allScenarios(config.RESILIENCE_PAYMENT_LATENCY_MS ?? (external ? 2500 : 1500), {
     ...late,
@@ -121,6 +191,17 @@ function scenarios(external: boolean): Scenario[] {
     );
   }
   return wanted.length ? all.filter((s) => wanted.includes(s.name)) : all;
+}
+
+/** The URL with its password replaced by ***, for a command line that is printed. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '<your AMQP_URL>';
+  }
 }
 
 /** The invariants once a scenario's traffic has stopped, with order-service's own refund bound. */
@@ -154,6 +235,10 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
     };
   }
   let timer: NodeJS.Timeout | undefined;
+  const expectedDeadLetters: ExpectedDeadLetter[] = [];
+  const deadLettersBefore: DeadLetterSnapshot | undefined = target.platform
+    ? await snapshotDeadLetters(target.platform)
+    : undefined;
   const stopsBefore = target.platform?.stops.length ?? 0;
   // The suite-wide shutdown invariant, checked on every stop the scenario made.
   const checkStops = (): void => {
@@ -167,7 +252,9 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
   };
   // Every reply of the scenario, tagged with what its request depended on, for the cascade invariant.
   const replies: ObservedReply[] = [];
-  observeReplies((method, path, reply) => replies.push(observed(method, path, reply)));
+  observeReplies((method, path, reply, baseUrl) =>
+    replies.push(observed(method, path, reply, serviceAt(baseUrl, target.platform?.urls))),
+  );
   const checkNoCascade = (): void => {
     observeReplies(undefined);
     figures.requestsSent = replies.length;
@@ -185,6 +272,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
         checks,
         figures,
         progress: (message) => say(`${scenario.name}: ${message}`),
+        expectDeadLetters: (match) => expectedDeadLetters.push(match),
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -199,6 +287,14 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
       checks.none(
         'platform invariants hold after the scenario (stock, money, nothing PENDING)',
         await settledInvariants(target.platform),
+      );
+    }
+    if (target.platform && deadLettersBefore) {
+      checks.none(
+        expectedDeadLetters.length
+          ? 'every dead letter is poison the scenario injected (no legitimate event dead-lettered)'
+          : 'every dead-letter queue is empty (no legitimate event dead-lettered)',
+        await deadLetterProblems(target.platform, deadLettersBefore, expectedDeadLetters),
       );
     }
     const failed = checks.failed[0];
@@ -267,6 +363,12 @@ async function main(): Promise<number> {
   let transport: string;
   let source: SourceChoice | undefined;
 
+  if (config.GATEWAY_URL && cli.chaosSeconds !== undefined) {
+    say(
+      '--chaos needs a stack the suite starts itself (it kills, pauses and restarts processes): unset GATEWAY_URL',
+    );
+    return 2;
+  }
   if (config.GATEWAY_URL) {
     if (!config.ADMIN_EMAIL || !config.ADMIN_PASSWORD) {
       say('GATEWAY_URL is set: also set ADMIN_EMAIL and ADMIN_PASSWORD of that stack');
@@ -325,6 +427,13 @@ async function main(): Promise<number> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`\n${formatSuiteReport(report)}\n\nreport: ${out}\n`);
+  const chaos = results.find((result) => result.name === 'chaos');
+  if (chaos && typeof chaos.figures.reproduce === 'string') {
+    process.stdout.write(
+      `\nchaos seed ${String(chaos.figures.seed)}: ${report.passed ? 'PASS' : 'FAIL'}. ` +
+        `${report.passed ? 'Same schedule again' : 'To reproduce'}: ${chaos.figures.reproduce}\n`,
+    );
+  }
   if (source) process.stdout.write(`\n${budgetNotice(target.gatewayUrl, source).join('\n')}\n`);
   return report.passed ? 0 : 1;
 }

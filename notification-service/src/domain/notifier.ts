@@ -8,6 +8,7 @@ import type {
   NotificationStore,
   NotificationQuery,
   OrderLookup,
+  PaymentLookup,
 } from './ports.js';
 import { assertSubjectExists } from './subject-check.js';
 
@@ -18,6 +19,8 @@ export interface NotifierDeps {
   lookup: CustomerLookup;
   /** order-service: verifies the order every other event is about. */
   orders: OrderLookup;
+  /** payment-service: verifies the refund of a capture no order owns (its order does not exist). */
+  payments: PaymentLookup;
   sender: NotificationSender;
   now: () => Date;
 }
@@ -40,7 +43,7 @@ export type NotifyOutcome =
 const MAX_FAILURE_REASON = 300;
 
 export function createNotifier(deps: NotifierDeps) {
-  const { notifications, directory, lookup, orders, sender, now } = deps;
+  const { notifications, directory, lookup, orders, payments, sender, now } = deps;
   // A duplicate arriving while the first copy is still sending waits for it instead of sending again.
   const inFlight = new Map<string, Promise<NotifyOutcome>>();
 
@@ -61,7 +64,7 @@ export function createNotifier(deps: NotifierDeps) {
     if (notifications.findByEventId(event.id)) return { outcome: 'duplicate' };
     const message = messageFor(event);
     if (!message) return { outcome: 'nothing_to_send' };
-    await assertSubjectExists(event, { orders, customers: lookup });
+    await assertSubjectExists(event, { orders, customers: lookup, payments });
     const { contact, learnt } = await recipientOf(event);
     const notification: Notification = {
       id: randomUUID(),

@@ -36,6 +36,19 @@ export interface OrderLookup {
 }
 
 /**
+ * Asks payment-service about the payment of an order: needed only for a refund of a capture no order owns
+ * (reason `unknown_order`), whose order legitimately does not exist. Resolves undefined when there is no such
+ * payment; rejects when payment-service cannot answer now (the event is then retried).
+ */
+export interface PaymentLookup {
+  findByOrder(
+    orderId: string,
+  ): Promise<
+    { id: string; customerId: string; status: string; refundReason?: string | undefined } | undefined
+  >;
+}
+
+/**
  * Asks customer-service for a contact it does not know yet. Resolves undefined when the customer does not
  * exist; rejects when customer-service cannot answer now (the event is then retried).
  */

@@ -24,6 +24,7 @@ import type { Notifier } from '../../src/domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from '../../src/domain/ports.js';
 import { notificationService, SERVICE_NAME } from '../../src/service.js';
 import { startFakeCustomerService, type FakeCustomerService } from './fake-customer-service.js';
+import { startFakePaymentService, type FakePaymentService } from './fake-payment-service.js';
 
 export interface RunningNotifications {
   url: string;
@@ -40,14 +41,14 @@ export interface RunningNotifications {
    */
   publish(envelope: EventEnvelope, options?: { subjectExists?: boolean }): Promise<void>;
   /** The fakes answering notification-service's lookups. */
-  owners: { orders: FakeOrderService; customers: FakeCustomerService };
+  owners: { orders: FakeOrderService; customers: FakeCustomerService; payments: FakePaymentService };
   stop(): Promise<void>;
 }
 
 /**
  * The real notification-service as main.ts wires it: real HTTP on a random port, a real SQLite file, the
  * embedded event bus in a temp dir with short retry delays, the file sender writing into the temp dir, its
- * lookups over HTTP to fake customer-service and order-service (`lookup` replaces the customer one).
+ * lookups over HTTP to fake customer-service, order-service and payment-service (`lookup` replaces the customer one).
  */
 export async function startNotifications(
   options: { lookup?: CustomerLookup; sender?: NotificationSender } = {},
@@ -55,12 +56,15 @@ export async function startNotifications(
   const knownCustomers: Record<string, { name: string; email: string }> = {};
   const customers = await startFakeCustomerService(knownCustomers);
   const orders = await startFakeOrderService();
+  const payments = await startFakePaymentService();
   const service = await startServiceForTest(notificationService, {
     env: {
       CUSTOMER_SERVICE_URL: customers.url,
       ORDER_SERVICE_URL: orders.url,
       CUSTOMER_LOOKUP_TIMEOUT_MS: '2000',
       ORDER_LOOKUP_TIMEOUT_MS: '2000',
+      PAYMENT_SERVICE_URL: payments.url,
+      PAYMENT_LOOKUP_TIMEOUT_MS: '2000',
     },
     seams: {
       ...(options.lookup && { lookup: options.lookup }),
@@ -113,11 +117,11 @@ export async function startNotifications(
       if (publishOptions.subjectExists !== false) recordSubject(envelope);
       return publisher.publish(envelope);
     },
-    owners: { orders, customers },
+    owners: { orders, customers, payments },
     async stop() {
       await publisher.close();
       await service.stop();
-      await Promise.all([orders.close(), customers.close()]);
+      await Promise.all([orders.close(), customers.close(), payments.close()]);
     },
   };
 }

@@ -70,14 +70,34 @@ export function observed(
   method: string,
   path: string,
   reply: Pick<Reply, 'status' | 'body' | 'error'>,
+  /** Set when the request went straight to a service, not through the gateway: it depends on that service. */
+  service?: Component,
 ): ObservedReply {
   return {
     method,
     path,
     status: reply.status,
     code: reply.status === 0 ? reply.error : errorCode(reply as Reply),
-    dependsOn: dependenciesOf(method, path),
+    dependsOn: service ? [service] : dependenciesOf(method, path),
   };
+}
+
+/** The service a base URL belongs to, when it is one of `urls` other than the gateway's. */
+export function serviceAt(
+  baseUrl: string,
+  urls: Readonly<Record<string, string>> | undefined,
+): Component | undefined {
+  const origin = (url: string) => {
+    try {
+      return new URL(url).origin;
+    } catch {
+      return url;
+    }
+  };
+  const found = Object.entries(urls ?? {}).find(
+    ([name, url]) => name !== 'api-gateway' && origin(url) === origin(baseUrl),
+  );
+  return found && SERVICES.includes(found[0] as Component) ? (found[0] as Component) : undefined;
 }
 
 // No answer at all because the request waited too long: as much a failure to serve as a 5xx.

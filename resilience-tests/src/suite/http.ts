@@ -23,7 +23,7 @@ export interface SendOptions {
 }
 
 let sourceAgent: { address: string; dispatcher: Dispatcher } | undefined;
-let observer: ((method: string, path: string, reply: Reply) => void) | undefined;
+let observer: ((method: string, path: string, reply: Reply, baseUrl: string) => void) | undefined;
 
 /**
  * Sends every later request (send() and rawRequest()) from this local address, e.g. a loopback alias
@@ -43,7 +43,7 @@ export function sourceAddress(): string | undefined {
 
 /** Calls `callback` with every reply the suite gets from now on (until called with undefined). */
 export function observeReplies(
-  callback: ((method: string, path: string, reply: Reply) => void) | undefined,
+  callback: ((method: string, path: string, reply: Reply, baseUrl: string) => void) | undefined,
 ): void {
   observer = callback;
 }
@@ -56,13 +56,13 @@ export async function send(
   options: SendOptions = {},
 ): Promise<Reply> {
   const reply = await sendOnce(baseUrl, method, path, options);
-  recordReply(method, path, reply);
+  recordReply(method, path, reply, baseUrl);
   return reply;
 }
 
-/** Hands a reply to the observer (rawRequest() records its replies too). */
-export function recordReply(method: string, path: string, reply: Reply): void {
-  observer?.(method, path, reply);
+/** Hands a reply to the observer (rawRequest() records its replies too), with where it was sent. */
+export function recordReply(method: string, path: string, reply: Reply, baseUrl: string): void {
+  observer?.(method, path, reply, baseUrl);
 }
 
 async function sendOnce(

@@ -28,7 +28,7 @@ export function rawRequest(baseUrl: string, head: string, body = '', timeoutMs =
       socket.destroy();
       const reply = { ...parse(Buffer.concat(chunks).toString('utf8')), ms: performance.now() - started };
       const [method = '?', path = '?'] = head.split(/\s+/, 2);
-      recordReply(method, path, { ...reply, body: parseJson(reply.body), text: reply.body });
+      recordReply(method, path, { ...reply, body: parseJson(reply.body), text: reply.body }, baseUrl);
       resolve(reply);
     };
     socket.setTimeout(timeoutMs, finish);

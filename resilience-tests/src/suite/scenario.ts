@@ -1,5 +1,6 @@
 import type { Platform } from '../platform-runner.js';
 import type { BrokerSandbox } from '../broker-sandbox.js';
+import type { ExpectedDeadLetter } from '../dead-letters.js';
 import type { Component } from './dependencies.js';
 import type { SuiteTarget } from './target.js';
 import type { TallySummary } from './tally.js';
@@ -35,6 +36,11 @@ export interface ScenarioContext {
   checks: Checks;
   figures: Record<string, unknown>;
   progress: (message: string) => void;
+  /**
+   * Declares dead letters the scenario causes on purpose (poison, forged events). After every scenario the
+   * suite checks that no other dead letter appeared: a legitimate event is never dead-lettered.
+   */
+  expectDeadLetters: (match: ExpectedDeadLetter) => void;
 }
 
 export interface Scenario {

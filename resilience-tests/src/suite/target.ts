@@ -176,7 +176,8 @@ export async function settle(target: SuiteTarget, timeoutMs = 45_000): Promise<s
               .map(([routeClass]) => ({ name, routeClass }))
           : [],
       );
-      if (notReady.length === 0 && notClosed.length === 0) return [];
+      const servicesOpen = platform ? await openServiceBreakers(platform) : [];
+      if (notReady.length === 0 && notClosed.length === 0 && servicesOpen.length === 0) return [];
       for (const { name, routeClass } of notClosed) {
         const probe = BREAKER_PROBES[name]?.[routeClass];
         if (probe) await send(target.gatewayUrl, probe.method, probe.path, { token, body: probe.body });
@@ -187,7 +188,31 @@ export async function settle(target: SuiteTarget, timeoutMs = 45_000): Promise<s
   );
   if (value) return value;
   const health = await gatewayHealth(target.gatewayUrl);
-  return [`not settled after ${timeoutMs} ms: ${JSON.stringify(health ?? 'no /health answer')}`];
+  const open = platform ? await openServiceBreakers(platform) : [];
+  return [
+    `not settled after ${timeoutMs} ms: ${JSON.stringify(health ?? 'no /health answer')}` +
+      (open.length ? `; open breakers inside services: ${open.join(', ')}` : ''),
+  ];
+}
+
+/**
+ * Breakers a service holds open on its own upstreams (order-service on payment, shipping on order...), read
+ * from each service's /metrics (circuit_breaker_state 2). A scenario that starts while one is open would see
+ * the last scenario's fault: its calls are refused without being sent. An open breaker half-opens by itself
+ * after its reset timeout, so waiting is enough.
+ */
+async function openServiceBreakers(platform: Platform): Promise<string[]> {
+  const open: string[] = [];
+  for (const name of platform.services) {
+    if (name === 'api-gateway') continue;
+    const reply = await send(platform.urls[name] ?? '', 'GET', '/metrics', { timeoutMs: 2000 });
+    for (const line of reply.text.split('\n')) {
+      if (line.startsWith('circuit_breaker_state{') && line.trimEnd().endsWith(' 2')) {
+        open.push(`${name} ${line.slice('circuit_breaker_state'.length, line.lastIndexOf('}') + 1)}`);
+      }
+    }
+  }
+  return open;
 }
 
 export interface Product {

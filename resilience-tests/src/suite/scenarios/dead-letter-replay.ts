@@ -4,7 +4,8 @@ import { newCustomer } from '../../accounts.js';
 import { eventuallyInvariants } from '../../invariants.js';
 import { openPlatformTransport, runEventsCommand } from '../../platform-events.js';
 import { send } from '../http.js';
-import type { Scenario } from '../scenario.js';
+import type { Platform } from '../../platform-runner.js';
+import type { Checks, Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
 import { createProduct, missingServices, placeOrder, waitFor } from '../target.js';
 
@@ -37,7 +38,7 @@ export const deadLetterReplay: Scenario = {
       return 'needs process control and the event transport (the suite must start the platform; GATEWAY_URL is set)';
     return missingServices(target, NEEDED);
   },
-  async run({ target, checks, figures, progress }) {
+  async run({ target, checks, figures, progress, expectDeadLetters }) {
     const platform = target.platform;
     if (!platform) return undefined;
     const customer = await newCustomer(target);
@@ -59,6 +60,8 @@ export const deadLetterReplay: Scenario = {
         { source: 'order-service' },
       );
       const poisonBody = `{"not json ${randomUUID()}`;
+      // Both reach every consumer of OrderConfirmed (shipping and notification) and stay dead-lettered.
+      expectDeadLetters((letter) => letter.body === poisonBody || letter.eventId === unknownOrder.id);
       progress('publishing poison and an OrderConfirmed for an order that does not exist');
       await bus.publishRaw('OrderConfirmed', poisonBody);
       await bus.publish(unknownOrder);
@@ -153,6 +156,8 @@ export const deadLetterReplay: Scenario = {
         `${back.length} back`,
       );
 
+      await replayNotificationLetters(platform, orderId, checks, figures, progress);
+
       const shipment = await waitFor(15_000, async () => {
         const shipments = await send(target.gatewayUrl, 'GET', `/api/shipments?orderId=${orderId}`, {
           token: customer.token,
@@ -185,3 +190,44 @@ export const deadLetterReplay: Scenario = {
     }
   },
 };
+
+/**
+ * notification-service verifies the order of an OrderConfirmed with order-service too: when order-service was
+ * down long enough, its copy was dead-lettered as `failed` as well. The operator replays it like shipping's:
+ * it must then notify once, so that no legitimate event stays dead-lettered.
+ */
+async function replayNotificationLetters(
+  platform: Platform,
+  orderId: string,
+  checks: Checks,
+  figures: Record<string, unknown>,
+  progress: (message: string) => void,
+): Promise<void> {
+  if (!platform.services.includes('notification-service')) return;
+  const bus = await openPlatformTransport(platform);
+  let ids: string[];
+  try {
+    ids = (await bus.listDeadLetters('notification-service'))
+      .filter((letter) => letter.reason === 'failed' && letter.body.includes(orderId))
+      .map((letter) => letter.deadLetterId);
+  } finally {
+    await bus.close();
+  }
+  figures.notificationLettersReplayed = ids.length;
+  if (ids.length === 0) return;
+  progress(
+    `npm run events -- dead-letters replay notification-service (${ids.length} failed during the outage)`,
+  );
+  const result = await runEventsCommand(
+    platform,
+    ['dead-letters', 'replay', 'notification-service', ...ids.flatMap((id) => ['--id', id]), '--wait', '10'],
+    120_000,
+  );
+  checks.check(
+    `notification-service's ${ids.length} dead letter(s) from the outage replay with nothing dead-lettered again`,
+    !result.timedOut &&
+      result.code === 0 &&
+      result.stdout.includes(`summary: ${ids.length} replayed, 0 dead-lettered again`),
+    result.stdout.split('\n').find((line) => line.startsWith('summary:')) ?? `exit ${result.code ?? '?'}`,
+  );
+}

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCustomer, signToken, type TestCustomer } from '../../accounts.js';
+import { CONSUMER_QUEUES } from '../../dead-letters.js';
 import { eventuallyInvariants } from '../../invariants.js';
+import { openPlatformTransport } from '../../platform-events.js';
 import { metricValue } from '../../metrics-reader.js';
 import type { Platform } from '../../platform-runner.js';
 import { send, type Reply } from '../http.js';
@@ -135,7 +137,7 @@ export function lateCapture(settings: LateCaptureSettings): Scenario {
           `charges refused: ${after.charges - counters.charges}, reservations refused: ` +
             `${after.reservations - counters.reservations}`,
         );
-        await strayCapture(platform, checks, figures, progress);
+        await strayCapture(platform, target, customer, checks, figures, progress);
         const boundMs = await refundBound(platform);
         checks.none(
           `saga invariants hold (money bound ${boundMs / 1000} s)`,
@@ -236,11 +238,15 @@ async function refundBound(platform: Platform): Promise<number> {
 }
 
 /**
- * A capture order-service never asked for (charged straight at payment's internal API for an order that
- * does not exist): order-service learns it from PaymentCaptured and refunds it.
+ * A capture order-service never asked for (charged straight at payment's internal API, for the customer, on
+ * an order that does not exist): order-service learns it from PaymentCaptured and refunds it. The refund's
+ * PaymentRefunded names that order too; it is legitimate, so no consumer may dead-letter it:
+ * notification-service verifies the refund with payment-service and tells the customer.
  */
 async function strayCapture(
   platform: Platform,
+  target: SuiteTarget,
+  customer: TestCustomer,
   checks: Checks,
   figures: Record<string, unknown>,
   progress: (message: string) => void,
@@ -251,7 +257,7 @@ async function strayCapture(
   progress('a capture for an order that does not exist');
   const charged = await send(paymentUrl, 'POST', '/internal/payments', {
     token,
-    body: { orderId, customerId: 'resilience-stray', amountCents: 999 },
+    body: { orderId, customerId: customer.id, amountCents: 999 },
   });
   checks.check('payment captures a charge for an unknown order', charged.status === 201, `${charged.status}`);
   const boundMs = await refundBound(platform);
@@ -270,6 +276,43 @@ async function strayCapture(
       ? `refunded in ${refundSeconds} s (${refunded.value.refundReason ?? 'no reason'}), bound ${boundMs / 1000} s`
       : `still not refunded after ${boundMs / 1000} s`,
   );
+  const told = await waitFor(20_000, async () => {
+    const reply = await send(
+      target.gatewayUrl,
+      'GET',
+      '/api/notifications?eventType=PaymentRefunded&limit=100',
+      {
+        token: customer.token,
+      },
+    );
+    const data = (reply.body as { data?: { body?: string; status?: string }[] } | undefined)?.data ?? [];
+    return data.find((notification) => notification.body?.includes(orderId));
+  });
+  checks.check(
+    'its PaymentRefunded (unknown_order) is handled, not dead-lettered: the customer is told of the refund',
+    told.value?.status === 'SENT',
+    told.value ? `notification ${told.value.status ?? '?'}` : 'no notification after 20 s',
+  );
+  const bus = await openPlatformTransport(platform);
+  try {
+    const letters = (
+      await Promise.all(
+        CONSUMER_QUEUES.filter((queue) => platform.services.includes(queue)).map(async (queue) =>
+          (await bus.listDeadLetters(queue).catch(() => [])).map((letter) => ({ queue, letter })),
+        ),
+      )
+    )
+      .flat()
+      .filter(({ letter }) => letter.body.includes(orderId));
+    checks.none(
+      'no consumer dead-lettered an event about the capture nobody ordered',
+      letters.map(
+        ({ queue, letter }) => `${queue}: ${letter.type ?? '?'} ${letter.reason} ${letter.error ?? ''}`,
+      ),
+    );
+  } finally {
+    await bus.close();
+  }
 }
 
 function tallyBy<T>(items: readonly T[], key: (item: T) => string): Record<string, number> {
