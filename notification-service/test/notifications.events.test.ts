@@ -363,9 +363,11 @@ describe('notification-service verifies what an event is about', () => {
         status: 'REFUNDED',
         refundReason: 'unknown_order',
       };
-      const contradicted = { ...payment, ...change };
-      if (contradicted.refundReason === undefined) delete contradicted.refundReason;
-      service.owners.payments.payments.set(orderId, contradicted as typeof payment);
+      const { refundReason, ...rest } = { ...payment, ...change };
+      service.owners.payments.payments.set(orderId, {
+        ...rest,
+        ...(refundReason !== undefined && { refundReason }),
+      });
 
       await service.publish(refunded, { subjectExists: false });
 
