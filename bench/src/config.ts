@@ -59,6 +59,11 @@ export const settingsSchema = z.object({
     .describe(
       'e2e: run the started stack on RabbitMQ (in a private vhost) instead of the embedded SQLite queue.',
     ),
+  BENCH_CPU_PROF: env
+    .optionalString()
+    .describe(
+      'e2e: a directory where each service of the started stack writes a V8 CPU profile (node --cpu-prof) when it stops.',
+    ),
   BENCH_RESULTS: env
     .optionalString()
     .describe('Where the JSON results go (default bench/results/latest.json).'),

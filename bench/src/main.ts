@@ -199,6 +199,7 @@ async function main(): Promise<void> {
         adminPassword: config.ADMIN_PASSWORD,
         dataDir: config.DATA_DIR,
         amqpUrl: config.AMQP_URL,
+        cpuProfileDir: config.BENCH_CPU_PROF,
         say: (line) => process.stdout.write(`${line}\n`),
       });
     } catch (error) {

@@ -98,6 +98,8 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
   name: SERVICE_NAME,
   loadConfig,
   migrations: () => loadMigrations(import.meta.url),
+  // An order, once committed, survives a power loss (docs/performance.md#sqlite-durability-per-database).
+  synchronous: 'FULL',
   compose({ db, bus, logger, registry, tokens, seams, upstreamClient, readWriteClient }, config) {
     const settings: OrderSettings = { ...settingsFromConfig(config), ...seams.settings };
     const clock: Clock = seams.clock ?? { now: () => new Date() };

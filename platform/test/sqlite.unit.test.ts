@@ -53,4 +53,19 @@ describe('openDatabase', () => {
       dir.cleanup();
     }
   });
+
+  test('When a database asks for FULL, then every commit is synced (synchronous 2); otherwise NORMAL (1)', () => {
+    const dir = tempDir();
+    try {
+      const normal = openDatabase(join(dir.path, 'notifications.db'), migrations);
+      const full = openDatabase(join(dir.path, 'payments.db'), migrations, { synchronous: 'FULL' });
+      expect(normal.pragma('synchronous', { simple: true })).toBe(1);
+      expect(full.pragma('synchronous', { simple: true })).toBe(2);
+      expect(full.pragma('journal_mode', { simple: true })).toBe('wal');
+      normal.close();
+      full.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
 });

@@ -61,6 +61,11 @@ export interface StartPlatformOptions {
    * the URL is used as given.
    */
   isolateBroker?: boolean;
+  /**
+   * Node options for every service process, placed before its entry point, e.g.
+   * `['--cpu-prof', '--cpu-prof-dir=/tmp/profiles']` (Node refuses --cpu-prof in NODE_OPTIONS).
+   */
+  nodeArgs?: string[];
 }
 
 /** Gateway budgets under `rateLimits: 'relaxed'`. */
@@ -305,7 +310,7 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
 
   function spawnService(s: ManagedService, env: Record<string, string> = {}): void {
     const out = openSync(s.stdioFile, 'a');
-    const child = spawn(process.execPath, [serviceEntry(root, s.definition.name)], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serviceEntry(root, s.definition.name)], {
       cwd: root,
       env: { ...s.env, ...env },
       stdio: ['ignore', out, out],

@@ -45,6 +45,8 @@ export interface EndToEndSettings {
   adminPassword: string | undefined;
   dataDir: string | undefined;
   amqpUrl: string | undefined;
+  /** A started stack's services write a V8 CPU profile each (node --cpu-prof) into this directory. */
+  cpuProfileDir: string | undefined;
   say(line: string): void;
 }
 
@@ -64,6 +66,9 @@ async function startedStack(settings: EndToEndSettings): Promise<Stack> {
   const platform: Platform = await startPlatform({
     rateLimits: 'relaxed',
     env: { NODE_ENV: 'production', ...(settings.amqpUrl !== undefined && { AMQP_URL: settings.amqpUrl }) },
+    ...(settings.cpuProfileDir !== undefined && {
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`],
+    }),
   });
   const processes = new Map<string, number>();
   for (const name of platform.services) {

@@ -28,11 +28,20 @@ export interface DatabaseSettings {
   lockWaitMs?: number;
   /** How long readiness reuses the result of its write probe (default 5000 ms). */
   writeProbeIntervalMs?: number;
+  /**
+   * SQLite's `synchronous` in WAL mode (default NORMAL). FULL syncs the WAL to disk at every commit: a
+   * committed transaction survives a power loss. NORMAL syncs only at checkpoints: a committed
+   * transaction survives a crash of the process (the WAL is in the OS's cache), but a power loss or an OS
+   * crash may undo the transactions committed since the last checkpoint (the database stays consistent).
+   * Per database: docs/performance.md#sqlite-durability-per-database.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 type ResolvedSettings = Required<DatabaseSettings>;
 
 export const DEFAULT_DATABASE_SETTINGS: Readonly<ResolvedSettings> = Object.freeze({
+  synchronous: 'NORMAL',
   busyTimeoutMs: 20,
   lockWaitMs: 2_000,
   writeProbeIntervalMs: 5_000,
@@ -45,8 +54,8 @@ function databaseSettings(db: Db): ResolvedSettings {
 }
 
 /**
- * Opens a service database: WAL (readers never block the writer), a short busy timeout (see
- * DatabaseSettings), foreign keys on; then applies pending migrations.
+ * Opens a service database: WAL (readers never block the writer), a short busy timeout, `synchronous` as
+ * set (see DatabaseSettings), foreign keys on; then applies pending migrations.
  */
 export function openDatabase(
   file: string,
@@ -59,7 +68,7 @@ export function openDatabase(
   settingsOf.set(db, resolved);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('synchronous = NORMAL');
+  db.pragma(`synchronous = ${resolved.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
   migrate(db, migrations);
   return db;
 }

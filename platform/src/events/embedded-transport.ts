@@ -103,8 +103,11 @@ function openQueueFile(file: string): Db {
   restrictDataFile(file);
   const db = new Database(file, { timeout: SCHEMA_BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
-  // FULL: an acknowledged publish survives a power cut, not only a process crash.
-  db.pragma('synchronous = FULL');
+  // NORMAL for claims, acknowledgements and retries (a power cut may undo the last of them: the message is
+  // then delivered again, and the consumers' inbox keeps it to one effect); publishes switch to FULL
+  // (insertMessages), so an acknowledged publish survives a power cut, not only a process crash. In WAL, a
+  // FULL commit also makes every earlier one durable.
+  db.pragma('synchronous = NORMAL');
   if (!hasSchema(db)) {
     db.transaction(() => {
       db.exec(SCHEMA);
@@ -225,6 +228,22 @@ export class EmbeddedTransport implements EventTransport {
     const eventId = hint.ok ? hint.envelope.id : (hint.id ?? null);
     const correlationId = hint.ok ? hint.envelope.correlationId : null;
     const now = Date.now();
+    db.pragma('synchronous = FULL');
+    try {
+      return this.insertDurably(db, type, body, eventId, correlationId, now);
+    } finally {
+      db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  private insertDurably(
+    db: Db,
+    type: string,
+    body: string,
+    eventId: string | null,
+    correlationId: string | null,
+    now: number,
+  ): void {
     const queues = db
       .transaction(() => {
         const bound = db.prepare('SELECT queue FROM bindings WHERE type = ?').pluck().all(type) as string[];

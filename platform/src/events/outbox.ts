@@ -88,8 +88,9 @@ interface OutboxRow {
 }
 
 /**
- * Publishes outbox rows in insertion order, one at a time, and marks each sent only once the transport
- * has confirmed it, so a crash between the two republishes it (consumers dedupe by event id). While the
+ * Publishes outbox rows in insertion order, one at a time, and marks them sent (a round's in one commit)
+ * only once the transport has confirmed them, so a crash between the two republishes them (consumers dedupe
+ * by event id). While the
  * broker is away it backs off and keeps the rows; `outbox_pending` shows the backlog.
  */
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
@@ -112,6 +113,24 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     'UPDATE event_outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?',
   );
   const prune = db.prepare('DELETE FROM event_outbox WHERE sent_at IS NOT NULL AND sent_at < ?');
+  const synchronousFull = db.pragma('synchronous', { simple: true }) === 2;
+  const markSentTogether = db.transaction((rows: OutboxRow[], at: string) => {
+    for (const row of rows) markSent.run(at, row.seq);
+  });
+  /**
+   * The rows of one round marked sent in one commit, not synced to disk even where the database is FULL:
+   * a power loss may undo the marks (never the events, which the transport holds), and those events are
+   * then published again, which consumers dedupe by event id. Saves a disk sync per event.
+   */
+  const markAllSent = (rows: OutboxRow[]): void => {
+    if (rows.length === 0) return;
+    if (synchronousFull) db.pragma('synchronous = NORMAL');
+    try {
+      markSentTogether(rows, new Date().toISOString());
+    } finally {
+      if (synchronousFull) db.pragma('synchronous = FULL');
+    }
+  };
 
   let stopped = false;
   let failures = 0;
@@ -138,15 +157,20 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     try {
       for (;;) {
         const rows = selectPending.all(batchSize) as OutboxRow[];
-        for (const row of rows) {
-          try {
-            await transport.publish(JSON.parse(row.envelope) as EventEnvelope);
-          } catch (error) {
-            markFailed.run((error as Error).message, row.seq);
-            return error;
+        const sent: OutboxRow[] = [];
+        try {
+          for (const row of rows) {
+            try {
+              await transport.publish(JSON.parse(row.envelope) as EventEnvelope);
+            } catch (error) {
+              markFailed.run((error as Error).message, row.seq);
+              return error;
+            }
+            sent.push(row);
+            metrics.published.inc({ type: row.type });
           }
-          markSent.run(new Date().toISOString(), row.seq);
-          metrics.published.inc({ type: row.type });
+        } finally {
+          markAllSent(sent);
         }
         if (rows.length < batchSize) return undefined;
       }

@@ -103,6 +103,11 @@ export interface DataServiceDefinition<
 > extends DefinitionBase<Config> {
   /** The SQL migrations, loaded from the service package's `migrations/` folder by `loadMigrations`. */
   migrations: () => Migration[];
+  /**
+   * SQLite `synchronous` of its database (default NORMAL): FULL where a committed record must survive a
+   * power loss, not only a process crash (docs/performance.md#sqlite-durability-per-database).
+   */
+  synchronous?: 'FULL' | 'NORMAL';
   compose(
     runtime: DataServiceRuntime<Seams>,
     config: Config,
@@ -241,6 +246,7 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
     if (isDataDefinition(definition)) {
       const migrations = definition.migrations();
       const database = openDatabase(join(config.DATA_DIR, `${name}.db`), migrations, {
+        ...(definition.synchronous !== undefined && { synchronous: definition.synchronous }),
         busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
         lockWaitMs: config.DB_LOCK_WAIT_MS,
         writeProbeIntervalMs: config.DB_WRITE_PROBE_INTERVAL_MS,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
 import { resolveJwtSecret } from '../config/config.js';
-import { openDatabase, type Db, type Migration } from '../db/sqlite.js';
+import { openDatabase, type DatabaseSettings, type Db, type Migration } from '../db/sqlite.js';
 import { eventBusSettings, startServiceBus, type ServiceBus } from '../events/service-bus.js';
 import { createTokenService, type TokenService } from '../auth/tokens.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -96,15 +96,18 @@ export function createRuntime(name: string, config: RuntimeConfig): Runtime {
 
 /**
  * Everything a service with data starts with: the runtime, its SQLite database and its event bus. One call, so a
- * service's main.ts is only about its own wiring.
+ * service's main.ts is only about its own wiring. `storage.synchronous`: FULL where a committed record must
+ * survive a power loss (orders, payments), NORMAL (the default) where surviving a process crash is enough.
  */
 export async function createDataRuntime(
   name: string,
   config: RuntimeConfig,
   migrations: Migration[],
+  storage: Pick<DatabaseSettings, 'synchronous'> = {},
 ): Promise<DataRuntime> {
   const runtime = createRuntime(name, config);
   const db = openDatabase(join(config.DATA_DIR, `${name}.db`), migrations, {
+    ...storage,
     busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS,
     lockWaitMs: config.DB_LOCK_WAIT_MS,
     writeProbeIntervalMs: config.DB_WRITE_PROBE_INTERVAL_MS,
