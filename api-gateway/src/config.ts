@@ -1,10 +1,14 @@
 import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
+import { MAX_GATEWAY_WORKERS } from './cluster/workers.js';
 
 const schema = z.object({
   ...baseConfigShape,
   PORT: env.port(8080),
   // The edge caps each client address (the services only their total): see docs/security.md.
   HTTP_MAX_CONNECTIONS_PER_IP: env.int(256, 0),
+  // Read by the primary process first (cluster/workers.ts): processes serving the port; unset: one per core
+  // in production, one elsewhere.
+  GATEWAY_WORKERS: z.coerce.number().int().min(1).max(MAX_GATEWAY_WORKERS).optional(),
 
   CUSTOMER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5001'),
   INVENTORY_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5002'),

@@ -1,16 +1,18 @@
-import { createRuntime, runMain, serve } from '@shop/platform';
-import { createApp } from './app.js';
-import { loadConfig } from './config.js';
+import cluster from 'node:cluster';
+import { gatewayWorkerCount } from './cluster/workers.js';
 
-runMain('api-gateway', async () => {
-  const config = loadConfig();
-  const runtime = createRuntime('api-gateway', config);
-  const gateway = createApp({
-    config,
-    logger: runtime.logger,
-    registry: runtime.registry,
-    tokens: runtime.tokens,
-  });
-  await gateway.warmUp();
-  return serve(runtime, gateway.service, () => gateway.close());
-});
+// GATEWAY_WORKERS > 1: this process is the primary, which only forks and supervises the workers (each of
+// them runs this file again and serves the port). The gateway itself is loaded in the workers only.
+let workers: number;
+try {
+  workers = cluster.isPrimary ? gatewayWorkerCount() : 1;
+} catch (error) {
+  process.stderr.write(`api-gateway: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+if (cluster.isPrimary && workers > 1) {
+  const { runPrimary } = await import('./cluster/primary.js');
+  runPrimary(workers);
+} else {
+  await import('./serve-gateway.js');
+}

@@ -1,9 +1,15 @@
+import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
 import type { CheckResult, Logger } from '@shop/platform';
 
-/** Where rate-limit counters live: this process's memory, or Redis shared by every gateway replica. */
+/**
+ * Where rate-limit counters live: this process's memory; the gateway's primary process, shared by its
+ * workers (GATEWAY_WORKERS > 1); or Redis, shared by every worker of every gateway replica.
+ */
 export interface RateLimitStore {
   readonly redis: Redis | undefined;
+  /** Counters kept by the cluster's primary (a worker without Redis). */
+  readonly cluster: boolean;
   /** Called by the insurance limiters each time Redis could not answer and this instance's memory did. */
   onFallback(): void;
   /** Resolves once Redis has answered (connected or refused), or after `timeoutMs`. */
@@ -14,13 +20,21 @@ export interface RateLimitStore {
 
 const FALLBACK_LOG_INTERVAL_MS = 10_000;
 
-export function createRateLimitStore(redisUrl: string | undefined, logger: Logger): RateLimitStore {
+export function createRateLimitStore(
+  redisUrl: string | undefined,
+  logger: Logger,
+  { clusterWorker = cluster.isWorker }: { clusterWorker?: boolean } = {},
+): RateLimitStore {
   if (redisUrl === undefined) {
     return {
       redis: undefined,
+      cluster: clusterWorker,
       onFallback() {},
       connected: () => Promise.resolve(),
-      describe: () => ({ ok: true, detail: 'memory (per instance)' }),
+      describe: () => ({
+        ok: true,
+        detail: clusterWorker ? 'primary process (shared by the workers)' : 'memory (per instance)',
+      }),
       close: () => Promise.resolve(),
     };
   }
@@ -59,6 +73,7 @@ export function createRateLimitStore(redisUrl: string | undefined, logger: Logge
 
   return {
     redis,
+    cluster: false,
     onFallback() {
       fallbacks++;
       const now = Date.now();

@@ -1,4 +1,5 @@
 import {
+  RateLimiterCluster,
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
@@ -80,6 +81,9 @@ class InsuranceLimiter extends RateLimiterMemory {
   }
 }
 
+/** How long a worker waits for the primary's answer before the request fails (500). */
+const CLUSTER_TIMEOUT_MS = 2_000;
+
 function createLimiter(
   name: LimiterName,
   settings: LimitSettings,
@@ -92,6 +96,10 @@ function createLimiter(
     duration: settings.durationSeconds,
     blockDuration: settings.blockSeconds,
   };
+  // In a worker, the primary holds the counters (RateLimiterClusterMaster): one count across workers.
+  if (store.redis === undefined && store.cluster) {
+    return new RateLimiterCluster({ ...options, timeoutMs: CLUSTER_TIMEOUT_MS });
+  }
   if (store.redis === undefined) return new RateLimiterMemory(options);
   return new RateLimiterRedis({
     ...options,
