@@ -310,11 +310,15 @@ export async function startPlatform(options: StartPlatformOptions = {}): Promise
 
   function spawnService(s: ManagedService, env: Record<string, string> = {}): void {
     const out = openSync(s.stdioFile, 'a');
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), serviceEntry(root, s.definition.name)], {
-      cwd: root,
-      env: { ...s.env, ...env },
-      stdio: ['ignore', out, out],
-    });
+    const child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), serviceEntry(root, s.definition.name)],
+      {
+        cwd: root,
+        env: { ...s.env, ...env },
+        stdio: ['ignore', out, out],
+      },
+    );
     closeSync(out);
     live.add(child);
     s.child = child;

@@ -13,6 +13,8 @@ const METRICS_TIMEOUT_MS = 3_000;
  */
 export function shareMetricsWithPrimary(registry: Registry): void {
   if (!cluster.isWorker) return;
+  // Constructing one installs prom-client's answer to the primary's requests in this worker.
+  new AggregatorRegistry();
   AggregatorRegistry.setRegistries([registry]);
   let nextId = 0;
   const waiting = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void }>();
