@@ -15,6 +15,17 @@ const workspaces = [
   'ops-tests',
 ];
 
+// Their component tests check every answer to a public route against the OpenAPI document
+// (platform/src/testing/contract.ts).
+const contractChecked = new Set([
+  'customer-service',
+  'inventory-service',
+  'order-service',
+  'payment-service',
+  'shipping-service',
+  'notification-service',
+]);
+
 export default defineConfig({
   test: {
     projects: workspaces.map((name) => ({
@@ -30,6 +41,7 @@ export default defineConfig({
         testTimeout: 30_000,
         hookTimeout: 60_000,
         pool: 'forks',
+        setupFiles: contractChecked.has(name) ? ['../platform/src/testing/contract-setup.ts'] : [],
       },
     })),
   },

@@ -1,10 +1,11 @@
 import { createService, type Logger, type Registry, type Service, type TokenService } from '@shop/platform';
 import type { GatewayConfig } from './config.js';
-import { apiIndexRoute } from './edge/api-index.js';
+import { apiIndexRoute, gatewayVersion } from './edge/api-index.js';
 import { corsAllowlist } from './edge/cors-allowlist.js';
 import { securityHeaders } from './edge/security-headers.js';
 import { aggregateHealth, type HealthTarget } from './health/aggregate-health.js';
 import { createUpstreamLanes, upstreamBaseUrl } from './proxy/upstream-lanes.js';
+import { openApiRoutes } from './openapi/openapi-routes.js';
 import { createRateLimitStore } from './rate-limit/rate-limit-store.js';
 import { createRateLimits } from './rate-limit/rate-limits.js';
 import { createProxyRouter } from './routing/proxy-router.js';
@@ -44,7 +45,7 @@ export function createApp({ config, logger, registry, tokens }: GatewayDeps): Ga
     trustProxyHops: config.TRUST_PROXY_HOPS,
     chaosEnabled: config.CHAOS_ENABLED,
     logger,
-    localRoutes: [apiIndexRoute()],
+    localRoutes: [apiIndexRoute(), ...openApiRoutes(gatewayVersion())],
   });
 
   const service = createService({

@@ -13,7 +13,7 @@ export interface ApiIndex {
 }
 
 /** The gateway's package.json version, found from this file whether it runs from src/ or dist/src/. */
-function gatewayVersion(): string {
+export function gatewayVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');

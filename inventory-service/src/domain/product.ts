@@ -1,3 +1,4 @@
+import { PRODUCT_SORTS } from '@shop/platform/api-contract';
 export const CURRENCY = 'USD';
 
 export interface Product {
@@ -25,7 +26,7 @@ export interface NewProduct extends ProductDetails {
   stock: number;
 }
 
-export const PRODUCT_SORTS = ['name', '-name', 'price', '-price', 'createdAt', '-createdAt'] as const;
+export { PRODUCT_SORTS };
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 export interface ProductQuery {

@@ -1,38 +1,24 @@
 import { Router } from '@koa/router';
-import { authorize, z, integerIdParam, parseInput, paginationQuery, paginated } from '@shop/platform';
+import { authorize, parseInput, paginated } from '@shop/platform';
+import {
+  productCreateBody,
+  productIdPath,
+  productListQuery,
+  productReplaceBody,
+  stockChangeBody,
+} from '@shop/platform/api-contract';
 import type { Context } from 'koa';
 import type { CachedBody } from '../cache/cache-store.js';
 import type { ProductCache } from '../cache/product-cache.js';
 import type { Catalog } from '../domain/catalog.js';
-import { normaliseSearch, PRODUCT_SORTS } from '../domain/product.js';
+import { normaliseSearch } from '../domain/product.js';
 
-const listQuery = z.strictObject({
-  ...paginationQuery,
-  q: z.string().max(100).optional(),
-  sort: z.enum(PRODUCT_SORTS).optional(),
-});
-
-const sku = z
-  .string()
-  .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 letters, digits, dots, dashes or underscores');
-const details = {
-  sku,
-  name: z.string().trim().min(1).max(200),
-  description: z.string().trim().max(2000).default(''),
-  priceCents: z.int().min(1).max(100_000_000),
-  currency: z.literal('USD').optional(),
-};
-const stock = z.int().min(0).max(1_000_000);
-
-const createBody = z.strictObject({ ...details, stock: stock.default(0) });
-// Full replacement of the catalog fields; stock changes only through PATCH /stock, which reservations respect.
-const replaceBody = z.strictObject(details);
-const stockBody = z.union([
-  z.strictObject({ delta: z.int().min(-1_000_000).max(1_000_000) }),
-  z.strictObject({ stock }),
-]);
-const idPath = z.object({ id: integerIdParam });
+// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
+const listQuery = productListQuery;
+const createBody = productCreateBody;
+const replaceBody = productReplaceBody;
+const stockBody = stockChangeBody;
+const idPath = productIdPath;
 
 /**
  * A cached product answer with its ETag: `If-None-Match` with the same tag gets 304 and no body.

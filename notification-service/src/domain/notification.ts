@@ -1,15 +1,9 @@
-export const NOTIFICATION_STATUSES = ['SENT', 'FAILED'] as const;
+import { NOTIFICATION_STATUSES, NOTIFYING_EVENTS } from '@shop/platform/api-contract';
+export { NOTIFICATION_STATUSES };
 export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 
 /** The events that may notify a customer (the queue is bound to exactly these). */
-export const NOTIFYING_EVENTS = [
-  'CustomerRegistered',
-  'OrderConfirmed',
-  'OrderCancelled',
-  'PaymentRefunded',
-  'ShipmentScheduled',
-  'ShipmentStatusChanged',
-] as const;
+export { NOTIFYING_EVENTS };
 export type NotifyingEvent = (typeof NOTIFYING_EVENTS)[number];
 
 // A type alias (not an interface) so a notification is a plain record for CASL row checks.

@@ -6,22 +6,16 @@ import {
   parseInput,
   requireUser,
   subject,
-  uuidParam,
-  z,
   type AppAbility,
   canActOnEveryRow,
-  paginationQuery,
 } from '@shop/platform';
-import { NOTIFICATION_STATUSES, NOTIFYING_EVENTS, type Notification } from '../domain/notification.js';
+import { notificationIdPath, notificationListQuery } from '@shop/platform/api-contract';
+import type { Notification } from '../domain/notification.js';
 import type { Notifier } from '../domain/notifier.js';
 
-const listQuery = z.strictObject({
-  customerId: z.string().min(1).max(128).optional(),
-  eventType: z.enum(NOTIFYING_EVENTS).optional(),
-  status: z.enum(NOTIFICATION_STATUSES).optional(),
-  ...paginationQuery,
-});
-const idPath = z.object({ id: uuidParam });
+// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
+const listQuery = notificationListQuery;
+const idPath = notificationIdPath;
 
 function visible(ability: AppAbility, notification: Notification): boolean {
   return ability.can('read', subject('Notification', notification));

@@ -1,17 +1,8 @@
-export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
+import { ORDER_STATUSES, ORDER_CANCEL_REASONS as CANCEL_REASONS } from '@shop/platform/api-contract';
+export { ORDER_STATUSES };
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const CANCEL_REASONS = [
-  'out_of_stock',
-  'unknown_product',
-  'payment_declined',
-  'payment_not_received',
-  'payment_refunded',
-  'dependency_unavailable',
-  'pending_timeout',
-  'cancelled_by_customer',
-  'cancelled_by_admin',
-] as const;
+export { CANCEL_REASONS };
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 /** How far the saga got: payment is never called before 'charging', so a 'reserving' order was never charged. */

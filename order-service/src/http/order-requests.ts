@@ -1,59 +1,21 @@
 import { badRequest, z } from '@shop/platform';
-import { ORDER_STATUSES, type OrderStatus, type RequestedLine } from '../domain/order.js';
+import {
+  idempotencyKeyHeader,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_ORDER_LINES,
+  MAX_ORDER_QUANTITY,
+  orderBody,
+  orderCancelBody,
+  orderIdParam,
+  orderListQuery,
+  orderShorthandBody,
+} from '@shop/platform/api-contract';
+import type { OrderStatus, RequestedLine } from '../domain/order.js';
 
-export const MAX_QUANTITY = 100;
-export const MAX_LINES = 50;
+// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
+export const MAX_QUANTITY = MAX_ORDER_QUANTITY;
+export const MAX_LINES = MAX_ORDER_LINES;
 export const DEFAULT_PAYMENT_TOKEN = 'tok_visa';
-const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
-
-// The order, its prices, totals and statuses are the server's. Clients that echo them back (or try to set
-// them) are not rejected, but these fields are dropped unread; any other unknown field is a 400.
-const ignoredOrderFields = Object.fromEntries(
-  [
-    'id',
-    'orderId',
-    'customerId',
-    'customer_id',
-    'status',
-    'cancelReason',
-    'totalCents',
-    'total',
-    'currency',
-    'paymentId',
-    'shipmentId',
-    'trackingNumber',
-    'createdAt',
-    'updatedAt',
-  ].map((name) => [name, z.unknown().optional()]),
-);
-const ignoredLineFields = Object.fromEntries(
-  ['name', 'price', 'priceCents', 'unitPriceCents', 'lineTotalCents'].map((name) => [
-    name,
-    z.unknown().optional(),
-  ]),
-);
-
-const productId = z.int().positive();
-const quantity = z.int().min(1).max(MAX_QUANTITY);
-const payment = z.strictObject({
-  token: z.string().regex(/^tok_[A-Za-z0-9_]{1,64}$/, 'must be a card token such as tok_visa'),
-});
-
-const orderBody = z.strictObject({
-  items: z
-    .array(z.strictObject({ productId, quantity, ...ignoredLineFields }))
-    .min(1)
-    .max(MAX_LINES),
-  payment: payment.optional(),
-  ...ignoredOrderFields,
-});
-
-const shorthandBody = z.strictObject({
-  product_id: productId,
-  quantity,
-  payment: payment.optional(),
-  ...ignoredOrderFields,
-});
 
 export interface OrderRequest {
   lines: RequestedLine[];
@@ -93,7 +55,7 @@ export function mergeLines(lines: RequestedLine[]): RequestedLine[] {
 export function parseOrderRequest(body: unknown): OrderRequest {
   const isShorthand = typeof body === 'object' && body !== null && 'product_id' in body && !('items' in body);
   if (isShorthand) {
-    const data = parse(shorthandBody, body, 'order');
+    const data = parse(orderShorthandBody, body, 'order');
     return {
       lines: [{ productId: data.product_id, quantity: data.quantity }],
       paymentToken: data.payment?.token ?? DEFAULT_PAYMENT_TOKEN,
@@ -108,22 +70,15 @@ export function parseOrderRequest(body: unknown): OrderRequest {
 
 export function parseIdempotencyKey(header: string): string | undefined {
   if (header === '') return undefined;
-  if (header.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(header)) {
+  if (!idempotencyKeyHeader.safeParse(header).success) {
     throw badRequest(`Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters`);
   }
   return header;
 }
 
 export function parseOrderId(value: string | undefined): string {
-  return parse(z.uuid(), value, 'order id');
+  return parse(orderIdParam, value, 'order id');
 }
-
-const listQuery = z.strictObject({
-  page: z.coerce.number().int().min(1).max(100_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  status: z.enum(ORDER_STATUSES).optional(),
-  customerId: z.string().min(1).max(200).optional(),
-});
 
 export function parseListQuery(query: unknown): {
   page: number;
@@ -131,11 +86,11 @@ export function parseListQuery(query: unknown): {
   status: OrderStatus | undefined;
   customerId: string | undefined;
 } {
-  const data = parse(listQuery, query, 'query');
+  const data = parse(orderListQuery, query, 'query');
   return { page: data.page, limit: data.limit, status: data.status, customerId: data.customerId };
 }
 
 /** The cancel endpoint takes no input; an empty object is tolerated. */
 export function parseCancelBody(body: unknown): void {
-  if (body !== undefined) parse(z.strictObject({}), body, 'cancel request');
+  if (body !== undefined) parse(orderCancelBody, body, 'cancel request');
 }

@@ -1,6 +1,7 @@
+import { PAYMENT_STATUSES, REFUND_REASONS } from '@shop/platform/api-contract';
 export const CURRENCY = 'USD';
 
-export const PAYMENT_STATUSES = ['CAPTURED', 'DECLINED', 'REFUNDED'] as const;
+export { PAYMENT_STATUSES };
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /**
@@ -8,13 +9,7 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
  * `late_capture` (the charge landed on an order cancelled before it was confirmed), `unknown_order` (no such
  * order); `manual` an admin through the public API; `unspecified` an internal caller that gave none.
  */
-export const REFUND_REASONS = [
-  'order_cancelled',
-  'late_capture',
-  'unknown_order',
-  'manual',
-  'unspecified',
-] as const;
+export { REFUND_REASONS };
 export type RefundReason = (typeof REFUND_REASONS)[number];
 
 /** Why a charge was refused without being processed (payment_charges_refused_total{reason}). */

@@ -5,23 +5,18 @@ import {
   notFound,
   requireUser,
   subject,
-  z,
   type AppAbility,
   parseInput,
   canActOnEveryRow,
-  paginationQuery,
 } from '@shop/platform';
-import { PAYMENT_STATUSES, type Payment } from '../domain/payment.js';
+import { paymentIdPath, paymentListQuery, refundBody } from '@shop/platform/api-contract';
+import type { Payment } from '../domain/payment.js';
 import type { PaymentDesk } from '../domain/payments.js';
 import type { PaymentTelemetry } from './payment-telemetry.js';
 
-const listQuery = z.strictObject({
-  orderId: z.uuid().optional(),
-  status: z.enum(PAYMENT_STATUSES).optional(),
-  ...paginationQuery,
-});
-const idPath = z.object({ id: z.uuid() });
-const refundBody = z.strictObject({});
+// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
+const listQuery = paymentListQuery;
+const idPath = paymentIdPath;
 
 function visible(ability: AppAbility, payment: Payment): boolean {
   return ability.can('read', subject('Payment', payment));

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { Router } from '@koa/router';
-import { z } from 'zod';
+import { faultBody } from '../api-contract/schemas.js';
 import { AppError, badRequest } from '../errors/app-error.js';
 import { authorize } from './auth-middleware.js';
 
@@ -10,11 +10,8 @@ interface Fault {
   until: number;
 }
 
-const faultSchema = z.object({
-  errorRate: z.number().min(0).max(1).default(0),
-  latencyMs: z.number().int().min(0).max(60_000).default(0),
-  durationMs: z.number().int().min(1).max(3_600_000).default(30_000),
-});
+// The public contract's schema: the gateway documents /admin/chaos/:service with it.
+const faultSchema = faultBody;
 
 const UNTOUCHED = /^\/(health|metrics|chaos)(\/|$)/;
 

@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import { createTokenService, type AuthUser, type TokenService } from '../auth/tokens.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { assertMatchesContract, contractChecksEnabled } from './contract.js';
 
 /** Token settings shared by tests: real HS256 tokens, a test-only secret. */
 export const TEST_JWT = {
@@ -74,6 +75,7 @@ export async function request<T = Record<string, unknown>>(
   } catch {
     // Not JSON: the raw text is the body (e.g. /metrics).
   }
+  if (contractChecksEnabled()) assertMatchesContract({ method, path, status: response.status, body: parsed });
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
 

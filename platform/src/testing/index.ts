@@ -3,3 +3,4 @@ export { startBlockingAmqpProxy, type BlockingAmqpProxy } from './blocking-amqp-
 export { startFakeOrderService, type FakeOrder, type FakeOrderService } from './fake-order-service.js';
 export { holdWriteLock, type HeldWriteLock } from './write-lock.js';
 export * from './start-service.js';
+export * from './contract.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SHIPMENT_STATUSES } from '@shop/platform';
+import { SHIPMENT_ADVANCE_STATUSES as ADVANCE_STATUSES, CARRIERS } from '@shop/platform/api-contract';
 
 export { SHIPMENT_STATUSES };
 export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
@@ -21,7 +22,7 @@ export type Shipment = {
 };
 
 /** The statuses an admin may move a shipment to. */
-export const ADVANCE_STATUSES = ['IN_TRANSIT', 'DELIVERED'] as const;
+export { ADVANCE_STATUSES };
 export type AdvanceStatus = (typeof ADVANCE_STATUSES)[number];
 
 const NEXT: Record<ShipmentStatus, ShipmentStatus | undefined> = {
@@ -41,7 +42,7 @@ export function isCancellable(status: ShipmentStatus): boolean {
   return status === 'SCHEDULED';
 }
 
-export const CARRIERS = ['UPS', 'FedEx', 'DHL', 'USPS'] as const;
+export { CARRIERS };
 export type Carrier = (typeof CARRIERS)[number];
 
 const TRACKING_PREFIX: Record<Carrier, string> = { UPS: '1Z', FedEx: 'FX', DHL: 'JD', USPS: '94' };

@@ -6,25 +6,19 @@ import {
   parseInput,
   requireUser,
   subject,
-  uuidParam,
-  z,
   type AppAbility,
   canActOnEveryRow,
-  paginationQuery,
   paginated,
 } from '@shop/platform';
-import { ADVANCE_STATUSES, SHIPMENT_STATUSES, type Shipment } from '../domain/shipment.js';
+import { shipmentAdvanceBody, shipmentIdPath, shipmentListQuery } from '@shop/platform/api-contract';
+import type { Shipment } from '../domain/shipment.js';
 import type { Shipping } from '../domain/shipping.js';
 import type { ShipmentMetrics } from '../shipment-metrics.js';
 
-const listQuery = z.strictObject({
-  orderId: z.uuid().optional(),
-  customerId: z.string().min(1).max(128).optional(),
-  status: z.enum(SHIPMENT_STATUSES).optional(),
-  ...paginationQuery,
-});
-const idPath = z.object({ id: uuidParam });
-const advanceBody = z.strictObject({ status: z.enum(ADVANCE_STATUSES) });
+// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
+const listQuery = shipmentListQuery;
+const idPath = shipmentIdPath;
+const advanceBody = shipmentAdvanceBody;
 
 function visible(ability: AppAbility, shipment: Shipment): boolean {
   return ability.can('read', subject('Shipment', shipment));

@@ -1,0 +1,568 @@
+import { z } from 'zod';
+import * as s from './schemas.js';
+
+export type ApiMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ApiResponse {
+  description: string;
+  schema?: z.ZodType;
+  example?: unknown;
+  /** Response headers worth knowing, name -> description. */
+  headers?: Record<string, string>;
+}
+
+/** One public operation of the gateway, described with the schemas the owning service validates with. */
+export interface ApiOperation {
+  method: ApiMethod;
+  /** The route table's @koa/router template, e.g. `/api/orders/:id`. */
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** `public`: no token needed (a bad one is still 401); `bearer`: an access token; `admin`: an admin's. */
+  auth: 'public' | 'bearer' | 'admin';
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: { name: string; description: string; schema: z.ZodType }[];
+  body?: { schema: z.ZodType; required: boolean; example?: unknown };
+  /** Success answers by status. */
+  responses: Record<number, ApiResponse>;
+  /** The AppError codes this operation's own rules can answer, by status (the edge's come on top). */
+  errors: Record<number, readonly string[]>;
+  /** Only routed when the gateway runs with CHAOS_ENABLED=true. */
+  chaosOnly?: boolean;
+}
+
+/** What any operation can answer at the edge or in any service, whatever its own rules. */
+export const EDGE_ERRORS: Record<number, readonly string[]> = {
+  401: ['unauthorized'],
+  429: ['rate_limited'],
+  500: ['internal_error', 'chaos_injected'],
+  502: ['bad_gateway'],
+  503: ['upstream_unavailable', 'database_busy', 'database_unavailable'],
+  504: ['upstream_timeout'],
+};
+
+/** What any operation that reads a JSON body can answer before it is validated. */
+export const BODY_ERRORS: Record<number, readonly string[]> = {
+  400: ['invalid_json'],
+  413: ['payload_too_large'],
+  415: ['unsupported_media_type'],
+};
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is malformed or fails validation; nothing changed',
+  401: 'No valid access token (or bad credentials); `WWW-Authenticate: Bearer`',
+  402: 'Payment declined',
+  403: 'Authenticated, but not allowed',
+  404: 'Not found (another customer’s resource answers the same)',
+  409: 'Conflicts with the current state; nothing changed',
+  413: 'Body larger than the limit',
+  415: 'Body is not application/json',
+  422: 'Well-formed, but refers to something that cannot be used',
+  429: 'Rate limited; `Retry-After` says when to retry',
+  500: 'Unexpected failure; the body never carries internals',
+  502: 'The service answered with something unusable',
+  503: 'A service, dependency or database is unavailable; `Retry-After` when known',
+  504: 'The service did not answer in time; the outcome is unknown',
+};
+
+export function errorDescription(status: number): string {
+  return ERROR_DESCRIPTIONS[status] ?? 'Error';
+}
+
+const UUID_EXAMPLE = '3f0c6a52-8a4e-4b7e-9d43-2f1d8c1b7a10';
+const ORDER_EXAMPLE = {
+  id: UUID_EXAMPLE,
+  customerId: '6d1e2f4a-0b7c-4c39-8f5e-1a2b3c4d5e6f',
+  status: 'CONFIRMED',
+  items: [
+    { productId: 1, name: 'Mechanical keyboard', quantity: 1, unitPriceCents: 8999, lineTotalCents: 8999 },
+  ],
+  totalCents: 8999,
+  currency: 'USD',
+  paymentId: '0e5b9b0c-3f39-4d0d-9a83-5a4f7c2b1e11',
+  createdAt: '2026-12-04T23:10:00.000Z',
+  updatedAt: '2026-12-04T23:10:00.120Z',
+};
+const PRODUCT_EXAMPLE = {
+  id: 13,
+  sku: 'DESK-LAMP-01',
+  name: 'Desk lamp',
+  description: 'Warm white LED',
+  priceCents: 2599,
+  currency: 'USD',
+  stock: 25,
+  createdAt: '2026-12-04T23:10:00.000Z',
+  updatedAt: '2026-12-04T23:10:00.000Z',
+};
+const PROFILE_EXAMPLE = {
+  id: '6d1e2f4a-0b7c-4c39-8f5e-1a2b3c4d5e6f',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  role: 'customer',
+  createdAt: '2026-12-04T23:10:00.000Z',
+};
+const page = (item: unknown) => ({ data: [item], pagination: { page: 1, limit: 20, total: 1 } });
+
+/** Every public operation, in the route table's order. A contract test checks both lists match. */
+export const API_OPERATIONS: readonly ApiOperation[] = [
+  {
+    method: 'POST',
+    path: '/auth/register',
+    operationId: 'register',
+    tag: 'Authentication',
+    summary: 'Register a customer account',
+    description:
+      'Only the `customer` role may be chosen. The password policy: at least 10 characters, a letter and a digit, not the e-mail, not a common password.',
+    auth: 'public',
+    body: {
+      schema: s.registerBody,
+      required: true,
+      example: { name: 'Ada Lovelace', email: 'ada@example.com', password: 'analytical-engine-1843' },
+    },
+    responses: {
+      201: {
+        description: 'The new customer',
+        schema: s.customerProfile,
+        example: PROFILE_EXAMPLE,
+        headers: { Location: '/api/customers/me' },
+      },
+    },
+    errors: { 400: ['validation_failed', 'weak_password'], 403: ['role_not_allowed'], 409: ['email_taken'] },
+  },
+  {
+    method: 'POST',
+    path: '/auth/login',
+    operationId: 'login',
+    tag: 'Authentication',
+    summary: 'Log in: an access token and a refresh token',
+    description:
+      'Attempts are limited per e-mail and per client address (429 once spent). Unknown e-mail and wrong password answer the same 401.',
+    auth: 'public',
+    body: {
+      schema: s.loginBody,
+      required: true,
+      example: { email: 'ada@example.com', password: 'analytical-engine-1843' },
+    },
+    responses: {
+      200: {
+        description: 'A token pair (`Cache-Control: no-store`)',
+        schema: s.tokenPair,
+        example: {
+          accessToken: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…',
+          tokenType: 'Bearer',
+          expiresIn: 900,
+          refreshToken: 'q5D0f…',
+        },
+      },
+    },
+    errors: { 400: ['validation_failed'], 401: ['invalid_credentials'] },
+  },
+  {
+    method: 'POST',
+    path: '/auth/refresh',
+    operationId: 'refresh',
+    tag: 'Authentication',
+    summary: 'Rotate a refresh token for a new pair',
+    description: 'The presented token is rotated out; presenting it again revokes its whole family.',
+    auth: 'public',
+    body: { schema: s.refreshTokenBody, required: true, example: { refreshToken: 'q5D0f…' } },
+    responses: { 200: { description: 'A new token pair', schema: s.tokenPair } },
+    errors: { 400: ['validation_failed'], 401: ['invalid_refresh_token', 'refresh_token_reused'] },
+  },
+  {
+    method: 'POST',
+    path: '/auth/logout',
+    operationId: 'logout',
+    tag: 'Authentication',
+    summary: 'Log out: revoke the refresh token’s family',
+    description: 'Needs the access token (bearer) and the refresh token of the same account in the body.',
+    auth: 'bearer',
+    body: { schema: s.refreshTokenBody, required: true, example: { refreshToken: 'q5D0f…' } },
+    responses: { 204: { description: 'Revoked (repeatable)' } },
+    errors: { 400: ['validation_failed'], 401: ['invalid_refresh_token'] },
+  },
+  {
+    method: 'GET',
+    path: '/api/customers/me',
+    operationId: 'getMyProfile',
+    tag: 'Customers',
+    summary: 'The caller’s profile',
+    auth: 'bearer',
+    responses: { 200: { description: 'The profile', schema: s.customerProfile, example: PROFILE_EXAMPLE } },
+    errors: { 403: ['forbidden'], 404: ['not_found'] },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/customers/me',
+    operationId: 'updateMyProfile',
+    tag: 'Customers',
+    summary: 'Change the caller’s name and/or e-mail',
+    description: '`role`, `id` and `password` are never writable here (400).',
+    auth: 'bearer',
+    body: { schema: s.profileChangesBody, required: true, example: { name: 'Ada King' } },
+    responses: { 200: { description: 'The updated profile', schema: s.customerProfile } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'], 409: ['email_taken'] },
+  },
+  {
+    method: 'GET',
+    path: '/api/customers',
+    operationId: 'listCustomers',
+    tag: 'Customers',
+    summary: 'List customers (admin)',
+    auth: 'admin',
+    query: s.customerListQuery,
+    responses: {
+      200: {
+        description: 'A page of profiles',
+        schema: s.pageOf(s.customerProfile),
+        example: page(PROFILE_EXAMPLE),
+      },
+    },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'] },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/customers/:id/role',
+    operationId: 'changeRole',
+    tag: 'Customers',
+    summary: 'Change a customer’s role (admin)',
+    description: 'Applies at the customer’s next token refresh. The last admin cannot be demoted.',
+    auth: 'admin',
+    params: z.object({ id: s.customerIdParam }),
+    body: { schema: s.roleChangeBody, required: true, example: { role: 'admin' } },
+    responses: { 200: { description: 'The updated profile', schema: s.customerProfile } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'], 409: ['last_admin'] },
+  },
+  {
+    method: 'GET',
+    path: '/api/products',
+    operationId: 'listProducts',
+    tag: 'Products',
+    summary: 'Browse the catalogue',
+    auth: 'public',
+    query: s.productListQuery,
+    responses: {
+      200: { description: 'A page of products', schema: s.pageOf(s.product), example: page(PRODUCT_EXAMPLE) },
+    },
+    errors: { 400: ['validation_failed'] },
+  },
+  {
+    method: 'POST',
+    path: '/api/products',
+    operationId: 'createProduct',
+    tag: 'Products',
+    summary: 'Add a product (admin)',
+    auth: 'admin',
+    body: {
+      schema: s.productCreateBody,
+      required: true,
+      example: {
+        sku: 'DESK-LAMP-01',
+        name: 'Desk lamp',
+        description: 'Warm white LED',
+        priceCents: 2599,
+        stock: 25,
+      },
+    },
+    responses: {
+      201: {
+        description: 'The new product',
+        schema: s.product,
+        example: PRODUCT_EXAMPLE,
+        headers: { Location: '/api/products/{id}' },
+      },
+    },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 409: ['sku_taken'] },
+  },
+  {
+    method: 'GET',
+    path: '/api/products/:id',
+    operationId: 'getProduct',
+    tag: 'Products',
+    summary: 'One product',
+    auth: 'public',
+    params: s.productIdPath,
+    responses: { 200: { description: 'The product', schema: s.product, example: PRODUCT_EXAMPLE } },
+    errors: { 400: ['validation_failed'], 404: ['not_found'] },
+  },
+  {
+    method: 'PUT',
+    path: '/api/products/:id',
+    operationId: 'replaceProduct',
+    tag: 'Products',
+    summary: 'Replace a product’s catalogue fields (admin)',
+    description: 'Stock changes only through `PATCH /api/products/{id}/stock`.',
+    auth: 'admin',
+    params: s.productIdPath,
+    body: {
+      schema: s.productReplaceBody,
+      required: true,
+      example: { sku: 'DESK-LAMP-01', name: 'Desk lamp', description: 'Dimmable', priceCents: 2799 },
+    },
+    responses: { 200: { description: 'The product', schema: s.product } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'], 409: ['sku_taken'] },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/products/:id',
+    operationId: 'deleteProduct',
+    tag: 'Products',
+    summary: 'Delete a product (admin)',
+    auth: 'admin',
+    params: s.productIdPath,
+    responses: { 204: { description: 'Deleted' } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'], 409: ['product_reserved'] },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/products/:id/stock',
+    operationId: 'changeStock',
+    tag: 'Products',
+    summary: 'Change stock by a delta or set it (admin)',
+    auth: 'admin',
+    params: s.productIdPath,
+    body: { schema: s.stockChangeBody, required: true, example: { delta: 10 } },
+    responses: { 200: { description: 'The product', schema: s.product } },
+    errors: {
+      400: ['validation_failed'],
+      403: ['forbidden'],
+      404: ['not_found'],
+      409: ['insufficient_stock'],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/orders',
+    operationId: 'listOrders',
+    tag: 'Orders',
+    summary: 'The caller’s orders (admins: all, with filters)',
+    auth: 'bearer',
+    query: s.orderListQuery,
+    responses: {
+      200: { description: 'A page of orders', schema: s.pageOf(s.order), example: page(ORDER_EXAMPLE) },
+    },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'] },
+  },
+  {
+    method: 'POST',
+    path: '/api/orders',
+    operationId: 'placeOrder',
+    tag: 'Orders',
+    summary: 'Place an order (the saga: reserve, charge, confirm)',
+    description:
+      'Prices come from inventory, never from the client. `payment.token`: `tok_visa` (default) approves, `tok_chargeDeclined` declines. Also accepts the shorthand `{product_id, quantity}`. With an `Idempotency-Key`, a retry answers the first result (`Idempotent-Replayed: true`).',
+    auth: 'bearer',
+    headers: [
+      {
+        name: 'Idempotency-Key',
+        description: 'Makes retries safe: 1 to 128 printable ASCII characters, remembered 24 h per customer',
+        schema: s.idempotencyKeyHeader,
+      },
+    ],
+    body: {
+      schema: z.union([s.orderBody, s.orderShorthandBody]),
+      required: true,
+      example: { items: [{ productId: 1, quantity: 1 }], payment: { token: 'tok_visa' } },
+    },
+    responses: {
+      200: { description: 'A replay of an interrupted first attempt, now settled', schema: s.order },
+      201: {
+        description: 'Confirmed: stock reserved and payment captured',
+        schema: s.order,
+        example: ORDER_EXAMPLE,
+        headers: { Location: '/api/orders/{id}' },
+      },
+      202: {
+        description: 'Pending: an outcome is unknown; the recovery worker settles it',
+        schema: s.order,
+        headers: { Location: '/api/orders/{id}' },
+      },
+    },
+    errors: {
+      400: ['validation_failed'],
+      402: ['payment_declined'],
+      403: ['forbidden'],
+      404: ['not_found'],
+      409: ['out_of_stock', 'idempotency_in_progress'],
+      422: ['unknown_product', 'idempotency_key_reused'],
+      503: ['dependency_unavailable'],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/orders/:id',
+    operationId: 'getOrder',
+    tag: 'Orders',
+    summary: 'One order',
+    auth: 'bearer',
+    params: z.object({ id: s.orderIdParam }),
+    responses: { 200: { description: 'The order', schema: s.order, example: ORDER_EXAMPLE } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] },
+  },
+  {
+    method: 'POST',
+    path: '/api/orders/:id/cancel',
+    operationId: 'cancelOrder',
+    tag: 'Orders',
+    summary: 'Cancel an order and compensate (refund, restock, cancel the shipment)',
+    auth: 'bearer',
+    params: z.object({ id: s.orderIdParam }),
+    body: { schema: s.orderCancelBody, required: false },
+    responses: { 200: { description: 'The cancelled order', schema: s.order } },
+    errors: {
+      400: ['validation_failed'],
+      403: ['forbidden'],
+      404: ['not_found'],
+      409: ['order_not_cancellable', 'order_in_progress', 'order_changed'],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/payments',
+    operationId: 'listPayments',
+    tag: 'Payments',
+    summary: 'Payments (`orderId`: that order’s)',
+    auth: 'bearer',
+    query: s.paymentListQuery,
+    responses: { 200: { description: 'A page of payments', schema: s.pageOf(s.payment) } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] },
+  },
+  {
+    method: 'POST',
+    path: '/api/payments/:id/refund',
+    operationId: 'refundPayment',
+    tag: 'Payments',
+    summary: 'Refund a payment in full (admin, idempotent)',
+    auth: 'admin',
+    params: s.paymentIdPath,
+    body: { schema: s.refundBody, required: false },
+    responses: { 200: { description: 'The refunded payment', schema: s.payment } },
+    errors: {
+      400: ['validation_failed'],
+      403: ['forbidden'],
+      404: ['not_found'],
+      409: ['payment_not_refundable', 'refund_requires_order_cancellation'],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/shipments',
+    operationId: 'listShipments',
+    tag: 'Shipments',
+    summary: 'Shipments (customers: their own)',
+    auth: 'bearer',
+    query: s.shipmentListQuery,
+    responses: { 200: { description: 'A page of shipments', schema: s.pageOf(s.shipment) } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'] },
+  },
+  {
+    method: 'GET',
+    path: '/api/shipments/:id',
+    operationId: 'getShipment',
+    tag: 'Shipments',
+    summary: 'One shipment',
+    auth: 'bearer',
+    params: s.shipmentIdPath,
+    responses: { 200: { description: 'The shipment', schema: s.shipment } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/shipments/:id',
+    operationId: 'advanceShipment',
+    tag: 'Shipments',
+    summary: 'Move a shipment forward (admin)',
+    auth: 'admin',
+    params: s.shipmentIdPath,
+    body: { schema: s.shipmentAdvanceBody, required: true, example: { status: 'IN_TRANSIT' } },
+    responses: { 200: { description: 'The shipment', schema: s.shipment } },
+    errors: {
+      400: ['validation_failed'],
+      403: ['forbidden'],
+      404: ['not_found'],
+      409: ['invalid_transition'],
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/notifications',
+    operationId: 'listNotifications',
+    tag: 'Notifications',
+    summary: 'Messages recorded for the customer',
+    auth: 'bearer',
+    query: s.notificationListQuery,
+    responses: { 200: { description: 'A page of notifications', schema: s.pageOf(s.notification) } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'] },
+  },
+  {
+    method: 'GET',
+    path: '/api/notifications/:id',
+    operationId: 'getNotification',
+    tag: 'Notifications',
+    summary: 'One message',
+    auth: 'bearer',
+    params: s.notificationIdPath,
+    responses: { 200: { description: 'The notification', schema: s.notification } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] },
+  },
+  {
+    method: 'GET',
+    path: '/admin/chaos/:service',
+    operationId: 'getFault',
+    tag: 'Chaos',
+    summary: 'The fault injected into a service, if any (admin; CHAOS_ENABLED=true only)',
+    auth: 'admin',
+    params: s.chaosServicePath,
+    responses: { 200: { description: 'The active fault or null', schema: s.chaosState } },
+    errors: { 403: ['forbidden'], 404: ['not_found'] },
+    chaosOnly: true,
+  },
+  {
+    method: 'POST',
+    path: '/admin/chaos/:service',
+    operationId: 'injectFault',
+    tag: 'Chaos',
+    summary: 'Make a service fail and/or slow for a while (admin; CHAOS_ENABLED=true only)',
+    auth: 'admin',
+    params: s.chaosServicePath,
+    body: {
+      schema: s.faultBody,
+      required: false,
+      example: { errorRate: 0.5, latencyMs: 0, durationMs: 30000 },
+    },
+    responses: { 201: { description: 'The fault now active', schema: s.chaosStarted } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] },
+    chaosOnly: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/chaos/:service',
+    operationId: 'healService',
+    tag: 'Chaos',
+    summary: 'Remove the fault (admin; CHAOS_ENABLED=true only)',
+    auth: 'admin',
+    params: s.chaosServicePath,
+    responses: { 204: { description: 'Healed' } },
+    errors: { 403: ['forbidden'], 404: ['not_found'] },
+    chaosOnly: true,
+  },
+];
+
+/** Every error code the operation can answer, by status: its own, the body's and the edge's. */
+export function operationErrors(operation: ApiOperation): Map<number, string[]> {
+  const merged = new Map<number, string[]>();
+  const add = (table: Record<number, readonly string[]>) => {
+    for (const [status, codes] of Object.entries(table)) {
+      const list = merged.get(Number(status)) ?? [];
+      for (const code of codes) if (!list.includes(code)) list.push(code);
+      merged.set(Number(status), list);
+    }
+  };
+  add(operation.errors);
+  if (operation.body !== undefined) add(BODY_ERRORS);
+  add(EDGE_ERRORS);
+  return new Map([...merged.entries()].sort(([a], [b]) => a - b));
+}
