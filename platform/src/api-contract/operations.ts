@@ -36,6 +36,7 @@ export interface ApiOperation {
 
 /** What any operation can answer at the edge or in any service, whatever its own rules. */
 export const EDGE_ERRORS: Record<number, readonly string[]> = {
+  400: ['duplicate_authorization'],
   401: ['unauthorized'],
   429: ['rate_limited'],
   500: ['internal_error', 'chaos_injected'],
@@ -103,6 +104,16 @@ const PROFILE_EXAMPLE = {
   email: 'ada@example.com',
   role: 'customer',
   createdAt: '2026-12-04T23:10:00.000Z',
+};
+const ETAG = 'Validator of this answer; send it back in If-None-Match';
+const IF_NONE_MATCH = {
+  name: 'If-None-Match',
+  description: 'An ETag of an earlier answer: 304 without a body while the answer is unchanged',
+  schema: z.string().max(1024),
+};
+const NOT_MODIFIED: ApiResponse = {
+  description: 'Not modified: the If-None-Match tag is current',
+  headers: { ETag: ETAG },
 };
 const page = (item: unknown) => ({ data: [item], pagination: { page: 1, limit: 20, total: 1 } });
 
@@ -244,8 +255,15 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'Browse the catalogue',
     auth: 'public',
     query: s.productListQuery,
+    headers: [IF_NONE_MATCH],
     responses: {
-      200: { description: 'A page of products', schema: s.pageOf(s.product), example: page(PRODUCT_EXAMPLE) },
+      200: {
+        description: 'A page of products',
+        schema: s.pageOf(s.product),
+        example: page(PRODUCT_EXAMPLE),
+        headers: { ETag: ETAG },
+      },
+      304: NOT_MODIFIED,
     },
     errors: { 400: ['validation_failed'] },
   },
@@ -285,7 +303,16 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     summary: 'One product',
     auth: 'public',
     params: s.productIdPath,
-    responses: { 200: { description: 'The product', schema: s.product, example: PRODUCT_EXAMPLE } },
+    headers: [IF_NONE_MATCH],
+    responses: {
+      200: {
+        description: 'The product',
+        schema: s.product,
+        example: PRODUCT_EXAMPLE,
+        headers: { ETag: ETAG },
+      },
+      304: NOT_MODIFIED,
+    },
     errors: { 400: ['validation_failed'], 404: ['not_found'] },
   },
   {

@@ -80,7 +80,7 @@ describe('The OpenAPI document', () => {
     const errors = operationErrors(
       API_OPERATIONS.find((operation) => operation.operationId === 'placeOrder')!,
     );
-    expect(errors.get(400)).toEqual(['validation_failed', 'invalid_json']);
+    expect(errors.get(400)).toEqual(['validation_failed', 'invalid_json', 'duplicate_authorization']);
     expect(errors.get(503)).toEqual([
       'dependency_unavailable',
       'upstream_unavailable',
