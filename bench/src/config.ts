@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { env, parseConfig, z } from '@shop/platform';
 
 export const settingsSchema = z.object({
@@ -15,9 +16,14 @@ export const settingsSchema = z.object({
     .int(10, 1)
     .describe('Keep-alive connections of the moderate-load run (default 10).'),
   BENCH_TARGETS: env
-    .list('direct,bare-proxy,koa-proxy,gateway,e2e,product-cache')
+    .list('direct,bare-proxy,koa-proxy,gateway,gateway-workers,e2e,product-cache')
     .describe(
-      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, e2e, product-cache (always run in that order; default all six).',
+      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, gateway-workers, e2e, product-cache (always run in that order; default all seven).',
+    ),
+  BENCH_GATEWAY_WORKERS: env
+    .int(availableParallelism(), 1)
+    .describe(
+      'gateway-workers: GATEWAY_WORKERS of the gateway started from its main.js (default: the core count, as in production).',
     ),
   BENCH_SKIP_MICRO: env
     .boolean(false)

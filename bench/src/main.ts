@@ -6,7 +6,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, createTokenService } from '@shop/platform';
+import { ConfigError, createTokenService, DEFAULT_MAX_LIFETIME_SECONDS } from '@shop/platform';
 import { answerHelp, describeSettings } from '@shop/platform/cli';
 import { loadConfig, settingsSchema } from './config.js';
 import { endToEndAims, runEndToEnd } from './e2e/end-to-end.js';
@@ -25,10 +25,10 @@ import {
   type TargetName,
   type TargetResult,
 } from './report.js';
-import { startTargetProcess, type TargetProcess } from './target-process.js';
+import { startGatewayMainProcess, startTargetProcess, type TargetProcess } from './target-process.js';
 import type { TargetSpec } from './target-spec.js';
 
-const TARGETS: readonly TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway'];
+const TARGETS: readonly TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway', 'gateway-workers'];
 const END_TO_END = 'e2e';
 const PRODUCT_CACHE = 'product-cache';
 const TARGET_NAMES: readonly string[] = [...TARGETS, END_TO_END, PRODUCT_CACHE];
@@ -77,16 +77,51 @@ const gatewayDist = join(repoRoot, 'api-gateway', 'dist', 'src');
 const PATH = '/api/customers/me';
 
 const jwtSecret = randomBytes(48).toString('base64url');
+// The gateway refuses tokens meant to live longer than its maximum lifetime (DEFAULT_MAX_LIFETIME_SECONDS,
+// 15 minutes): the proxy targets (a)-(d2) are done well within it.
 const token = createTokenService({
   secret: jwtSecret,
   issuer: 'shop-platform',
   audience: 'shop-api',
 }).signAccessToken(
   { id: 'c0ffee00-0000-4000-8000-000000000001', role: 'customer', email: 'bench@example.test' },
-  3600,
+  DEFAULT_MAX_LIFETIME_SECONDS,
 );
 const headers = { authorization: `Bearer ${token}`, accept: 'application/json' };
 const scratch = mkdtempSync(join(tmpdir(), 'shop-bench-'));
+
+/**
+ * (d2): the gateway as users start it (dist/src/main.js, NODE_ENV=production) with GATEWAY_WORKERS=N: a
+ * primary and N workers sharing the port, the counters of the rate limits in the primary. The same
+ * settings as (d); its req/s compares with (d)'s, one process.
+ */
+function startGatewayWorkers(upstreamUrl: string): Promise<TargetProcess> {
+  const dataDir = join(scratch, 'gateway-workers');
+  mkdirSync(dataDir, { recursive: true });
+  const HIGH = String(1_000_000_000);
+  return startGatewayMainProcess({
+    mainFile: join(gatewayDist, 'main.js'),
+    workers: config.BENCH_GATEWAY_WORKERS,
+    logFile: join(dataDir, 'api-gateway.log'),
+    env: {
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      JWT_SECRET: jwtSecret,
+      JWT_ISSUER: 'shop-platform',
+      JWT_AUDIENCE: 'shop-api',
+      ...Object.fromEntries(
+        ['CUSTOMER', 'INVENTORY', 'ORDER', 'PAYMENT', 'SHIPPING', 'NOTIFICATION'].map((name) => [
+          `${name}_SERVICE_URL`,
+          upstreamUrl,
+        ]),
+      ),
+      RATE_LIMIT_ANONYMOUS_POINTS: HIGH,
+      RATE_LIMIT_AUTH_POINTS: HIGH,
+      RATE_LIMIT_API_POINTS: HIGH,
+    },
+  });
+}
 
 function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
   switch (name) {
@@ -108,6 +143,10 @@ function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
         dataDir: join(scratch, 'gateway'),
         logFile: join(scratch, 'gateway', 'api-gateway.log'),
       };
+    case 'gateway-workers':
+      return existsSync(join(gatewayDist, 'main.js'))
+        ? 'started by startGatewayWorkers'
+        : 'api-gateway is not built (api-gateway/dist/src/main.js missing)';
   }
 }
 
@@ -154,6 +193,23 @@ async function measureProxies(wanted: readonly TargetName[], targets: TargetResu
         continue;
       }
       const spec = specFor(name, upstream.url);
+      if (name === 'gateway-workers' && spec === 'started by startGatewayWorkers') {
+        let target: TargetProcess;
+        try {
+          target = await startGatewayWorkers(upstream.url);
+        } catch (error) {
+          const reason = `could not start: ${(error as Error).message.split('\n')[0] ?? ''}`;
+          process.stdout.write(`${name}: skipped, ${reason}\n`);
+          targets.push({ name, skipped: reason });
+          continue;
+        }
+        try {
+          targets.push(await measure(name, target));
+        } finally {
+          await target.stop();
+        }
+        continue;
+      }
       if (typeof spec === 'string') {
         process.stdout.write(`${name}: skipped, ${spec}\n`);
         targets.push({ name, skipped: spec });
@@ -226,6 +282,8 @@ async function main(): Promise<void> {
   }
 
   const comparison = compare(targets);
+  if (targets.some((target) => target.name === 'gateway-workers'))
+    comparison.workers = config.BENCH_GATEWAY_WORKERS;
   const cpuList = cpus();
   const report: BenchReport = {
     startedAt: new Date().toISOString(),

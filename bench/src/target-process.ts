@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { cpuMicrosOf } from './e2e/process-stats.js';
 import type { TargetSpec } from './target-spec.js';
 
 export interface TargetProcess {
@@ -68,4 +72,92 @@ export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promis
       );
     });
   });
+}
+
+/** The pids of `pid`'s children (Linux /proc), e.g. the gateway's workers. */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter((entry) => entry !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A port nobody listens on right now (the OS's choice). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The real api-gateway (its dist/src/main.js) started as a user would, with GATEWAY_WORKERS=`workers`: a
+ * primary and its workers. It counts as started once /health/ready answers 200 and, with workers, the
+ * primary has logged (to LOG_FILE) that all of them listen. CPU is that of the primary and every worker,
+ * from /proc.
+ */
+export async function startGatewayMainProcess(options: {
+  mainFile: string;
+  workers: number;
+  env: Record<string, string>;
+  logFile: string;
+  timeoutMs?: number;
+}): Promise<TargetProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ChildProcess = spawn(process.execPath, [options.mainFile], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...options.env,
+      GATEWAY_WORKERS: String(options.workers),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_FILE: options.logFile,
+      LOG_TO_CONSOLE: 'false',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 12_000);
+      await exited;
+      clearTimeout(force);
+    }
+  };
+  const pid = child.pid ?? 0;
+  const cpuMicros = () =>
+    Promise.resolve([pid, ...childPids(pid)].reduce((sum, each) => sum + (cpuMicrosOf(each) ?? 0), 0));
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`api-gateway exited before serving: ${stderr.trim()}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`api-gateway did not start in time: ${stderr.trim()}`);
+    }
+    const ready = await fetch(`${url}/health/ready`).then(
+      (res) => res.status === 200,
+      () => false,
+    );
+    const serving =
+      options.workers <= 1 ||
+      (existsSync(options.logFile) &&
+        readFileSync(options.logFile, 'utf8').includes('api-gateway serving with its workers'));
+    if (ready && serving) return { url, cpuMicros, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
