@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { cpuMicrosOf } from './e2e/process-stats.js';
+import { childPids, cpuMicrosOf } from './e2e/process-stats.js';
 import type { TargetSpec } from './target-spec.js';
 
 export interface TargetProcess {
@@ -72,19 +72,6 @@ export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promis
       );
     });
   });
-}
-
-/** The pids of `pid`'s children (Linux /proc), e.g. the gateway's workers. */
-function childPids(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter((entry) => entry !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
 }
 
 /** A port nobody listens on right now (the OS's choice). */

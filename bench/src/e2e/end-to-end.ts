@@ -19,7 +19,7 @@ import {
   type OrderRunName,
 } from './e2e-report.js';
 import { closedLoopOrders, OrderPlacer, pacedOrders, type OrderRunCounts } from './order-load.js';
-import { childServices, cpuMicrosOf, procAvailable, rssBytesOf } from './process-stats.js';
+import { childPids, childServices, cpuMicrosOf, procAvailable, rssBytesOf } from './process-stats.js';
 
 export { endToEndAims };
 
@@ -127,6 +127,24 @@ async function externalStack(settings: EndToEndSettings, gatewayUrl: string): Pr
   };
 }
 
+/**
+ * Each process with children (the gateway's primary and its workers) becomes `<name> (primary)` and
+ * `<name> worker <n>`; the others stay as they are, in the same order.
+ */
+function withChildProcesses(processes: ReadonlyMap<string, number>): Map<string, number> {
+  const expanded = new Map<string, number>();
+  for (const [name, pid] of processes) {
+    const children = childPids(pid);
+    if (children.length === 0) {
+      expanded.set(name, pid);
+      continue;
+    }
+    expanded.set(`${name} (primary)`, pid);
+    children.forEach((child, index) => expanded.set(`${name} worker ${index + 1}`, child));
+  }
+  return expanded;
+}
+
 function cpuSnapshot(processes: ReadonlyMap<string, number>): Record<string, number> {
   const snapshot: Record<string, number> = {};
   for (const [name, pid] of processes) {
@@ -197,6 +215,9 @@ export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndR
       stack.notes.push('no /proc on this machine: CPU and RSS per process are not measured');
     // Let start-up work (migrations, the first relay polls, JIT) settle before "idle" is read.
     await sleep(3000);
+    // A gateway with GATEWAY_WORKERS > 1 (the default in production on a multi-core machine) is a primary
+    // and its workers: each is measured as a process of its own.
+    stack.processes = withChildProcesses(stack.processes);
     await settle(stack.processes);
     const idle = rssSnapshot(stack.processes);
 

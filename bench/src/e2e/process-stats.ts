@@ -65,6 +65,15 @@ export function cpuMicrosOf(pid: number): number | undefined {
   return stat === undefined ? undefined : (stat.cpuTicks * 1_000_000) / clockTicksPerSecond();
 }
 
+/** The pids of a process's children (Linux: /proc/<pid>/task/<pid>/children), e.g. the gateway's workers. */
+export function childPids(pid: number): number[] {
+  return (read(`/proc/${pid}/task/${pid}/children`) ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+}
+
 export function rssBytesOf(pid: number): number | undefined {
   return parseRssBytes(read(`/proc/${pid}/status`) ?? '');
 }
