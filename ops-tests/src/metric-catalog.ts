@@ -82,6 +82,10 @@ const serviceOwn: MetricFamily[] = [
   // and the configured bound on refunding a capture no confirmed order owns (docs/money-invariants.md).
   { name: 'order_recoveries_total', type: 'counter', labels: ['outcome'], origin: 'service' },
   { name: 'order_refund_bound_seconds', type: 'gauge', labels: [], origin: 'service' },
+  // order-service's cart (docs/features/cart.md): changes, checkouts by outcome, carts expired when idle.
+  { name: 'cart_updates_total', type: 'counter', labels: ['operation'], origin: 'service' },
+  { name: 'cart_checkouts_total', type: 'counter', labels: ['outcome'], origin: 'service' },
+  { name: 'carts_expired_total', type: 'counter', labels: [], origin: 'service' },
   // payment-service: refunds by reason, and charges refused unprocessed (past their deadline, cancelled order).
   { name: 'payment_refunds_total', type: 'counter', labels: ['reason'], origin: 'service' },
   { name: 'payment_charges_refused_total', type: 'counter', labels: ['reason'], origin: 'service' },

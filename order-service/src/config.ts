@@ -35,6 +35,10 @@ const schema = z
     /** Retry-After of a 503 when the failing dependency suggested none. */
     DEPENDENCY_RETRY_AFTER_SECONDS: env.int(5, 1),
     IDEMPOTENCY_KEY_TTL_MS: env.int(24 * 60 * 60_000, 60_000),
+    /** A cart untouched for this long expires (docs/features/cart.md); default 7 days. */
+    CART_IDLE_TTL_MS: env.int(7 * 24 * 60 * 60_000, 60_000),
+    /** How often expired carts are deleted; 0 disables the timer (expired carts still read as empty). */
+    CART_PURGE_INTERVAL_MS: env.int(60_000, 0),
   })
   .refine((config) => config.ORDER_RECOVERY_MIN_AGE_MS >= callBudgetMs(config), {
     message:

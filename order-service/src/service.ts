@@ -18,7 +18,14 @@ import { createShipmentTracking, type ShipmentTracking } from './domain/shipment
 import { effectEventHandlers } from './events/effect-handlers.js';
 import { orderEventHandlers } from './events/handlers.js';
 import { outboxOrderEvents } from './events/order-events.js';
+import { MAX_LINES, MAX_QUANTITY } from './http/order-requests.js';
 import { orderRoutes } from './http/routes.js';
+import { createCart, type CartSettings } from './cart/cart.js';
+import { createCartMetrics } from './cart/cart-metrics.js';
+import { startCartPurge } from './cart/cart-purge.js';
+import { createCartRepository } from './cart/cart-repository.js';
+import { cartRoutes } from './cart/cart-routes.js';
+import { createCataloguePort } from './cart/catalogue.js';
 import { createOrderMetrics, reportRefundBound } from './order-metrics.js';
 import { startRecoveryWorker } from './recovery-worker.js';
 import { createInventoryPort } from './upstream/inventory-client.js';
@@ -33,6 +40,7 @@ export interface OrderSettings {
   taskBackoff: { baseMs: number; capMs: number };
   idempotencyKeyTtlMs: number;
   deadlines: DeadlinePolicy;
+  cart: CartSettings;
 }
 
 export function settingsFromConfig(config: OrderServiceConfig): OrderSettings {
@@ -49,6 +57,13 @@ export function settingsFromConfig(config: OrderServiceConfig): OrderSettings {
     },
     taskBackoff: { baseMs: config.ORDER_RETRY_BASE_MS, capMs: config.ORDER_RETRY_MAX_MS },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS,
+    cart: {
+      idleTtlMs: config.CART_IDLE_TTL_MS,
+      // The cart holds what an order may hold (order-requests.ts), so checkout never refuses a cart's size.
+      maxQuantity: MAX_QUANTITY,
+      maxItems: MAX_LINES,
+      purgeBatchSize: 500,
+    },
   };
 }
 
@@ -91,6 +106,8 @@ export interface OrderUseCases {
   ): { changed: boolean; order: OrderRecord };
   /** Forgets Idempotency-Key records older than the configured TTL. */
   purgeIdempotencyKeys: (now?: Date) => number;
+  /** Deletes carts idle past CART_IDLE_TTL_MS (the cart-purge worker runs it on a timer). */
+  purgeIdleCarts: (now?: Date) => number;
 }
 
 /** order-service: the order saga (reserve stock, charge, confirm), cancellation, recovery and order reads. */
@@ -100,7 +117,7 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
   migrations: () => loadMigrations(import.meta.url),
   // An order, once committed, survives a power loss (docs/performance.md#sqlite-durability-per-database).
   synchronous: 'FULL',
-  compose({ db, bus, logger, registry, tokens, seams, upstreamClient, readWriteClient }, config) {
+  compose({ db, bus, logger, registry, tokens, seams, readWriteClient }, config) {
     const settings: OrderSettings = { ...settingsFromConfig(config), ...seams.settings };
     const clock: Clock = seams.clock ?? { now: () => new Date() };
     const hooks: OrderEventHooks = { ...NO_EVENT_HOOKS, ...(seams.hooks ?? outboxOrderEvents(bus.outbox)) };
@@ -112,10 +129,13 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
       budgetMs: callBudgetMs(config),
       retries: config.UPSTREAM_RETRIES,
     };
-    const inventory = createInventoryPort(
-      upstreamClient({ name: 'inventory-service', baseUrl: config.INVENTORY_SERVICE_URL, ...upstream }),
-      authorization,
-    );
+    // Reservations (writes) and the cart's catalogue reads have their own breakers and pools.
+    const inventoryClient = readWriteClient({
+      name: 'inventory-service',
+      baseUrl: config.INVENTORY_SERVICE_URL,
+      ...upstream,
+    });
+    const inventory = createInventoryPort(inventoryClient, authorization);
     // Lookups (the recovery worker's) and charges/refunds have their own breakers: successful lookups must not
     // hide failing charges from the breaker that should stop them, nor failing charges block the lookups.
     const payment = createPaymentPort(
@@ -171,6 +191,17 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
       deadlines: settings.deadlines,
     });
     const placements = createOrderPlacement({ saga, idempotency, store, clock });
+    const cart = createCart({
+      carts: createCartRepository(db),
+      orders: store,
+      inFlight,
+      catalogue: createCataloguePort(inventoryClient, authorization),
+      placements,
+      clock,
+      metrics: createCartMetrics(registry),
+      logger,
+      settings: settings.cart,
+    });
     const useCases: OrderUseCases = {
       shipments: createShipmentTracking({ store, lifecycle, clock }),
       effects: createEffectReconciliation({ store, lifecycle, clock }),
@@ -181,6 +212,7 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
         idempotency.purgeCreatedBefore(
           new Date((now ?? clock.now()).getTime() - settings.idempotencyKeyTtlMs).toISOString(),
         ),
+      purgeIdleCarts: (now) => cart.purgeIdle(now),
     };
 
     const refundBound = refundBoundFromConfig(config);
@@ -190,13 +222,26 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
     });
 
     return {
-      routers: [orderRoutes({ store, placements, cancellation })],
+      routers: [orderRoutes({ store, placements, cancellation }), cartRoutes(cart)],
       eventHandlers: {
         ...orderEventHandlers(useCases.shipments, logger),
         ...effectEventHandlers({ effects: useCases.effects, runTasks: useCases.runTasksFor, logger }),
       },
-      workers:
-        config.ORDER_RECOVERY_INTERVAL_MS > 0
+      workers: [
+        ...(config.CART_PURGE_INTERVAL_MS > 0
+          ? [
+              {
+                name: 'cart-purge',
+                start: () =>
+                  startCartPurge({
+                    intervalMs: config.CART_PURGE_INTERVAL_MS,
+                    logger,
+                    purge: () => useCases.purgeIdleCarts(),
+                  }),
+              },
+            ]
+          : []),
+        ...(config.ORDER_RECOVERY_INTERVAL_MS > 0
           ? [
               {
                 name: 'order-recovery',
@@ -211,7 +256,8 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
                   }),
               },
             ]
-          : [],
+          : []),
+      ],
       exposed: useCases,
     };
   },

@@ -217,6 +217,40 @@ export const ROUTES: readonly RouteEntry[] = [
     rateLimit: 'api',
   },
 
+  // order-service: the caller's own cart (docs/features/cart.md)
+  {
+    methods: ['GET'],
+    path: '/api/cart',
+    upstream: 'order-service',
+    routeClass: 'read',
+    permission: can('read', 'Cart'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['DELETE'],
+    path: '/api/cart',
+    upstream: 'order-service',
+    routeClass: 'write',
+    permission: can('delete', 'Cart'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['PUT', 'DELETE'],
+    path: '/api/cart/items/:productId',
+    upstream: 'order-service',
+    routeClass: 'write',
+    permission: can('update', 'Cart'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['POST'],
+    path: '/api/cart/checkout',
+    upstream: 'order-service',
+    routeClass: 'write',
+    permission: can('create', 'Order'),
+    rateLimit: 'api',
+  },
+
   // payment-service
   {
     methods: ['GET'],

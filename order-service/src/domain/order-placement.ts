@@ -11,6 +11,24 @@ export type Placement =
   /** The first request with this key stopped before it answered (the process died): its order is what exists. */
   | { kind: 'interrupted'; order: OrderRecord };
 
+/**
+ * An order whose lines are known only once the key is claimed (the cart's checkout reads the cart then, so a
+ * replay after the cart was emptied still finds the first answer).
+ */
+export interface DeferredOrder {
+  customerId: string;
+  /** The request's identity for the key, computed from what the request carries. */
+  requestHash: string;
+  /** Builds the command once the key is claimed (never on a replay); an error thrown here frees the key. */
+  build: () => PlaceOrderCommand;
+  /** Runs inside the transaction that creates the order, after the key is linked to it. */
+  inCreation?: (orderId: string) => void;
+}
+
+function isDeferred(order: PlaceOrderCommand | DeferredOrder): order is DeferredOrder {
+  return 'build' in order;
+}
+
 export interface OrderPlacement {
   /**
    * Places the order through the saga, at most once per Idempotency-Key and customer: a repeat with the same
@@ -19,7 +37,7 @@ export interface OrderPlacement {
    * Without a key, every call places an order.
    */
   place(
-    command: PlaceOrderCommand,
+    order: PlaceOrderCommand | DeferredOrder,
     idempotencyKey: string | undefined,
     render: (outcome: PlaceOrderOutcome) => StoredResponse,
   ): Promise<Placement>;
@@ -33,16 +51,21 @@ export function createOrderPlacement(deps: {
 }): OrderPlacement {
   const { saga, idempotency, store, clock } = deps;
   return {
-    async place(command, key, render) {
-      if (key === undefined) return { kind: 'answered', response: render(await saga.placeOrder(command)) };
+    async place(order, key, render) {
+      const deferred: DeferredOrder = isDeferred(order)
+        ? order
+        : {
+            customerId: order.customerId,
+            requestHash: requestHash(order.lines, order.paymentToken),
+            build: () => order,
+          };
+      if (key === undefined) {
+        const outcome = await saga.placeOrder(deferred.build(), deferred.inCreation);
+        return { kind: 'answered', response: render(outcome) };
+      }
 
-      const { customerId } = command;
-      const claim = idempotency.claim(
-        customerId,
-        key,
-        requestHash(command.lines, command.paymentToken),
-        clock.now().toISOString(),
-      );
+      const { customerId } = deferred;
+      const claim = idempotency.claim(customerId, key, deferred.requestHash, clock.now().toISOString());
       switch (claim.kind) {
         case 'replay':
           return { kind: 'replayed', response: claim.response };
@@ -60,9 +83,9 @@ export function createOrderPlacement(deps: {
             { headers: { 'Retry-After': '1' } },
           );
         case 'interrupted': {
-          const order = store.find(claim.orderId);
-          if (order === undefined) throw notFound('Order');
-          return { kind: 'interrupted', order };
+          const existing = store.find(claim.orderId);
+          if (existing === undefined) throw notFound('Order');
+          return { kind: 'interrupted', order: existing };
         }
         case 'claimed':
           break;
@@ -70,9 +93,10 @@ export function createOrderPlacement(deps: {
 
       let outcome: PlaceOrderOutcome;
       try {
-        outcome = await saga.placeOrder(command, (orderId) =>
-          idempotency.attachOrder(customerId, key, orderId),
-        );
+        outcome = await saga.placeOrder(deferred.build(), (orderId) => {
+          idempotency.attachOrder(customerId, key, orderId);
+          deferred.inCreation?.(orderId);
+        });
       } catch (error) {
         // Only reachable when the order could not even be created: nothing happened, the key is free again.
         idempotency.abandon(customerId, key);

@@ -55,6 +55,18 @@ export class FakeInventory extends FakeHttpService {
   }
 
   private async answer(call: RecordedCall, res: ServerResponse): Promise<void> {
+    const product = /^\/api\/products\/(\d+)$/.exec(call.path);
+    if (call.method === 'GET' && product) {
+      // The public catalogue read the cart makes (inventory's GET /api/products/:id).
+      const id = Number(product[1]);
+      const found = this.products.get(id);
+      if (found === undefined) {
+        sendJson(res, 404, { error: { code: 'not_found', message: 'Product not found' } });
+        return;
+      }
+      sendJson(res, 200, { id, sku: `SKU-${id}`, currency: 'USD', ...found });
+      return;
+    }
     if (call.method === 'POST' && call.path === '/internal/reservations') {
       if (this.holdReservations) {
         this.held.push({ body: call.body as ReserveBody, res });

@@ -20,6 +20,8 @@ export interface HarnessOptions {
   settings?: Partial<OrderSettings>;
   /** The embedded queue file of the service's event bus (default: `events.db` in its temp dir). */
   eventsFile?: string;
+  /** Another instance's data directory (a restart after a crash); left in place on stop. */
+  dataDir?: string;
 }
 
 export interface OrderServiceHarness {
@@ -27,6 +29,7 @@ export interface OrderServiceHarness {
   /** The use cases compose exposes (the recovery pass on a chosen clock, fulfilment...). */
   domain: OrderUseCases;
   db: Db;
+  dataDir: string;
   bus: ServiceBus;
   logLines: () => Record<string, unknown>[];
   stop(): Promise<void>;
@@ -48,6 +51,7 @@ export const settings: OrderSettings = {
   taskBackoff: { baseMs: 1000, capMs: 30_000 },
   idempotencyKeyTtlMs: 24 * 60 * 60_000,
   deadlines: { windowMs: CALL_WINDOW_MS, clockSkewMs: CLOCK_SKEW_MS },
+  cart: { idleTtlMs: 24 * 60 * 60_000, maxQuantity: 100, maxItems: 50, purgeBatchSize: 500 },
 };
 
 /**
@@ -64,6 +68,7 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
       UPSTREAM_TIMEOUT_MS: String(timeoutMs),
       UPSTREAM_RETRIES: String(retries),
       ORDER_RECOVERY_INTERVAL_MS: '0',
+      CART_PURGE_INTERVAL_MS: '0',
       // What the config checks; the settings seam below replaces them with the test's.
       ORDER_RECOVERY_MIN_AGE_MS: String(timeoutMs * (retries + 1)),
       ORDER_CALL_DEADLINE_MS: String(Math.max(100, timeoutMs * (retries + 1))),
@@ -77,11 +82,13 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
       ...(options.eventsFile !== undefined && { embeddedFile: options.eventsFile }),
     },
     upstream: { retryBaseMs: 1 },
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
   });
   return {
     url: service.url,
     domain: service.exposed,
     db: service.db,
+    dataDir: service.dataDir,
     bus: service.bus,
     logLines: service.logLines,
     stop: () => service.stop(),

@@ -11,6 +11,7 @@ export type SubjectType =
   | 'Payment'
   | 'Shipment'
   | 'Notification'
+  | 'Cart'
   | 'Chaos'
   | 'all';
 
@@ -36,6 +37,7 @@ export function defineAbilityFor(user: AuthUser | undefined): AppAbility {
     can('read', 'Payment', { customerId: user.id });
     can('read', 'Shipment', { customerId: user.id });
     can('read', 'Notification', { customerId: user.id });
+    can(['read', 'update', 'delete'], 'Cart', { customerId: user.id });
   } else if (user?.role === 'service') {
     // Service-to-service calls made by the saga and the recovery worker.
     can('manage', 'Reservation');

@@ -34,6 +34,13 @@ const ROUTES: readonly { method: RegExp; path: RegExp; dependsOn: readonly Compo
     dependsOn: ['order-service', 'inventory-service', 'payment-service'],
   },
   { method: /./, path: /^\/api\/orders(\/|$)/, dependsOn: ['order-service'] },
+  // Checking the cart out places an order; the cart's own reads and changes read the catalogue.
+  {
+    method: /^POST$/,
+    path: /^\/api\/cart\/checkout\/?$/,
+    dependsOn: ['order-service', 'inventory-service', 'payment-service'],
+  },
+  { method: /./, path: /^\/api\/cart(\/|$)/, dependsOn: ['order-service', 'inventory-service'] },
   { method: /./, path: /^\/api\/payments(\/|$)/, dependsOn: ['payment-service'] },
   { method: /./, path: /^\/api\/shipments(\/|$)/, dependsOn: ['shipping-service'] },
   { method: /./, path: /^\/api\/notifications(\/|$)/, dependsOn: ['notification-service'] },

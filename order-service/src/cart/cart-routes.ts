@@ -1,0 +1,87 @@
+import { Router } from '@koa/router';
+import {
+  AppError,
+  authorize,
+  currentCorrelationId,
+  integerIdParam,
+  parseInput,
+  requireUser,
+  z,
+} from '@shop/platform';
+import { parseIdempotencyKey } from '../http/order-requests.js';
+import { renderCurrent, renderOutcome, send } from '../http/order-responses.js';
+import type { Cart } from './cart.js';
+
+const REPLAYED = { 'Idempotent-Replayed': 'true' };
+const productPath = z.object({ productId: integerIdParam });
+// Above the cap is a 422 from the cart (cart_quantity_limit), so the schema only asks for a positive integer.
+const quantityBody = z.strictObject({
+  quantity: z.int('must be a whole number').min(1, 'must be at least 1 (DELETE removes the product)'),
+});
+const checkoutBody = z.strictObject({
+  paymentToken: z.string().regex(/^tok_[A-Za-z0-9_]{1,64}$/, 'must be a card token such as tok_visa'),
+});
+
+/**
+ * The caller's own cart (docs/features/cart.md): there is no cart id in any path, so no customer can name
+ * another's. `Cart` abilities keep service tokens out; checkout also needs `create Order`.
+ */
+export function cartRoutes(cart: Cart): Router {
+  const router = new Router();
+
+  router.get('/api/cart', authorize('read', 'Cart'), async (ctx) => {
+    ctx.body = await cart.view(requireUser(ctx).id);
+  });
+
+  router.put('/api/cart/items/:productId', authorize('update', 'Cart'), async (ctx) => {
+    const { productId } = parseInput(productPath, ctx.params, 'path');
+    const { quantity } = parseInput(quantityBody, ctx.request.body ?? {}, 'body');
+    ctx.body = await cart.setQuantity(requireUser(ctx).id, productId, quantity);
+  });
+
+  router.delete('/api/cart/items/:productId', authorize('update', 'Cart'), async (ctx) => {
+    const { productId } = parseInput(productPath, ctx.params, 'path');
+    ctx.body = await cart.removeItem(requireUser(ctx).id, productId);
+  });
+
+  router.delete('/api/cart', authorize('delete', 'Cart'), (ctx) => {
+    cart.clear(requireUser(ctx).id);
+    ctx.status = 204;
+  });
+
+  router.post(
+    '/api/cart/checkout',
+    authorize('update', 'Cart'),
+    authorize('create', 'Order'),
+    async (ctx) => {
+      const customerId = requireUser(ctx).id;
+      const key = parseIdempotencyKey(ctx.get('Idempotency-Key'));
+      if (key === undefined) {
+        throw new AppError(
+          'idempotency_key_required',
+          'Checkout needs an Idempotency-Key header (a fresh UUID per checkout, reused on its retries)',
+          400,
+        );
+      }
+      const { paymentToken } = parseInput(checkoutBody, ctx.request.body ?? {}, 'body');
+      const correlationId = currentCorrelationId();
+      const placement = await cart.checkout(customerId, key, paymentToken, correlationId, (outcome) =>
+        renderOutcome(outcome, correlationId ?? ''),
+      );
+      // The same answers as POST /api/orders (src/http/routes.ts).
+      switch (placement.kind) {
+        case 'answered':
+          send(ctx, placement.response);
+          return;
+        case 'replayed':
+          send(ctx, placement.response, REPLAYED);
+          return;
+        case 'interrupted':
+          send(ctx, renderCurrent(placement.order), REPLAYED);
+          return;
+      }
+    },
+  );
+
+  return router;
+}
