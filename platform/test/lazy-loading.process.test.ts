@@ -31,7 +31,14 @@ function loadedAfter(script: string, packages: string[]): string[] {
   return JSON.parse(run.stdout) as string[];
 }
 
-const OPTIONAL = ['winston-elasticsearch', '@elastic/elasticsearch', 'amqplib', 'elastic-apm-node'];
+const OPTIONAL = [
+  'winston-elasticsearch',
+  '@elastic/elasticsearch',
+  'amqplib',
+  'elastic-apm-node',
+  'ioredis',
+  'rate-limiter-flexible',
+];
 
 describe('What a configuration does not use is not loaded', () => {
   beforeAll(() => {
@@ -42,7 +49,7 @@ describe('What a configuration does not use is not loaded', () => {
     if (!existsSync(entry)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
   });
 
-  test('When @shop/platform is imported and a logger writes a line, then neither Elasticsearch, amqplib nor the APM agent is loaded', () => {
+  test('When @shop/platform is imported and a logger writes a line, then neither Elasticsearch, amqplib, the APM agent nor Redis is loaded', () => {
     const loaded = loadedAfter(
       `const logger = platform.createLogger({ service: 'probe', console: false });
        logger.info('hello');`,

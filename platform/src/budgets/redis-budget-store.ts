@@ -1,0 +1,77 @@
+import { Redis } from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { Logger } from '../logging/logger.js';
+import type { BudgetOutcome, BudgetStore } from './budget.js';
+
+/**
+ * Budgets in Redis (rate-limiter-flexible), shared by every replica of every service that uses the same
+ * prefix. While Redis does not answer, this instance's memory decides (logged, at most every 10 s).
+ * Loaded by `redisBudgetStore` (budget.ts) only when REDIS_URL is set.
+ */
+export function connectRedisBudgetStore(redisUrl: string, keyPrefix: string, logger: Logger): BudgetStore {
+  const redis = new Redis(redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 500,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  let lastWarn = 0;
+  redis.on('error', (error: Error) => {
+    const now = Date.now();
+    if (now - lastWarn < 10_000) return;
+    lastWarn = now;
+    logger.warn('Redis unavailable: budgets decided by this instance memory meanwhile', {
+      reason: error.message,
+    });
+  });
+  return {
+    kind: 'redis (shared)',
+    budget(settings) {
+      const options = {
+        keyPrefix: `${keyPrefix}:${settings.name}`,
+        points: settings.points,
+        duration: settings.durationSeconds,
+        blockDuration: settings.blockSeconds ?? 0,
+      };
+      const limiter: RateLimiterAbstract = new RateLimiterRedis({
+        ...options,
+        storeClient: redis,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
+      return {
+        settings,
+        consume: (key) =>
+          limiter.consume(key).then(
+            (result): BudgetOutcome => ({ allowed: true, remaining: result.remainingPoints }),
+            (outcome: unknown): BudgetOutcome => {
+              if (!(outcome instanceof RateLimiterRes)) throw outcome;
+              return {
+                allowed: false,
+                retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)),
+              };
+            },
+          ),
+        refund: async (key) => {
+          await limiter.reward(key, 1);
+        },
+        reset: async (key) => {
+          await limiter.delete(key);
+        },
+      };
+    },
+    async close() {
+      try {
+        await redis.quit();
+      } catch {
+        redis.disconnect();
+      }
+    },
+  };
+}
