@@ -41,6 +41,7 @@ const COMMANDS = [
   { script: 'trace', usage: 'Usage: npm run trace -- <correlation-id> [--dir <dir>] [--json]' },
   { script: 'events', usage: 'Usage: npm run events -- <command> [--dir <data dir>]' },
   { script: 'backup', usage: 'Usage: npm run backup -- <command> [options]' },
+  { script: 'admin', usage: 'Usage: npm run admin -- <command> [options]' },
 ] as const;
 
 describe('--help on every command', () => {

@@ -55,6 +55,12 @@ export function createCustomerRepository(db: Db): CustomerStore {
     `SELECT COUNT(*) AS n FROM customers WHERE ${matchClause}`,
   );
   const countByRole = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM customers WHERE role = ?');
+  const byRole = db.prepare<[string], Omit<CustomerRow, 'password_hash'>>(
+    `SELECT ${PUBLIC_COLUMNS} FROM customers WHERE role = ? ORDER BY created_at, id`,
+  );
+  const setPasswordHash = db.prepare<[string, string, string]>(
+    'UPDATE customers SET password_hash = ?, updated_at = ? WHERE id = ?',
+  );
 
   return {
     findById(id) {
@@ -93,6 +99,12 @@ export function createCustomerRepository(db: Db): CustomerStore {
     },
     countByRole(role) {
       return countByRole.get(role)?.n ?? 0;
+    },
+    listByRole(role) {
+      return byRole.all(role).map(toCustomer);
+    },
+    setPasswordHash(id, passwordHash, updatedAt) {
+      setPasswordHash.run(passwordHash, updatedAt, id);
     },
   };
 }

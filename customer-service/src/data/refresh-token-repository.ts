@@ -35,6 +35,9 @@ export function createRefreshTokenRepository(db: Db): RefreshTokenStore {
   const revokeFamily = db.prepare<[string, string]>(
     'UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL',
   );
+  const revokeAllOf = db.prepare<[string, string]>(
+    'UPDATE refresh_tokens SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL',
+  );
   const deleteExpired = db.prepare<[string]>('DELETE FROM refresh_tokens WHERE expires_at < ?');
 
   return {
@@ -50,6 +53,9 @@ export function createRefreshTokenRepository(db: Db): RefreshTokenStore {
     },
     revokeFamily(familyId, at) {
       return revokeFamily.run(at, familyId).changes;
+    },
+    revokeAllOf(customerId, at) {
+      return revokeAllOf.run(at, customerId).changes;
     },
     deleteExpired(before) {
       return deleteExpired.run(before).changes;

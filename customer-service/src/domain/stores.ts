@@ -23,6 +23,9 @@ export interface CustomerStore {
   ): void;
   list(query: { offset: number; limit: number; search?: string | undefined }): CustomerPage;
   countByRole(role: CustomerRole): number;
+  /** Every account with the role, oldest first. */
+  listByRole(role: CustomerRole): Customer[];
+  setPasswordHash(id: string, passwordHash: string, updatedAt: string): void;
 }
 
 export interface RefreshTokenRecord {
@@ -43,6 +46,8 @@ export interface RefreshTokenStore {
   markReplaced(id: string, replacedBy: string): void;
   /** Revokes every not yet revoked token of the family; returns how many. */
   revokeFamily(familyId: string, at: string): number;
+  /** Revokes every not yet revoked token of the customer, every login; returns how many. */
+  revokeAllOf(customerId: string, at: string): number;
   deleteExpired(before: string): number;
 }
 
