@@ -1,26 +1,15 @@
 import { Router } from '@koa/router';
-import {
-  AppError,
-  authorize,
-  currentCorrelationId,
-  integerIdParam,
-  parseInput,
-  requireUser,
-  z,
-} from '@shop/platform';
+import { AppError, authorize, currentCorrelationId, parseInput, requireUser } from '@shop/platform';
+import { cartCheckoutBody, cartItemPath, cartQuantityBody } from '@shop/platform/api-contract';
 import { parseIdempotencyKey } from '../http/order-requests.js';
 import { renderCurrent, renderOutcome, send } from '../http/order-responses.js';
 import type { Cart } from './cart.js';
 
 const REPLAYED = { 'Idempotent-Replayed': 'true' };
-const productPath = z.object({ productId: integerIdParam });
-// Above the cap is a 422 from the cart (cart_quantity_limit), so the schema only asks for a positive integer.
-const quantityBody = z.strictObject({
-  quantity: z.int('must be a whole number').min(1, 'must be at least 1 (DELETE removes the product)'),
-});
-const checkoutBody = z.strictObject({
-  paymentToken: z.string().regex(/^tok_[A-Za-z0-9_]{1,64}$/, 'must be a card token such as tok_visa'),
-});
+// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
+const productPath = cartItemPath;
+const quantityBody = cartQuantityBody;
+const checkoutBody = cartCheckoutBody;
 
 /**
  * The caller's own cart (docs/features/cart.md): there is no cart id in any path, so no customer can name

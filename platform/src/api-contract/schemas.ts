@@ -253,6 +253,42 @@ export const order = z.strictObject({
   updatedAt: timestamp,
 });
 
+// ------------------------------------------------------------------------------------ order-service: cart
+
+export const cartItemPath = z.object({ productId: integerIdParam });
+// Above the cap is a 422 from the cart (cart_quantity_limit), so the schema only asks for a positive integer.
+export const cartQuantityBody = z.strictObject({
+  quantity: z.int('must be a whole number').min(1, 'must be at least 1 (DELETE removes the product)'),
+});
+export const cartCheckoutBody = z.strictObject({
+  paymentToken: z.string().regex(/^tok_[A-Za-z0-9_]{1,64}$/, 'must be a card token such as tok_visa'),
+});
+
+export const cart = z.strictObject({
+  customerId: z.string(),
+  items: z.array(
+    z.strictObject({
+      productId: z.int().min(1),
+      quantity: z.int().min(1),
+      name: z.string().nullable(),
+      unitPriceCents: z.int().nullable(),
+      lineTotalCents: z.int().nullable(),
+      available: z.boolean().nullable(),
+      unavailableReason: z.enum(['unknown_product', 'out_of_stock']).optional(),
+      addedAt: timestamp,
+    }),
+  ),
+  itemCount: z.int().min(0),
+  totalQuantity: z.int().min(0),
+  subtotalCents: z.int().nullable(),
+  currency: z.string(),
+  catalogue: z.enum(['ok', 'unavailable']),
+  checkout: z.strictObject({ orderId: z.uuid(), state: z.literal('in_progress') }).optional(),
+  limits: z.strictObject({ maxQuantity: z.int(), maxItems: z.int() }),
+  updatedAt: timestamp.nullable(),
+  expiresAt: timestamp.nullable(),
+});
+
 // --------------------------------------------------------------------------------------- payment-service
 
 export const PAYMENT_STATUSES = ['CAPTURED', 'DECLINED', 'REFUNDED'] as const;
