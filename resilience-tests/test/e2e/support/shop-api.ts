@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { request, type JsonResponse } from '@shop/platform/testing';
+import { enableContractChecks, request, type JsonResponse } from '@shop/platform/testing';
+
+// Every answer the end-to-end tests get through the real gateway is checked against the OpenAPI document.
+enableContractChecks();
 
 export interface ApiError {
   error: { code: string; message: string; correlationId: string; details?: Record<string, unknown> };
