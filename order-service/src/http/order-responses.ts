@@ -5,7 +5,7 @@ import type { PlaceOrderOutcome } from '../domain/saga.js';
 
 export const orderLocation = (orderId: string) => `/api/orders/${orderId}`;
 
-/** Every status of POST /api/orders comes from here (README: "POST /api/orders status codes"). */
+/** Every status of POST /api/orders comes from here (docs/api.md#placing-an-order lists them). */
 export function renderOutcome(outcome: PlaceOrderOutcome, correlationId: string): StoredResponse {
   const location = { Location: orderLocation(outcome.order.id) };
   switch (outcome.kind) {

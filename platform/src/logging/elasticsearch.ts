@@ -3,7 +3,7 @@ import type winston from 'winston';
 import type { LogData } from 'winston-elasticsearch';
 import { DeferredTransport } from './deferred-transport.js';
 
-/** How log lines are shipped to Elasticsearch (see logging README: what is retried, what is lost). */
+/** How log lines are shipped to Elasticsearch (docs/observability.md#logs: what is retried, what is lost). */
 export interface ElasticsearchShippingOptions {
   /** Base URL of Elasticsearch, e.g. http://elasticsearch:9200 (credentials may be in the URL). */
   url: string;
