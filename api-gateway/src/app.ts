@@ -1,5 +1,6 @@
 import { createService, type Logger, type Registry, type Service, type TokenService } from '@shop/platform';
 import type { GatewayConfig } from './config.js';
+import { createDashboard } from './composite/dashboard.js';
 import { apiIndexRoute, gatewayVersion } from './edge/api-index.js';
 import { corsAllowlist } from './edge/cors-allowlist.js';
 import { securityHeaders } from './edge/security-headers.js';
@@ -38,7 +39,9 @@ export function createApp({ config, logger, registry, tokens }: GatewayDeps): Ga
 
   const store = createRateLimitStore(config.REDIS_URL, logger);
   const rateLimits = createRateLimits(config, store, registry);
+  const dashboard = createDashboard(config, logger, registry);
   const proxy = createProxyRouter({
+    composites: { dashboard: (ctx) => dashboard.handle(ctx) },
     routes: ROUTES,
     lanes,
     rateLimits,
@@ -74,6 +77,7 @@ export function createApp({ config, logger, registry, tokens }: GatewayDeps): Ga
     warmUp: (timeoutMs = 2000) => store.connected(timeoutMs),
     async close() {
       await lanes.close();
+      await dashboard.close();
       await store.close();
     },
   };

@@ -32,6 +32,13 @@ const schema = z.object({
   UPSTREAM_MAX_CONCURRENT: env.int(256, 1),
   HEALTH_TIMEOUT_MS: env.int(1000, 1),
 
+  // GET /api/customers/me/dashboard (docs/features/dashboard.md): each part's deadline, and how many of each.
+  DASHBOARD_PART_TIMEOUT_MS: env.int(800, 1),
+  DASHBOARD_ORDERS_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+  DASHBOARD_SHIPMENTS_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+  DASHBOARD_NOTIFICATIONS_LIMIT: z.coerce.number().int().min(1).max(100).default(5),
+  DASHBOARD_FEATURED_LIMIT: z.coerce.number().int().min(1).max(50).default(4),
+
   BREAKER_ERROR_THRESHOLD_PERCENTAGE: z.coerce.number().int().min(1).max(100).default(50),
   BREAKER_VOLUME_THRESHOLD: env.int(5, 1),
   BREAKER_RESET_TIMEOUT_MS: env.int(10_000, 1),

@@ -67,7 +67,7 @@ describe('GET /health', () => {
     expect(res.status).toBe(503);
     expect(res.body.services['notification-service']).toEqual({ status: 'unreachable' });
     expect(res.body.services['customer-service']?.status).toBe('ready');
-    expect(res.body.breakers['notification-service']).toEqual({ read: 'closed' });
+    expect(res.body.breakers['notification-service']).toEqual({ read: 'closed', write: 'closed' });
   });
 
   test('When the gateway itself is asked, then /health/live and /health/ready answer for the gateway alone', async () => {

@@ -99,6 +99,7 @@ describe('notification-service events (embedded transport)', () => {
       eventType: 'OrderConfirmed',
       correlationId: confirmed.correlationId,
       createdAt: expect.any(String) as unknown,
+      readAt: null,
     });
     expect(confirmation.body).toContain('$25.98');
     expect(service.mailLines().filter((line) => line.notificationId === confirmation.id)).toEqual([

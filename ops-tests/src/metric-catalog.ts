@@ -102,6 +102,9 @@ const serviceOwn: MetricFamily[] = [
   { name: 'product_cache_evictions_total', type: 'counter', labels: ['reason'], origin: 'service' },
   { name: 'product_cache_errors_total', type: 'counter', labels: ['operation'], origin: 'service' },
   { name: 'product_cache_invalidations_total', type: 'counter', labels: [], origin: 'service' },
+  // api-gateway: the customer dashboard composite (docs/features/dashboard.md), per part.
+  { name: 'dashboard_parts_total', type: 'counter', labels: ['part', 'outcome'], origin: 'service' },
+  { name: 'dashboard_part_duration_seconds', type: 'histogram', labels: ['part'], origin: 'service' },
 ];
 
 const defaultGauges = [

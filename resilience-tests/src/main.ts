@@ -33,6 +33,7 @@ import { lateCapture, type LateCaptureSettings } from './suite/scenarios/late-ca
 import { dependencyBehindHealthyService } from './suite/scenarios/dependency-behind-healthy-service.js';
 import { shutdownUnderBlockedBroker } from './suite/scenarios/shutdown-under-blocked-broker.js';
 import { slowService } from './suite/scenarios/slow-service.js';
+import { pausedShippingDashboard } from './suite/scenarios/paused-shipping-dashboard.js';
 import { budgetNotice, chooseSourceAddress, type SourceChoice } from './suite/source-address.js';
 import { externalTarget, localTarget, settle, type SuiteTarget } from './suite/target.js';
 
@@ -155,6 +156,7 @@ function allScenarios(latencyMs: number, late: LateCaptureSettings): Scenario[] 
     badInput,
     flakyUpstream,
     deadService,
+    pausedShippingDashboard,
     slowService({ latencyMs }),
     lateCapture(late),
     dependencyBehindHealthyService,

@@ -20,6 +20,8 @@ export interface ProxyRouterOptions {
   logger: Logger;
   /** Routes the gateway answers itself (`GET /`), dispatched with the proxied ones. */
   localRoutes?: readonly RouteDefinition[];
+  /** The handlers of the table's composite routes (`composite`), run after the rate limit and permission. */
+  composites?: Partial<Record<NonNullable<RouteEntry['composite']>, (ctx: Context) => Promise<void>>>;
 }
 
 // Dot segments and encoded separators never reach an upstream, whatever its router would make of them.
@@ -57,6 +59,13 @@ function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
     const email = route.loginGuard === true ? loginEmail(ctx.request.body) : undefined;
     if (route.loginGuard === true) quota = tighter(quota, await consumeLoginAttempt(rateLimits, ip, email));
     setQuotaHeaders(ctx, quota);
+
+    if (route.composite !== undefined) {
+      const composite = options.composites?.[route.composite];
+      if (composite === undefined) throw new Error(`No handler for the composite route ${route.composite}`);
+      await composite(ctx);
+      return;
+    }
 
     const upstream = fixedUpstream ?? upstreamFromParams(route, ctx, options.lanes);
     const outgoing = outgoingRequest(ctx.req.headers, ip, ctx.request.body);

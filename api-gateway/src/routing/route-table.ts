@@ -53,6 +53,11 @@ export interface RouteEntry {
   loginGuard?: boolean;
   /** Only routed when CHAOS_ENABLED=true. */
   chaosOnly?: boolean;
+  /**
+   * Answered by the gateway from several upstreams (after the same rate limit and permission checks) instead
+   * of being forwarded; `upstream` is then the part the answer cannot do without.
+   */
+  composite?: 'dashboard';
 }
 
 const can = (action: Action, subject: SubjectType): Permission => ({ action, subject });
@@ -107,6 +112,17 @@ export const ROUTES: readonly RouteEntry[] = [
     routeClass: 'read',
     permission: can('read', 'Customer'),
     rateLimit: 'api',
+  },
+  // Composite: profile, latest orders, open shipments, unread notifications and featured products in one
+  // answer, each part with its own deadline and breaker (docs/features/dashboard.md, decision 0111).
+  {
+    methods: ['GET'],
+    path: '/api/customers/me/dashboard',
+    upstream: 'customer-service',
+    routeClass: 'read',
+    permission: can('read', 'Customer'),
+    rateLimit: 'api',
+    composite: 'dashboard',
   },
   {
     methods: ['PATCH'],
@@ -309,6 +325,14 @@ export const ROUTES: readonly RouteEntry[] = [
     path: '/api/notifications/:id',
     upstream: 'notification-service',
     routeClass: 'read',
+    permission: can('read', 'Notification'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['POST'],
+    path: '/api/notifications/:id/read',
+    upstream: 'notification-service',
+    routeClass: 'write',
     permission: can('read', 'Notification'),
     rateLimit: 'api',
   },

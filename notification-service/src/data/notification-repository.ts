@@ -15,6 +15,7 @@ interface NotificationRow {
   event_type: NotifyingEvent;
   correlation_id: string;
   created_at: string;
+  read_at: string | null;
 }
 
 function toNotification(row: NotificationRow): Notification {
@@ -31,13 +32,15 @@ function toNotification(row: NotificationRow): Notification {
     eventType: row.event_type,
     correlationId: row.correlation_id,
     createdAt: row.created_at,
+    readAt: row.read_at,
   };
 }
 
 // Optional filters as `(@x IS NULL OR column = @x)`: one prepared statement serves every combination.
 const FILTER = `(@customerId IS NULL OR customer_id = @customerId)
   AND (@eventType IS NULL OR event_type = @eventType)
-  AND (@status IS NULL OR status = @status)`;
+  AND (@status IS NULL OR status = @status)
+  AND (@unread IS NULL OR read_at IS NULL)`;
 
 export function createNotificationRepository(db: Db): NotificationStore {
   const insert = db.prepare(
@@ -52,6 +55,7 @@ export function createNotificationRepository(db: Db): NotificationStore {
     `SELECT * FROM notifications WHERE ${FILTER} ORDER BY created_at DESC, id LIMIT @limit OFFSET @offset`,
   );
   const count = db.prepare(`SELECT COUNT(*) FROM notifications WHERE ${FILTER}`).pluck();
+  const markRead = db.prepare<[string, string]>('UPDATE notifications SET read_at = ? WHERE id = ? AND read_at IS NULL');
 
   return {
     insert: (notification) => {
@@ -65,11 +69,17 @@ export function createNotificationRepository(db: Db): NotificationStore {
       const row = byEvent.get(eventId);
       return row && toNotification(row);
     },
+    markRead: (id, at) => {
+      markRead.run(at, id);
+      const row = byId.get(id);
+      return row && toNotification(row);
+    },
     list: (query: NotificationQuery): NotificationPage => {
       const filter = {
         customerId: query.customerId ?? null,
         eventType: query.eventType ?? null,
         status: query.status ?? null,
+        unread: query.unread === true ? 1 : null,
       };
       return {
         rows: (page.all({ ...filter, limit: query.limit, offset: query.offset }) as NotificationRow[]).map(

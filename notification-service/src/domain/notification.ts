@@ -24,6 +24,8 @@ export type Notification = {
   /** The event's correlation ID: the request that started it all. */
   correlationId: string;
   createdAt: string;
+  /** When the customer marked it read; null while unread. */
+  readAt: string | null;
 };
 
 /** What a customer is told, before it is addressed and sent. */

@@ -78,6 +78,7 @@ export function createNotifier(deps: NotifierDeps) {
       eventType: event.type,
       correlationId: event.correlationId,
       createdAt: '',
+      readAt: null,
     };
     if (notification.recipient === null) {
       notification.status = 'FAILED';
@@ -136,6 +137,8 @@ export function createNotifier(deps: NotifierDeps) {
     notify,
     find: (id: string) => notifications.findById(id),
     list: (query: NotificationQuery) => notifications.list(query),
+    /** Marks it read (the first time only: a repeat keeps the first instant) and returns it. */
+    markRead: (id: string) => notifications.markRead(id, now().toISOString()),
   };
 }
 

@@ -9,6 +9,8 @@ export interface NotificationQuery {
   customerId?: string | undefined;
   eventType?: NotifyingEvent | undefined;
   status?: NotificationStatus | undefined;
+  /** true: only the ones not marked read. */
+  unread?: boolean | undefined;
   offset: number;
   limit: number;
 }
@@ -19,6 +21,8 @@ export interface NotificationStore {
   findById(id: string): Notification | undefined;
   findByEventId(eventId: string): Notification | undefined;
   list(query: NotificationQuery): NotificationPage;
+  /** Sets read_at unless already set; the notification after the change, undefined when it does not exist. */
+  markRead(id: string, at: string): Notification | undefined;
 }
 
 /** The local copy of customers' contact details (data/customer-directory-repository.ts). */

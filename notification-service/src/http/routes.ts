@@ -40,6 +40,7 @@ export function notificationRoutes(notifier: Notifier): Router {
       customerId: everyone ? query.customerId : user.id,
       eventType: query.eventType,
       status: query.status,
+      unread: query.unread === 'true',
       offset: (query.page - 1) * query.limit,
       limit: query.limit,
     });
@@ -55,6 +56,15 @@ export function notificationRoutes(notifier: Notifier): Router {
     // Another customer's notification answers exactly like a missing one.
     if (!notification || !visible(abilityOf(ctx), notification)) throw notFound('Notification');
     ctx.body = notification;
+  });
+
+  // The customer marks their own notification read (idempotent: the first instant stays). Reading is the
+  // permission: whoever may see a notification may mark it; another customer's answers 404, like a missing one.
+  router.post('/:id/read', authorize('read', 'Notification'), (ctx) => {
+    const { id } = parseInput(idPath, ctx.params, 'path');
+    const notification = notifier.find(id);
+    if (!notification || !visible(abilityOf(ctx), notification)) throw notFound('Notification');
+    ctx.body = notifier.markRead(id);
   });
 
   return router;

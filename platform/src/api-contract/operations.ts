@@ -206,6 +206,18 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     errors: { 403: ['forbidden'], 404: ['not_found'] },
   },
   {
+    method: 'GET',
+    path: '/api/customers/me/dashboard',
+    operationId: 'getMyDashboard',
+    tag: 'Customers',
+    summary: 'Profile, latest orders, open shipments, unread notifications and featured products in one call',
+    description:
+      'Each part is fetched in parallel with its own deadline and breaker. A part that fails or is slow is `null` and named in `degraded`; the answer is still 200. Only the profile is required: its 4xx is answered as `profile_unavailable` with the same status, its timeout or outage as 504/503. See docs/features/dashboard.md.',
+    auth: 'bearer',
+    responses: { 200: { description: 'The dashboard', schema: s.customerDashboard } },
+    errors: { 403: ['forbidden', 'profile_unavailable'], 404: ['profile_unavailable'] },
+  },
+  {
     method: 'PATCH',
     path: '/api/customers/me',
     operationId: 'updateMyProfile',
@@ -616,6 +628,17 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     auth: 'bearer',
     params: s.notificationIdPath,
     responses: { 200: { description: 'The notification', schema: s.notification } },
+    errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] },
+  },
+  {
+    method: 'POST',
+    path: '/api/notifications/:id/read',
+    operationId: 'markNotificationRead',
+    tag: 'Notifications',
+    summary: 'Mark one of the caller’s notifications read (a repeat keeps the first instant)',
+    auth: 'bearer',
+    params: s.notificationIdPath,
+    responses: { 200: { description: 'The notification with readAt', schema: s.notification } },
     errors: { 400: ['validation_failed'], 403: ['forbidden'], 404: ['not_found'] },
   },
   {

@@ -364,6 +364,8 @@ export const notificationListQuery = z.strictObject({
   customerId: z.string().min(1).max(128).optional(),
   eventType: z.enum(NOTIFYING_EVENTS).optional(),
   status: z.enum(NOTIFICATION_STATUSES).optional(),
+  /** `true`: only the ones not marked read (POST /api/notifications/:id/read). */
+  unread: z.enum(['true', 'false']).optional(),
   ...paginationQuery,
 });
 export const notificationIdPath = z.object({ id: uuidParam });
@@ -381,6 +383,8 @@ export const notification = z.strictObject({
   eventType: z.enum(NOTIFYING_EVENTS),
   correlationId: z.string(),
   createdAt: timestamp,
+  /** When the customer marked it read; null while unread. */
+  readAt: timestamp.nullable(),
 });
 
 // ------------------------------------------------------------------------------------------------- chaos
@@ -400,4 +404,14 @@ export const chaosState = z.strictObject({ active: activeFault.nullable() });
 export const chaosStarted = z.strictObject({ active: activeFault });
 export const chaosServicePath = z.object({
   service: z.string().meta({ description: 'A service name, with or without `-service`: `inventory`' }),
+});
+
+/** GET /api/customers/me/dashboard: each part but the profile is null when it could not be had in time. */
+export const customerDashboard = z.strictObject({
+  profile: customerProfile,
+  orders: z.array(order).nullable(),
+  shipments: z.array(shipment).nullable(),
+  notifications: z.array(notification).nullable(),
+  featuredProducts: z.array(product).nullable(),
+  degraded: z.array(z.enum(['orders', 'shipments', 'notifications', 'featuredProducts'])),
 });

@@ -141,7 +141,10 @@ const BREAKER_PROBES: Record<string, Record<string, { method: string; path: stri
     read: { method: 'GET', path: `/api/shipments?orderId=${randomUUID()}` },
     write: { method: 'PATCH', path: `/api/shipments/${randomUUID()}`, body: {} },
   },
-  'notification-service': { read: { method: 'GET', path: '/api/notifications?limit=1' } },
+  'notification-service': {
+    read: { method: 'GET', path: '/api/notifications?limit=1' },
+    write: { method: 'POST', path: `/api/notifications/${randomUUID()}/read` },
+  },
 };
 
 /**
