@@ -132,8 +132,8 @@ function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
     case 'koa-proxy':
       return { kind: 'koa-proxy', upstreamUrl };
     case 'gateway':
-      if (!existsSync(join(gatewayDist, 'app.js'))) {
-        return 'api-gateway is not built (api-gateway/dist/src/app.js missing)';
+      if (!existsSync(join(gatewayDist, 'service.js'))) {
+        return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
       }
       return {
         kind: 'gateway',

@@ -7,7 +7,7 @@ const specSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('gateway'),
     upstreamUrl: z.url(),
-    /** Directory with api-gateway's compiled app.js and config.js. */
+    /** Directory with api-gateway's compiled service.js (its service definition). */
     gatewayDist: z.string(),
     jwtSecret: z.string().min(32),
     dataDir: z.string(),

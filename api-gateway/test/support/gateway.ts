@@ -1,7 +1,6 @@
-import { createMetricsRegistry, createTokenService, startServer } from '@shop/platform';
-import { captureLogger, TEST_JWT } from '@shop/platform/testing';
-import { createApp } from '../../src/app.js';
-import { loadConfig, type GatewayConfig } from '../../src/config.js';
+import { startServiceForTest } from '@shop/platform/testing';
+import type { GatewayConfig } from '../../src/config.js';
+import { gatewayService } from '../../src/service.js';
 import { UPSTREAMS, type UpstreamName } from '../../src/routing/route-table.js';
 import { startUpstreamStub, type UpstreamStub } from './upstream-stub.js';
 
@@ -32,41 +31,21 @@ export interface RunningGateway {
 }
 
 /**
- * The real gateway app on a random port in front of the stubs. `env` is applied like environment
- * variables; limits are generous unless a test sets them.
+ * The gateway as main.ts runs it (startServiceForTest) in front of the stubs. `env` is applied like
+ * environment variables; limits are generous unless a test sets them.
  */
 export async function startGateway(stubs: Stubs, env: Record<string, string> = {}): Promise<RunningGateway> {
-  const source: Record<string, string> = {
-    NODE_ENV: 'test',
-    LOG_TO_CONSOLE: 'false',
-    JWT_SECRET: TEST_JWT.secret,
-    JWT_ISSUER: TEST_JWT.issuer,
-    JWT_AUDIENCE: TEST_JWT.audience,
-    RATE_LIMIT_ANONYMOUS_POINTS: '10000',
-    RATE_LIMIT_AUTH_POINTS: '10000',
-    RATE_LIMIT_API_POINTS: '10000',
-    RATE_LIMIT_LOGIN_EMAIL_POINTS: '10000',
-    RATE_LIMIT_LOGIN_IP_POINTS: '10000',
-    ...Object.fromEntries(UPSTREAMS.map((name) => [URL_VARIABLES[name], stubs[name].url])),
-    ...env,
-  };
-  const config = loadConfig(source);
-  const { logger, lines } = captureLogger('api-gateway');
-  const registry = createMetricsRegistry('api-gateway', { collectDefault: false });
-  const tokens = createTokenService({
-    secret: TEST_JWT.secret,
-    issuer: TEST_JWT.issuer,
-    audience: TEST_JWT.audience,
+  const gateway = await startServiceForTest(gatewayService, {
+    env: {
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      RATE_LIMIT_ANONYMOUS_POINTS: '10000',
+      RATE_LIMIT_AUTH_POINTS: '10000',
+      RATE_LIMIT_API_POINTS: '10000',
+      RATE_LIMIT_LOGIN_EMAIL_POINTS: '10000',
+      RATE_LIMIT_LOGIN_IP_POINTS: '10000',
+      ...Object.fromEntries(UPSTREAMS.map((name) => [URL_VARIABLES[name], stubs[name].url])),
+      ...env,
+    },
   });
-  const gateway = createApp({ config, logger, registry, tokens });
-  await gateway.warmUp();
-  const server = await startServer({
-    service: gateway.service,
-    port: 0,
-    host: '127.0.0.1',
-    logger,
-    shutdownTimeoutMs: 2000,
-    onShutdown: () => gateway.close(),
-  });
-  return { url: server.url, config, lines, stop: () => server.stop() };
+  return { url: gateway.url, config: gateway.config, lines: gateway.logLines, stop: () => gateway.stop() };
 }

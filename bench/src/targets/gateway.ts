@@ -2,49 +2,45 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  composeService,
   createLogger,
   createMetricsRegistry,
   createTokenService,
-  type Logger,
-  type Registry,
-  type TokenService,
+  type ServiceConfig,
+  type ServiceDefinition,
 } from '@shop/platform';
 import type { TargetSpec } from '../target-spec.js';
 
 // The slice of api-gateway's compiled modules the bench drives; loaded at run time so the bench builds
 // (and skips this target) while the gateway is absent.
-interface GatewayAppModule {
-  createApp: (deps: { config: unknown; logger: Logger; registry: Registry; tokens: TokenService }) => {
-    service: { app: { callback(): RequestListener } };
-    close(): Promise<void>;
-  };
-}
-
-interface GatewayConfigModule {
-  loadConfig: (source: Record<string, string | undefined>) => unknown;
+interface GatewayServiceModule {
+  gatewayService: ServiceDefinition<ServiceConfig, never, unknown>;
 }
 
 const HIGH = String(1_000_000_000);
 
 async function load<T>(file: string, exportName: string): Promise<T> {
   const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  if (typeof module[exportName] !== 'function') throw new Error(`${file} does not export ${exportName}()`);
+  if (typeof module[exportName] !== 'object' || module[exportName] === null)
+    throw new Error(`${file} does not export ${exportName}`);
   return module as T;
 }
 
 /**
- * The real api-gateway (createApp from its dist) in production mode: access log to a file, JWT verified,
+ * The real api-gateway (its service definition from its dist, composed without listening) in production mode: access log to a file, JWT verified,
  * CASL checked, rate limits set far above the load, breaker and metrics on. Every upstream URL points at
  * the tiny upstream; the bench calls the protected GET /api/customers/me with a real signed token.
  */
 export async function createGatewayTarget(
   spec: Extract<TargetSpec, { kind: 'gateway' }>,
 ): Promise<{ server: Server; close(): Promise<void> }> {
-  const { createApp } = await load<GatewayAppModule>(join(spec.gatewayDist, 'app.js'), 'createApp');
-  const { loadConfig } = await load<GatewayConfigModule>(join(spec.gatewayDist, 'config.js'), 'loadConfig');
+  const { gatewayService } = await load<GatewayServiceModule>(
+    join(spec.gatewayDist, 'service.js'),
+    'gatewayService',
+  );
   const issuer = 'shop-platform';
   const audience = 'shop-api';
-  const config = loadConfig({
+  const config = gatewayService.loadConfig({
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     DATA_DIR: spec.dataDir,
@@ -67,8 +63,8 @@ export async function createGatewayTarget(
   const logger = createLogger({ service: 'api-gateway', level: 'info', file: spec.logFile, console: false });
   const registry = createMetricsRegistry('api-gateway');
   const tokens = createTokenService({ secret: spec.jwtSecret, issuer, audience });
-  const gateway = createApp({ config, logger, registry, tokens });
-  const server = createServer(gateway.service.app.callback());
+  const gateway = await composeService(gatewayService, config, { logger, registry, tokens });
+  const server = createServer(gateway.service.app.callback() as RequestListener);
   server.keepAliveTimeout = 65_000;
   return {
     server,

@@ -1,9 +1,8 @@
 import type { EventData, EventType, Outbox, Transactor } from '@shop/platform';
 
-/** What a transaction writes its events into: the outbox (when the bus is wired) and the cache's tracker. */
-export interface EventSink {
-  add<T extends EventType>(type: T, data: EventData<T>): void;
-}
+import type { EventSink } from '../domain/ports.js';
+
+export type { EventSink };
 
 /** The products an event says changed: every event of a product or stock change names them. */
 export function changedProducts(type: EventType, data: unknown): number[] {

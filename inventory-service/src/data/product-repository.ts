@@ -7,6 +7,7 @@ import {
   type ProductDetails,
   type ProductSort,
 } from '../domain/product.js';
+import { DuplicateSkuError, type ProductPage, type ProductRepository } from '../domain/ports.js';
 
 interface ProductRow {
   id: number;
@@ -46,14 +47,7 @@ function toProduct(row: ProductRow): Product {
   };
 }
 
-export interface ProductPage {
-  rows: Product[];
-  total: number;
-}
-
-export type ProductRepository = ReturnType<typeof createProductRepository>;
-
-export function createProductRepository(db: Db) {
+export function createProductRepository(db: Db): ProductRepository {
   const byId = db.prepare<[number], ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = ?`);
   const countMatching = db.prepare<{ q: string | null }, { n: number }>(
     'SELECT COUNT(*) AS n FROM products WHERE (@q IS NULL OR instr(search_text, @q) > 0)',
@@ -132,7 +126,8 @@ export function createProductRepository(db: Db) {
 
     /** Inserts and returns the product; `id` only for the seeded demo catalog. */
     insert(product: NewProduct, now: string, id?: number): Product {
-      const result = insert.run({
+      const result = uniqueSku(product.sku, () =>
+        insert.run({
         id: id ?? null,
         sku: product.sku,
         name: product.name,
@@ -141,12 +136,15 @@ export function createProductRepository(db: Db) {
         priceCents: product.priceCents,
         stock: product.stock,
         now,
-      });
+      }),
+      );
       return findById(Number(result.lastInsertRowid)) as Product;
     },
 
     update(id: number, details: ProductDetails, now: string): Product | undefined {
-      const result = update.run({ id, ...details, searchText: searchTextOf(details), now });
+      const result = uniqueSku(details.sku, () =>
+        update.run({ id, ...details, searchText: searchTextOf(details), now }),
+      );
       return result.changes === 0 ? undefined : findById(id);
     },
 
@@ -179,6 +177,12 @@ export function createProductRepository(db: Db) {
   };
 }
 
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+/** Runs the statement; SQLite's unique violation on the SKU becomes the domain's DuplicateSkuError. */
+function uniqueSku<T>(sku: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateSkuError(sku);
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
 import type { Db } from '@shop/platform';
 import { CURRENCY } from '../domain/product.js';
+import type { ReservationRepository } from '../domain/ports.js';
 import type { Reservation, ReservationLine, ReservationStatus } from '../domain/reservation.js';
 
 interface ReservationRow {
@@ -15,9 +16,7 @@ interface LineRow {
   unit_price_cents: number;
 }
 
-export type ReservationRepository = ReturnType<typeof createReservationRepository>;
-
-export function createReservationRepository(db: Db) {
+export function createReservationRepository(db: Db): ReservationRepository {
   const byOrder = db.prepare<[string], ReservationRow>(
     'SELECT order_id, status, total_cents FROM reservations WHERE order_id = ?',
   );

@@ -1,7 +1,11 @@
 import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
-import type { EventSink } from '../cache/change-events.js';
-import { isUniqueViolation, type ProductPage, type ProductRepository } from '../data/product-repository.js';
-import type { ReservationRepository } from '../data/reservation-repository.js';
+import {
+  DuplicateSkuError,
+  type EventSink,
+  type ProductPage,
+  type ProductRepository,
+  type ReservationRepository,
+} from './ports.js';
 import {
   normaliseSearch,
   type NewProduct,
@@ -59,7 +63,7 @@ export function createCatalog({ products, reservations, transaction, events, now
           return created;
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw skuTaken(product.sku);
+        if (error instanceof DuplicateSkuError) throw skuTaken(product.sku);
         throw error;
       }
     },
@@ -78,7 +82,7 @@ export function createCatalog({ products, reservations, transaction, events, now
           return updated;
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw skuTaken(details.sku);
+        if (error instanceof DuplicateSkuError) throw skuTaken(details.sku);
         throw error;
       }
     },

@@ -1,6 +1,5 @@
 import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
-import type { ProductRepository } from '../data/product-repository.js';
-import type { ReservationRepository } from '../data/reservation-repository.js';
+import type { ProductRepository, ReservationRepository } from './ports.js';
 import { CURRENCY } from './product.js';
 import {
   mergeLines,

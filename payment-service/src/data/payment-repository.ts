@@ -6,6 +6,7 @@ import {
   type PaymentStatus,
   type RefundReason,
 } from '../domain/payment.js';
+import type { PaymentFilter, PaymentRepository } from '../domain/ports.js';
 
 interface PaymentRow {
   id: string;
@@ -38,17 +39,7 @@ function toPayment(row: PaymentRow): Payment {
   return payment;
 }
 
-export interface PaymentFilter {
-  /** Only this customer's payments; all customers' when undefined. */
-  customerId?: string | undefined;
-  status?: PaymentStatus | undefined;
-  limit: number;
-  offset: number;
-}
-
-export type PaymentRepository = ReturnType<typeof createPaymentRepository>;
-
-export function createPaymentRepository(db: Db) {
+export function createPaymentRepository(db: Db): PaymentRepository {
   const byId = db.prepare<[string], PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE id = ?`);
   const byOrder = db.prepare<[string], PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE order_id = ?`);
   const insert = db.prepare<{

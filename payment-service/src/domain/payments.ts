@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
-import type { PaymentFilter, PaymentRepository } from '../data/payment-repository.js';
+import type { PaymentFilter, PaymentRepository } from './ports.js';
 import { decideCharge } from './card-processor.js';
 import type {
   ChargeRefusal,

@@ -130,15 +130,3 @@ function writableDatabaseFirst(db: Db) {
     await next();
   };
 }
-
-/** What every service's `createApp(deps)` receives besides its own domain (main.ts passes the runtime's). */
-export interface ServiceAppDeps {
-  db: Db;
-  logger: Logger;
-  registry: Registry;
-  tokens: TokenService;
-  /** The event bus readiness check (`ServiceBus.readiness`), shown as `broker`. */
-  brokerReadiness?: ReadinessCheck;
-  bodyLimitBytes?: number;
-  chaosEnabled?: boolean;
-}

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Registry } from 'prom-client';
-import { createTokenService, type TokenService } from '../auth/tokens.js';
-import { resolveJwtSecret } from '../config/config.js';
+import type { TokenService } from '../auth/tokens.js';
 import { checkDatabase, openDatabase, type Db, type Migration } from '../db/sqlite.js';
 import type { EventHandlers } from '../events/consumer.js';
 import {
@@ -18,12 +17,12 @@ import {
   type UpstreamClient,
   type UpstreamOptions,
 } from '../http-client/upstream-client.js';
-import { createLogger, type Logger } from '../logging/logger.js';
-import { createMetricsRegistry } from '../metrics/registry.js';
+import type { Logger } from '../logging/logger.js';
 import { createService, type Service } from './create-service.js';
 import type { ReadinessCheck } from './health.js';
 import { runMain, startServer, type RunningServer } from './run-service.js';
-import type { RuntimeConfig } from './service-runtime.js';
+import { serverLimitsFrom } from './server-limits.js';
+import { createRuntime, startRevocationFeedOf, type RuntimeConfig } from './service-runtime.js';
 import { shutdownDeadline, shutdownStep, type ShutdownDeadline } from './shutdown.js';
 
 /** What every service config has (baseConfigShape + PORT). */
@@ -47,6 +46,8 @@ export interface ServiceRuntime<Seams = Record<never, never>> {
   registry: Registry;
   tokens: TokenService;
   seams: Partial<Seams>;
+  /** True once the graceful stop has begun (readiness answers 503). */
+  shuttingDown: () => boolean;
   /** An HTTP client to another service, closed after the workers at shutdown. */
   upstreamClient: (settings: UpstreamClientSettings) => UpstreamClient;
   /** Like `upstreamClient`, with separate breakers for reads and writes (see createReadWriteClient). */
@@ -158,16 +159,28 @@ export interface StartServiceOptions<Seams> {
   upstream?: Partial<UpstreamClientSettings>;
 }
 
-/** A started definition. */
-export interface StartedService<Exposed = unknown> {
+/** A composed definition: the Koa app and everything behind it, not listening yet. */
+export interface ComposedService<Exposed = unknown> {
   name: string;
-  url: string;
-  port: number;
-  server: RunningServer;
   service: Service;
   runtime: ServiceRuntime<unknown> & Partial<Pick<DataServiceRuntime, 'db' | 'bus' | 'migrations'>>;
   exposed: Exposed;
-  /** Graceful stop (see `serve`): HTTP drains, workers stop, close hooks and clients, bus, then database. */
+  /** Starts the composition's background workers (once). */
+  startWorkers(): void;
+  /**
+   * Stops the workers, runs the close hooks, closes the upstream clients (all by `deadline.closeBy`), then the
+   * event bus (stops consuming, flushes the outbox) and the database. A step still running at its deadline is
+   * abandoned without losing data: unsent events stay in the outbox, unacknowledged messages come again.
+   */
+  close(deadline?: ShutdownDeadline): Promise<void>;
+}
+
+/** A started definition. */
+export interface StartedService<Exposed = unknown> extends Omit<ComposedService<Exposed>, 'close'> {
+  url: string;
+  port: number;
+  server: RunningServer;
+  /** Graceful stop: readiness 503, HTTP drains, then `close` (workers, hooks, clients, bus, database). */
   stop(deadline?: ShutdownDeadline): Promise<void>;
 }
 
@@ -178,42 +191,24 @@ function isDataDefinition<C extends ServiceConfig, S, E>(
 }
 
 /**
- * Builds the runtime, composes the service and listens on config.HOST:PORT: database and bus first, then
- * `compose`, the consumer, the HTTP server, the workers. A failure on the way closes what was opened.
+ * Builds the runtime and composes the service without listening: database and event bus first, then
+ * `compose`, then the consumer of its event handlers. A failure on the way closes what was opened.
  */
-export async function startService<Config extends ServiceConfig, Seams, Exposed>(
+export async function composeService<Config extends ServiceConfig, Seams, Exposed>(
   definition: ServiceDefinition<Config, Seams, Exposed>,
   config: Config,
   options: StartServiceOptions<Seams> = {},
-): Promise<StartedService<Exposed>> {
+): Promise<ComposedService<Exposed>> {
   const { name } = definition;
-  const logger =
-    options.logger ??
-    createLogger({
-      service: name,
-      level: config.LOG_LEVEL,
-      file: config.LOG_FILE,
-      fileMaxBytes: config.LOG_FILE_MAX_BYTES,
-      fileMaxFiles: config.LOG_FILE_MAX_FILES,
-      console: config.LOG_TO_CONSOLE,
-      elasticsearchUrl: config.ELASTICSEARCH_URL,
-    });
-  const registry = options.registry ?? createMetricsRegistry(name);
-  const tokens =
-    options.tokens ??
-    createTokenService({
-      secret: resolveJwtSecret({
-        nodeEnv: config.NODE_ENV,
-        secret: config.JWT_SECRET,
-        dataDir: config.DATA_DIR,
-      }),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-    });
+  const { logger, registry, tokens } = createRuntime(name, config, {
+    ...(options.logger && { logger: options.logger }),
+    ...(options.registry && { registry: options.registry }),
+    ...(options.tokens && { tokens: options.tokens }),
+  });
 
   const clients: UpstreamClient[] = [];
   const closeClients = () => Promise.all(clients.map((client) => client.close())).then(() => undefined);
+  let service: Service | undefined;
   const runtime: ServiceRuntime<Seams> & Partial<Pick<DataServiceRuntime, 'db' | 'bus' | 'migrations'>> = {
     name,
     config,
@@ -221,6 +216,7 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
     registry,
     tokens,
     seams: options.seams ?? {},
+    shuttingDown: () => service?.shuttingDown ?? false,
     upstreamClient: (settings) => {
       const client = createUpstreamClient({ ...settings, ...options.upstream, logger, registry });
       clients.push(client);
@@ -270,7 +266,7 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
       composition = await definition.compose(runtime, config);
     }
 
-    const service = createService({
+    service = createService({
       name,
       logger,
       registry,
@@ -284,37 +280,35 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
       fallback: composition.fallback,
     });
     const running: { stop(): Promise<void> | void }[] = [];
-    const server = await startServer({
-      service,
-      port: config.PORT,
-      host: config.HOST,
-      logger,
-      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-      onShutdown: async (deadline) => {
-        await shutdownStep(
-          logger,
-          'workers, close hooks and upstream clients',
-          async () => {
-            await Promise.all(running.map((worker) => Promise.resolve(worker.stop())));
-            for (const hook of composition.close ?? []) await hook();
-            await closeClients();
-          },
-          deadline.closeBy,
-        );
-        await closeData(deadline);
-      },
-    });
-    for (const worker of composition.workers ?? []) running.push(worker.start());
-    logger.info(`${name} listening on ${server.url}`, { url: { full: server.url } });
+    let workersStarted = false;
+    let closing: Promise<void> | undefined;
+    const closeAll = async (deadline: ShutdownDeadline) => {
+      await shutdownStep(
+        logger,
+        'workers, close hooks and upstream clients',
+        async () => {
+          await Promise.all(running.map((worker) => Promise.resolve(worker.stop())));
+          for (const hook of composition.close ?? []) await hook();
+          await closeClients();
+        },
+        deadline.closeBy,
+      );
+      await closeData(deadline);
+    };
     return {
       name,
-      url: server.url,
-      port: server.port,
-      server,
       service,
       runtime,
       exposed: composition.exposed as Exposed,
-      stop: (deadline) => server.stop(deadline),
+      startWorkers() {
+        if (workersStarted) return;
+        workersStarted = true;
+        for (const worker of composition.workers ?? []) running.push(worker.start());
+      },
+      close: (deadline) => {
+        closing ??= closeAll(deadline ?? shutdownDeadline(config.SHUTDOWN_TIMEOUT_MS));
+        return closing;
+      },
     };
   } catch (error) {
     const deadline = shutdownDeadline(config.SHUTDOWN_TIMEOUT_MS);
@@ -322,6 +316,48 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
     await closeData(deadline).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Composes the service (see composeService) and listens on config.HOST:PORT, then starts its workers. The
+ * graceful stop, all within SHUTDOWN_TIMEOUT_MS: HTTP drains first, then the composition closes.
+ */
+export async function startService<Config extends ServiceConfig, Seams, Exposed>(
+  definition: ServiceDefinition<Config, Seams, Exposed>,
+  config: Config,
+  options: StartServiceOptions<Seams> = {},
+): Promise<StartedService<Exposed>> {
+  const composed = await composeService(definition, config, options);
+  const { logger } = composed.runtime;
+  const feed = startRevocationFeedOf(composed.runtime);
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      service: composed.service,
+      port: config.PORT,
+      host: config.HOST,
+      logger,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      limits: serverLimitsFrom(config),
+      onShutdown: async (deadline) => {
+        feed?.stop();
+        await composed.close(deadline);
+      },
+    });
+  } catch (error) {
+    feed?.stop();
+    await composed.close().catch(() => undefined);
+    throw error;
+  }
+  composed.startWorkers();
+  logger.info(`${definition.name} listening on ${server.url}`, { url: { full: server.url } });
+  return {
+    ...composed,
+    url: server.url,
+    port: server.port,
+    server,
+    stop: (deadline) => server.stop(deadline),
+  };
 }
 
 /**

@@ -56,6 +56,8 @@ export function testServiceEnv(dataDir: string): Record<string, string> {
     JWT_ISSUER: TEST_JWT.issuer,
     JWT_AUDIENCE: TEST_JWT.audience,
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // No revocation feed to poll: a test that needs one sets it.
+    REVOCATION_FEED_URL: '',
   };
 }
 

@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+import { describe, expect, test } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+// The repo's own eslint.config.js, without the type-aware rules: the sources below are not files on disk.
+const eslint = new ESLint({
+  cwd: root,
+  overrideConfig: [{ files: ['**/*.ts'], ...tseslint.configs.disableTypeChecked }],
+});
+
+/** The boundary findings ESLint reports for `code` as if it were the file at `path`. */
+async function boundaryFindings(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: `${root}${path}` });
+  return (result?.messages ?? [])
+    .filter((message) => message.ruleId === 'no-restricted-imports')
+    .map((message) => message.message);
+}
+
+describe('Service boundaries: http -> domain <- data, enforced by ESLint', () => {
+  test('When a domain module imports a repository from data/ (the drift inventory and payment had), then lint fails', async () => {
+    const findings = await boundaryFindings(
+      'inventory-service/src/domain/catalog.ts',
+      "import type { ProductRepository } from '../data/product-repository.js';\nexport type P = ProductRepository;\n",
+    );
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toContain('domain/ports.ts');
+  });
+
+  test('When a domain module imports http, events, upstream, an HTTP or SQL library, then lint fails for each', async () => {
+    const findings = await boundaryFindings(
+      'order-service/src/domain/saga.ts',
+      [
+        "import { orderRoutes } from '../http/routes.js';",
+        "import { outboxOrderEvents } from '../events/order-events.js';",
+        "import { createPaymentPort } from '../upstream/payment-client.js';",
+        "import { orderService } from '../service.js';",
+        "import Koa from 'koa';",
+        "import Database from 'better-sqlite3';",
+        'export const all = [orderRoutes, outboxOrderEvents, createPaymentPort, orderService, Koa, Database];',
+      ].join('\n'),
+    );
+    expect(findings).toHaveLength(6);
+  });
+
+  test('When http imports data or an upstream client, or data imports http, then lint fails', async () => {
+    const http = await boundaryFindings(
+      'payment-service/src/http/public-routes.ts',
+      "import { createPaymentRepository } from '../data/payment-repository.js';\nexport const r = createPaymentRepository;\n",
+    );
+    const data = await boundaryFindings(
+      'shipping-service/src/data/shipment-repository.ts',
+      "import { shipmentRoutes } from '../http/routes.js';\nimport type { Context } from 'koa';\nexport const r = shipmentRoutes;\nexport type C = Context;\n",
+    );
+    expect(http).toHaveLength(1);
+    expect(data).toHaveLength(2);
+  });
+
+  test('When the domain imports its own ports and the platform, http the domain, data the domain, then lint is clean', async () => {
+    expect(
+      await boundaryFindings(
+        'inventory-service/src/domain/catalog.ts',
+        "import { conflict } from '@shop/platform';\nimport type { ProductRepository } from './ports.js';\nexport const c = conflict;\nexport type P = ProductRepository;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryFindings(
+        'inventory-service/src/http/product-routes.ts',
+        "import type { Catalog } from '../domain/catalog.js';\nexport type C = Catalog;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryFindings(
+        'inventory-service/src/data/product-repository.ts',
+        "import type { ProductRepository } from '../domain/ports.js';\nexport type P = ProductRepository;\n",
+      ),
+    ).toEqual([]);
+  });
+});
