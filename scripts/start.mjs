@@ -144,7 +144,7 @@ if (build.status !== 0) {
   process.exit(1);
 }
 // Built just above (platform comes with every service's project references).
-const { formatConsoleLine } = await import('@shop/platform/cli');
+const { formatConsoleLine } = await import('@shop/platform/tools');
 // The build took a while: a stack started meanwhile must not be mistaken for ours either.
 await assertNothingInTheWay();
 

@@ -1,4 +1,4 @@
-import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
+import { baseConfigShape, env, parseConfig, z } from '@shop/platform/runtime';
 import { MAX_GATEWAY_WORKERS } from './cluster/workers.js';
 
 const schema = z.object({

@@ -1,4 +1,4 @@
-import { runService } from '@shop/platform';
+import { runService } from '@shop/platform/runtime';
 import { gatewayService } from './service.js';
 
 // The gateway process (or, with GATEWAY_WORKERS > 1, each worker of it).

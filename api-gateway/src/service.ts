@@ -1,4 +1,4 @@
-import { defineService } from '@shop/platform';
+import { defineService } from '@shop/platform/runtime';
 import { shareMetricsWithPrimary } from './cluster/worker-metrics.js';
 import { createDashboard } from './composite/dashboard.js';
 import { loadConfig, type GatewayConfig } from './config.js';

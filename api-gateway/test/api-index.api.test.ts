@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import { UPSTREAMS } from '../src/routing/route-table.js';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 

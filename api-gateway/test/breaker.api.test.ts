@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { request, tokenFor } from '@shop/platform/testing';
+import { request, tokenFor } from '@shop/platform/tools/testing';
 import { abandonableGet } from './support/raw-request.js';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/testing';
+import { request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
 import { startStubs } from './support/gateway.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { API_OPERATIONS, buildOpenApiDocument, type OpenApiDocument } from '@shop/platform/api-contract';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import { routeTableDifferences } from '../src/openapi/route-coverage.js';
 import { assertPermitted } from '../src/routing/permission.js';
 import { ROUTES, UPSTREAMS, type RouteEntry } from '../src/routing/route-table.js';

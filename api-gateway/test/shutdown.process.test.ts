@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { reachable, request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/testing';
+import { reachable, request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
 import { startStubs } from './support/gateway.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { env, parseConfig, z } from '@shop/platform';
+import { env, parseConfig, z } from '@shop/platform/runtime';
 
 export const settingsSchema = z.object({
   BENCH_DURATION: env

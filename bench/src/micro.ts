@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import jwt from 'jsonwebtoken';
 import winston from 'winston';
-import { createLogger } from '@shop/platform';
+import { createLogger } from '@shop/platform/runtime';
 import type { MicroResult } from './report.js';
 
 /** Runs `operation` in batches until `minMs` has passed (after a short warm-up); returns µs per call. */

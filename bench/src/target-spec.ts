@@ -1,4 +1,4 @@
-import { z } from '@shop/platform';
+import { z } from '@shop/platform/runtime';
 
 const specSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('upstream') }),

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tempDir } from '@shop/platform/testing';
+import { tempDir } from '@shop/platform/tools/testing';
 import { buildAll } from '@shop/resilience-tests';
 import type { BenchReport } from '../src/report.js';
 

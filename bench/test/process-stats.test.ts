@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tempDir } from '@shop/platform/testing';
+import { tempDir } from '@shop/platform/tools/testing';
 import { childServices, cpuMicrosOf, procAvailable, rssBytesOf } from '../src/e2e/process-stats.js';
 
 // Real processes read through /proc, the way the end-to-end target finds and measures a launcher's services.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { describeSettings } from '@shop/platform/cli';
+import { describeSettings } from '@shop/platform/tools';
 import { settingsSchema } from '../src/config.js';
 
 describe('npm run bench -- --help', () => {

@@ -1,4 +1,4 @@
-import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
+import { baseConfigShape, env, parseConfig, z } from '@shop/platform/runtime';
 
 const schema = z.object({
   ...baseConfigShape,

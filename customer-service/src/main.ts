@@ -1,4 +1,4 @@
-import { runService } from '@shop/platform';
+import { runService } from '@shop/platform/runtime';
 import { customerService } from './service.js';
 
 runService(customerService);

@@ -1,4 +1,4 @@
-import { defineService, loadMigrations } from '@shop/platform';
+import { defineService, loadMigrations } from '@shop/platform/runtime';
 import { announceGeneratedAdmin } from './admin-announcement.js';
 import { loadConfig, type CustomerServiceConfig } from './config.js';
 import { createCustomerRepository } from './data/customer-repository.js';

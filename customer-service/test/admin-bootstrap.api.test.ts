@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { ConfigError } from '@shop/platform';
-import { request, startServiceForTest, tempDir } from '@shop/platform/testing';
+import { ConfigError } from '@shop/platform/runtime';
+import { request, startServiceForTest, tempDir } from '@shop/platform/tools/testing';
 import { announceGeneratedAdmin } from '../src/admin-announcement.js';
 import { ensureAdminAccount } from '../src/domain/admin-bootstrap.js';
 import { passwordViolations } from '../src/domain/password-policy.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { request, tempDir } from '@shop/platform/testing';
+import { request, tempDir } from '@shop/platform/tools/testing';
 import { runAdminCli } from '../src/cli/admin.js';
 import {
   adminSession,

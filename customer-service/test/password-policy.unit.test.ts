@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isAppError } from '@shop/platform';
+import { isAppError } from '@shop/platform/runtime';
 import { assertStrongPassword, passwordViolations } from '../src/domain/password-policy.js';
 
 const email = 'ann@example.com';

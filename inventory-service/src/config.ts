@@ -1,5 +1,5 @@
 import type { ProductCacheSettings } from './cache/product-cache.js';
-import { baseConfigShape, env, parseConfig, z } from '@shop/platform';
+import { baseConfigShape, env, parseConfig, z } from '@shop/platform/runtime';
 
 const schema = z.object({
   ...baseConfigShape,

@@ -1,4 +1,4 @@
-import { counter, defineService, immediateTransactor, loadMigrations } from '@shop/platform';
+import { counter, defineService, immediateTransactor, loadMigrations } from '@shop/platform/runtime';
 import { seedDemoCatalog } from './data/demo-catalog.js';
 import { createProductRepository } from './data/product-repository.js';
 import { createReservationRepository } from './data/reservation-repository.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { runBackupCli } from '@shop/platform/cli/backup';
-import { request, tempDir } from '@shop/platform/testing';
+import { runBackupCli } from '@shop/platform/tools/backup';
+import { request, tempDir } from '@shop/platform/tools/testing';
 import type { Product } from '../src/domain/product.js';
 import {
   adminToken,

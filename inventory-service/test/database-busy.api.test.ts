@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { holdWriteLock, request, type HeldWriteLock } from '@shop/platform/testing';
+import { holdWriteLock, request, type HeldWriteLock } from '@shop/platform/tools/testing';
 import type { Product } from '../src/domain/product.js';
 import {
   adminToken,

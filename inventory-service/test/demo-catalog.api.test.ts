@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import { DEMO_CATALOG, seedDemoCatalog } from '../src/data/demo-catalog.js';
 import type { Product } from '../src/domain/product.js';
 import { adminToken, startInventory, type RunningInventory } from './support/inventory-app.js';

@@ -4,7 +4,7 @@ import type { BudgetMirror, SharedBudget } from './budgets.js';
 import type { CallOptions, GatewayClient, Reply } from './gateway-client.js';
 import type { Pacer } from './pacer.js';
 import type { Recorder } from './recorder.js';
-import { UsageError } from '@shop/platform/cli';
+import { UsageError } from '@shop/platform/tools';
 
 /** The card token payment-service declines (`tok_visa` and every other `tok_…` token approves). */
 export const DECLINING_CARD = 'tok_chargeDeclined';

@@ -6,7 +6,7 @@ import {
   printableLines,
   StackNotFoundError,
   UsageError,
-} from '@shop/platform/cli';
+} from '@shop/platform/tools';
 import { SetupError } from './accounts.js';
 import { FLOWS } from './flows.js';
 import { progressLine, formatSummary } from './report.js';

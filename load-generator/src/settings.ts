@@ -1,4 +1,4 @@
-import { UsageError } from '@shop/platform/cli';
+import { UsageError } from '@shop/platform/tools';
 import { z } from 'zod';
 import { MAX_DURATION_MS, parseDuration } from './duration.js';
 import { parseMix } from './flows.js';

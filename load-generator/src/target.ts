@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { locateStack, StackNotFoundError } from '@shop/platform/cli';
+import { locateStack, StackNotFoundError } from '@shop/platform/tools';
 
 /** Where the gateway URL came from, for messages. */
 export type GatewaySource = '--gateway' | 'GATEWAY_URL' | 'stack.json';

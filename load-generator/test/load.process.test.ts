@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import { adminToken, buildAll, startPlatform, type Platform } from '@shop/resilience-tests';
 import type { LoadSummary } from '../src/run.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { describeSettings, UsageError } from '@shop/platform/cli';
+import { describeSettings, UsageError } from '@shop/platform/tools';
 import { FLOWS, parseMix } from '../src/flows.js';
 import { environmentSchema, runChoices } from '../src/settings.js';
 

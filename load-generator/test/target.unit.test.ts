@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { StackNotFoundError } from '@shop/platform/cli';
-import { tempDir } from '@shop/platform/testing';
+import { StackNotFoundError } from '@shop/platform/tools';
+import { tempDir } from '@shop/platform/tools/testing';
 import { isLoopbackAddress, loopbackCheck, resolveGateway } from '../src/target.js';
 
 const dirs: { cleanup(): void }[] = [];

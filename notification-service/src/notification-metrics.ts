@@ -1,4 +1,4 @@
-import { counter, type Registry } from '@shop/platform';
+import { counter, type Registry } from '@shop/platform/runtime';
 import { NOTIFICATION_STATUSES, type NotificationStatus } from './domain/notification.js';
 
 export interface NotificationMetrics {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { defineService, loadMigrations } from '@shop/platform';
+import { defineService, loadMigrations } from '@shop/platform/runtime';
 import { loadConfig, type NotificationConfig } from './config.js';
 import { createCustomerDirectoryRepository } from './data/customer-directory-repository.js';
 import { createNotificationRepository } from './data/notification-repository.js';

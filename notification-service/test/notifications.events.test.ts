@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createMetricsRegistry, createUpstreamClient, type DeadLetter, type EventData } from '@shop/platform';
-import { captureLogger, request, testTokens } from '@shop/platform/testing';
+import { createMetricsRegistry, createUpstreamClient, type DeadLetter } from '@shop/platform/runtime';
+import { type EventData } from '@shop/platform/contracts';
+import { captureLogger, request, testTokens } from '@shop/platform/tools/testing';
 import type { Notification } from '../src/domain/notification.js';
 import type { CustomerLookup } from '../src/domain/ports.js';
 import { customerLookup } from '../src/upstream/customer-lookup.js';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { ecsDocument, elasticsearchIndexName, runWithContext } from '@shop/platform';
-import { captureLogger } from '@shop/platform/testing';
+import { ecsDocument, elasticsearchIndexName, runWithContext } from '@shop/platform/runtime';
+import { captureLogger } from '@shop/platform/tools/testing';
 import { schemaErrors, unknownFieldErrors } from '../src/k8s-schema.js';
 import { kubectlKustomize, kustomizeBuild, type K8sObject } from '../src/kustomize.js';
 import { requirePromtool, runPromtool } from '../src/promtool.js';

@@ -7,7 +7,7 @@ import { allowed, type Pod, type Policy } from '../src/network-policy.js';
 import { readRepoText, readRepoYamlDocuments, repoFileExists, repoPath } from '../src/repo-files.js';
 import { SERVICES, serviceCallsFromCode } from '../src/service-catalog.js';
 import { arrayAt, asArray, asRecord, at, recordAt, stringAt, type JsonRecord } from '../src/shape.js';
-import { tempDir } from '@shop/platform/testing';
+import { tempDir } from '@shop/platform/tools/testing';
 
 const objects = kustomizeBuild('k8s');
 const DATA_SERVICES = SERVICES.filter((spec) => spec.name !== 'api-gateway');

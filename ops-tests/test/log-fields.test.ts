@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { captureLogger } from '@shop/platform/testing';
+import { captureLogger } from '@shop/platform/tools/testing';
 import { fieldsOfDocument, mappingConflicts, type EmittedField } from '../src/es-mapping.js';
 import { logCallSites } from '../src/log-call-sites.js';
 import { readRepoJson, repoRoot } from '../src/repo-files.js';

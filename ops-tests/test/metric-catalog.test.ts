@@ -1,4 +1,4 @@
-import { createMetricsRegistry } from '@shop/platform';
+import { createMetricsRegistry } from '@shop/platform/runtime';
 import { describe, expect, test } from 'vitest';
 import { METRIC_CATALOG, familyOfSeries, isKnownSeries, seriesNamesOf } from '../src/metric-catalog.js';
 

@@ -61,7 +61,7 @@ describe('Service boundaries: http -> domain <- data, enforced by ESLint', () =>
     expect(
       await boundaryFindings(
         'inventory-service/src/domain/catalog.ts',
-        "import { conflict } from '@shop/platform';\nimport type { ProductRepository } from './ports.js';\nexport const c = conflict;\nexport type P = ProductRepository;\n",
+        "import { conflict } from '@shop/platform/runtime';\nimport type { ProductRepository } from './ports.js';\nexport const c = conflict;\nexport type P = ProductRepository;\n",
       ),
     ).toEqual([]);
     expect(

@@ -1,4 +1,4 @@
-import { runService } from '@shop/platform';
+import { runService } from '@shop/platform/runtime';
 import { orderService } from './service.js';
 
 runService(orderService);

@@ -1,4 +1,4 @@
-import { counter, gauge, type Registry } from '@shop/platform';
+import { counter, gauge, type Registry } from '@shop/platform/runtime';
 import type { OrderMetrics } from './domain/ports.js';
 
 /** orders_total{status} (docs/architecture.md#observability) and the recovery worker's outcomes. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runWithContext, type Logger } from '@shop/platform';
+import { runWithContext, type Logger } from '@shop/platform/runtime';
 
 export interface RecoveryWorker {
   /** Stops the timer and waits for a pass in progress to finish. */

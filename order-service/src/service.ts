@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineService, loadMigrations } from '@shop/platform';
+import { defineService, loadMigrations } from '@shop/platform/runtime';
 import { callBudgetMs, loadConfig, type OrderServiceConfig } from './config.js';
 import { createIdempotencyRepository } from './data/idempotency-repository.js';
 import { createOrderRepository } from './data/order-repository.js';

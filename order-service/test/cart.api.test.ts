@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { request, tokenFor } from '@shop/platform/testing';
+import { request, tokenFor } from '@shop/platform/tools/testing';
 import { CABLE, KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
 import {
   customerA,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import { CABLE, KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
 import { until } from './support/until.js';
 import {

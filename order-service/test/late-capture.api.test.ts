@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import { KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
 import {
   CALL_WINDOW_MS,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { createEnvelope, runWithContext, type EventData, type TypedEnvelope } from '@shop/platform';
-import { request } from '@shop/platform/testing';
+import { createEnvelope, runWithContext, type TypedEnvelope } from '@shop/platform/runtime';
+import { type EventData } from '@shop/platform/contracts';
+import { request } from '@shop/platform/tools/testing';
 import { handled, startWithEvents, stopFixture, type EventsFixture } from './support/events-fixture.js';
 import {
   afterMinAge,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createMetricsRegistry, loadMigrations, openDatabase, type Db } from '@shop/platform';
+import { createMetricsRegistry, loadMigrations, openDatabase, type Db } from '@shop/platform/runtime';
 import { createOrderRepository } from '../src/data/order-repository.js';
 import { createOrderLifecycle, type OrderLifecycle } from '../src/domain/order-lifecycle.js';
 import { NO_EVENT_HOOKS, type OrderStore } from '../src/domain/ports.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { request, testTokens } from '@shop/platform/testing';
+import { request, testTokens } from '@shop/platform/tools/testing';
 import { closedPortUrl } from './support/closed-port.js';
 import { CABLE, KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
 import {

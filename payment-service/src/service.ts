@@ -1,4 +1,4 @@
-import { defineService, immediateTransactor, loadMigrations } from '@shop/platform';
+import { defineService, immediateTransactor, loadMigrations } from '@shop/platform/runtime';
 import { loadConfig, type PaymentConfig } from './config.js';
 import { createPaymentRepository } from './data/payment-repository.js';
 import { noPaymentHooks, type PaymentHooks } from './domain/payment.js';

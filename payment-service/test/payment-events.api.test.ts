@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import {
   charge,
   chargeBody,

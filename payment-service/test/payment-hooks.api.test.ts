@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import type { Payment } from '../src/domain/payment.js';
 import {
   charge,

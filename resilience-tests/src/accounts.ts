@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTokenService, type AuthUser } from '@shop/platform';
+import { createTokenService, type AuthUser } from '@shop/platform/runtime';
 import type { Credentials, JwtSettings } from './platform-runner.js';
 import { send } from './suite/http.js';
 

@@ -1,4 +1,4 @@
-import { env, parseConfig, z } from '@shop/platform';
+import { env, parseConfig, z } from '@shop/platform/runtime';
 
 export const settingsSchema = z.object({
   GATEWAY_URL: env

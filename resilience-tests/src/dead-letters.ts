@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DeadLetter } from '@shop/platform';
+import type { DeadLetter } from '@shop/platform/runtime';
 import { openPlatformTransport, type PlatformTransport } from './platform-events.js';
 import type { Platform } from './platform-runner.js';
 

@@ -4,8 +4,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '@shop/platform';
-import { describeSettings, parseCommandLine, UsageError } from '@shop/platform/cli';
+import { ConfigError } from '@shop/platform/runtime';
+import { describeSettings, parseCommandLine, UsageError } from '@shop/platform/tools';
 import { chaosScenario, MAX_CHAOS_SECONDS } from './chaos/chaos-scenario.js';
 import { FAULT_KINDS } from './chaos/schedule.js';
 import {

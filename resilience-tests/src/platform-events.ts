@@ -6,7 +6,7 @@ import {
   EmbeddedTransport,
   RabbitTransport,
   type EventTransport,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
 import type { Platform } from './platform-runner.js';
 import { repositoryRoot } from './service-map.js';
 

@@ -1,6 +1,6 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { reachable } from '@shop/platform/testing';
+import { reachable } from '@shop/platform/tools/testing';
 import { createBrokerSandbox, rabbitmqctlAvailable, type BrokerSandbox } from '../src/broker-sandbox.js';
 import { loadConfig } from '../src/config.js';
 

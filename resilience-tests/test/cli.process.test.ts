@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createEnvelope, createMetricsRegistry, EmbeddedTransport } from '@shop/platform';
-import { captureLogger, tempDir } from '@shop/platform/testing';
+import { createEnvelope, createMetricsRegistry, EmbeddedTransport } from '@shop/platform/runtime';
+import { captureLogger, tempDir } from '@shop/platform/tools/testing';
 import { buildAll } from '../src/index.js';
 import { repositoryRoot } from '../src/service-map.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tempDir } from '@shop/platform/testing';
+import { tempDir } from '@shop/platform/tools/testing';
 import { settingsSchema } from '../src/config.js';
 import { buildAll } from '../src/index.js';
 import { repositoryRoot } from '../src/service-map.js';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { loadMigrations, openDatabase, type Db } from '@shop/platform';
-import { tempDir } from '@shop/platform/testing';
+import { loadMigrations, openDatabase, type Db } from '@shop/platform/runtime';
+import { tempDir } from '@shop/platform/tools/testing';
 import { invariants, type InvariantOptions } from '../src/invariants.js';
 import { repositoryRoot } from '../src/service-map.js';
 

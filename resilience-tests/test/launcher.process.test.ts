@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request, tempDir } from '@shop/platform/testing';
+import { request, tempDir } from '@shop/platform/tools/testing';
 import { buildAll } from '../src/index.js';
 
 // `npm start` as a user runs it: the launcher script, every service as its own process, on ports shifted by

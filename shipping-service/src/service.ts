@@ -1,4 +1,4 @@
-import { defineService, immediateTransactor, loadMigrations } from '@shop/platform';
+import { defineService, immediateTransactor, loadMigrations } from '@shop/platform/runtime';
 import { loadConfig, type ShippingConfig } from './config.js';
 import { createCancelledOrderRepository } from './data/cancelled-order-repository.js';
 import { createShipmentRepository } from './data/shipment-repository.js';

@@ -1,4 +1,4 @@
-import { counter, type Registry } from '@shop/platform';
+import { counter, type Registry } from '@shop/platform/runtime';
 import { SHIPMENT_STATUSES, type ShipmentStatus } from './domain/shipment.js';
 
 export interface ShipmentMetrics {

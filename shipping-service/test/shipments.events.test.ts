@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import type { DeadLetter } from '@shop/platform';
-import { request } from '@shop/platform/testing';
+import type { DeadLetter } from '@shop/platform/runtime';
+import { request } from '@shop/platform/tools/testing';
 import type { Shipment } from '../src/domain/shipment.js';
 import {
   adminToken,

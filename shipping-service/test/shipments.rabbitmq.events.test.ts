@@ -1,7 +1,7 @@
 import amqp from 'amqplib';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { deadLetterQueueName, retryQueueName } from '@shop/platform';
-import { reachable, request } from '@shop/platform/testing';
+import { deadLetterQueueName, retryQueueName } from '@shop/platform/runtime';
+import { reachable, request } from '@shop/platform/tools/testing';
 import type { Shipment } from '../src/domain/shipment.js';
 import {
   adminToken,

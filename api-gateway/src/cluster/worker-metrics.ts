@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
-import type { Registry } from '@shop/platform';
+import type { Registry } from '@shop/platform/runtime';
 import { GATEWAY_CHANNEL, type MetricsRequest, type MetricsResponse } from './workers.js';
 
 const METRICS_TIMEOUT_MS = 3_000;

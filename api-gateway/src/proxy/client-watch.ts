@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { CancelListener, CancelSignal } from '@shop/platform';
+import type { CancelListener, CancelSignal } from '@shop/platform/runtime';
 
 /**
  * The cancel signal of one pass-through: aborts the upstream call (and frees its connection) when the client

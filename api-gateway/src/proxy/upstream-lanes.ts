@@ -1,4 +1,9 @@
-import { createUpstreamClient, type Logger, type Registry, type UpstreamClient } from '@shop/platform';
+import {
+  createUpstreamClient,
+  type Logger,
+  type Registry,
+  type UpstreamClient,
+} from '@shop/platform/runtime';
 import type { GatewayConfig } from '../config.js';
 import { UPSTREAMS, type RouteClass, type RouteEntry, type UpstreamName } from '../routing/route-table.js';
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Context } from 'koa';
-import type { ForwardedHead } from '@shop/platform';
+import type { ForwardedHead } from '@shop/platform/runtime';
 
 /** Upstream headers the client never sees: they describe the upstream, not the API. */
 const DROPPED = new Set(['x-powered-by', 'server']);

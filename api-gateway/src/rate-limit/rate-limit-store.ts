@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
-import type { CheckResult, Logger } from '@shop/platform';
+import type { CheckResult, Logger } from '@shop/platform/runtime';
 
 /**
  * Where rate-limit counters live: this process's memory; the gateway's primary process, shared by its

@@ -6,7 +6,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Context } from 'koa';
-import { AppError, counter, type Registry } from '@shop/platform';
+import { AppError, counter, type Registry } from '@shop/platform/runtime';
 import type { GatewayConfig } from '../config.js';
 import type { RateLimitStore } from './rate-limit-store.js';
 

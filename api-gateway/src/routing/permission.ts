@@ -1,4 +1,5 @@
-import { abilityFor, forbidden, unauthorized, type AuthUser } from '@shop/platform';
+import { forbidden, unauthorized, type AuthUser } from '@shop/platform/runtime';
+import { abilityFor } from '@shop/platform/contracts';
 import type { Permission } from './route-table.js';
 
 /** The route's permission with the shared (cached) abilities: 401 for anonymous callers, 403 otherwise. */

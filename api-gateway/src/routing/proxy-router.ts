@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { AppError, notFound, type AuthUser, type Logger, type UpstreamClient } from '@shop/platform';
+import { AppError, notFound, type AuthUser, type Logger, type UpstreamClient } from '@shop/platform/runtime';
 import { ClientWatch } from '../proxy/client-watch.js';
 import { outgoingRequest } from '../proxy/outgoing-request.js';
 import type { UpstreamLanes } from '../proxy/upstream-lanes.js';

@@ -1,4 +1,4 @@
-import type { Action, SubjectType } from '@shop/platform';
+import type { Action, SubjectType } from '@shop/platform/contracts';
 
 export const UPSTREAMS = [
   'customer-service',

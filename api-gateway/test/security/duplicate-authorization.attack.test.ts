@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { connect } from 'node:net';
-import { startServer, createMetricsRegistry, createService } from '@shop/platform';
-import { captureLogger, testTokens, tokenFor } from '@shop/platform/testing';
+import { startServer, createMetricsRegistry, createService } from '@shop/platform/runtime';
+import { captureLogger, testTokens, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from '../support/gateway.js';
 
 /** Sends one request whose head carries every `[name, value]` line as given, on a raw socket. */

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { TEST_JWT, tokenFor } from '@shop/platform/testing';
+import { TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claims = { sub: 'mallory', role: 'admin' };

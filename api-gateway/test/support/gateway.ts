@@ -1,4 +1,4 @@
-import { startServiceForTest } from '@shop/platform/testing';
+import { startServiceForTest } from '@shop/platform/tools/testing';
 import type { GatewayConfig } from '../../src/config.js';
 import { gatewayService } from '../../src/service.js';
 import { UPSTREAMS, type UpstreamName } from '../../src/routing/route-table.js';

@@ -8,7 +8,7 @@ import {
   prepareCustomers,
   prepareProducts,
 } from '@shop/load-generator';
-import { locateStack } from '@shop/platform/cli';
+import { locateStack } from '@shop/platform/tools';
 import { RELAXED_RATE_LIMITS, startPlatform, TEST_ADMIN, type Platform } from '@shop/resilience-tests';
 import {
   endToEndAims,

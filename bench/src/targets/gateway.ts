@@ -8,7 +8,7 @@ import {
   createTokenService,
   type ServiceConfig,
   type ServiceDefinition,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
 import type { TargetSpec } from '../target-spec.js';
 
 // The slice of api-gateway's compiled modules the bench drives; loaded at run time so the bench builds

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDatabase } from '@shop/platform';
-import { locateStack, parseCommandLine, StackNotFoundError, UsageError } from '@shop/platform/cli';
+import { openDatabase } from '@shop/platform/runtime';
+import { locateStack, parseCommandLine, StackNotFoundError, UsageError } from '@shop/platform/tools';
 import { createCustomerRepository } from '../data/customer-repository.js';
 import { createRefreshTokenRepository } from '../data/refresh-token-repository.js';
 import { transactionRunner } from '../data/transaction.js';

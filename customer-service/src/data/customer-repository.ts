@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { Customer, CustomerRole } from '../domain/customer.js';
 import type { CustomerCredentials, CustomerStore } from '../domain/stores.js';
 

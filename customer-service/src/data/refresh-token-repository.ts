@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { RefreshTokenRecord, RefreshTokenStore } from '../domain/stores.js';
 
 interface RefreshTokenRow {

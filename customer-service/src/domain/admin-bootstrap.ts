@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ConfigError } from '@shop/platform';
+import { ConfigError } from '@shop/platform/runtime';
 import { normaliseEmail, type Customer } from './customer.js';
 import type { PasswordHasher } from './password-hashing.js';
 import { PASSWORD_RULES_MESSAGE, passwordViolations } from './password-policy.js';

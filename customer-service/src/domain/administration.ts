@@ -1,4 +1,4 @@
-import { notFound } from '@shop/platform';
+import { notFound } from '@shop/platform/runtime';
 import { toProfile, type Customer, type CustomerProfile, type CustomerRole } from './customer.js';
 import { lastAdmin } from './errors.js';
 import type { RowCheck } from './profile.js';

@@ -1,4 +1,4 @@
-import { AppError, conflict } from '@shop/platform';
+import { AppError, conflict } from '@shop/platform/runtime';
 
 export const emailTaken = (): AppError =>
   conflict('email_taken', 'An account with this email already exists');

@@ -1,4 +1,4 @@
-import { AppError } from '@shop/platform';
+import { AppError } from '@shop/platform/runtime';
 import { normaliseEmail } from './customer.js';
 
 export const MIN_PASSWORD_LENGTH = 10;

@@ -1,4 +1,4 @@
-import { forbidden, notFound } from '@shop/platform';
+import { forbidden, notFound } from '@shop/platform/runtime';
 import { normaliseEmail, type Customer } from './customer.js';
 import { emailTaken } from './errors.js';
 import type { Clock, CustomerStore, RunInTransaction } from './stores.js';

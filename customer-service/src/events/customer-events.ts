@@ -1,4 +1,4 @@
-import type { Outbox } from '@shop/platform';
+import type { Outbox } from '@shop/platform/runtime';
 import type { Customer } from '../domain/customer.js';
 
 /** The registration hook that writes CustomerRegistered into the outbox, inside the registration transaction. */

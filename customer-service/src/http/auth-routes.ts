@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
-import { counter, isAppError, requireUser, type Logger, type Registry } from '@shop/platform';
+import { counter, isAppError, requireUser, type Logger, type Registry } from '@shop/platform/runtime';
 import { toProfile } from '../domain/customer.js';
 import { assertSelfAssignableRole, registerCustomer, type RegistrationDeps } from '../domain/registration.js';
 import { login, logout, refreshSession, type SessionDeps, type TokenPair } from '../domain/sessions.js';

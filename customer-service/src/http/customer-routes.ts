@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
-import { abilityOf, forbidden, requireUser, subject, canActOnEveryRow } from '@shop/platform';
+import { abilityOf, forbidden, requireUser } from '@shop/platform/runtime';
+import { subject, canActOnEveryRow } from '@shop/platform/contracts';
 import { changeRole, listCustomers, type AdministrationDeps } from '../domain/administration.js';
 import { toProfile } from '../domain/customer.js';
 import { getProfile, updateProfile, type ProfileDeps } from '../domain/profile.js';

@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
-import { abilityOf, forbidden, subject, canActOnEveryRow } from '@shop/platform';
+import { abilityOf, forbidden } from '@shop/platform/runtime';
+import { subject, canActOnEveryRow } from '@shop/platform/contracts';
 import { customerContact, type AdministrationDeps } from '../domain/administration.js';
 import { customerIdParam } from './schemas.js';
 import { parseInput } from './validation.js';

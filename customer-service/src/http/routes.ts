@@ -1,5 +1,5 @@
 import type { Router } from '@koa/router';
-import type { Logger, Registry } from '@shop/platform';
+import type { Logger, Registry } from '@shop/platform/runtime';
 import type { CustomerDependencies } from '../domain/use-cases.js';
 import { authRoutes } from './auth-routes.js';
 import { customerRoutes } from './customer-routes.js';

@@ -1,4 +1,4 @@
-import { badRequest, z } from '@shop/platform';
+import { badRequest, z } from '@shop/platform/runtime';
 
 /** Parses `value` with `schema` or throws 400 validation_failed listing each problem by field. */
 export function parseInput<S extends z.ZodType>(

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '@shop/platform';
-import { request, startServiceForTest, testTokens } from '@shop/platform/testing';
+import type { Db } from '@shop/platform/runtime';
+import { request, startServiceForTest, testTokens } from '@shop/platform/tools/testing';
 import { ensureAdminAccount } from '../../src/domain/admin-bootstrap.js';
 import type { Customer } from '../../src/domain/customer.js';
 import type { Clock } from '../../src/domain/stores.js';

@@ -1,4 +1,5 @@
-import type { EventData, EventType, Outbox, Transactor } from '@shop/platform';
+import type { Outbox, Transactor } from '@shop/platform/runtime';
+import type { EventData, EventType } from '@shop/platform/contracts';
 
 import type { EventSink } from '../domain/ports.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { counter, type Logger, type Registry } from '@shop/platform';
+import { counter, type Logger, type Registry } from '@shop/platform/runtime';
 import type { CachedBody, CacheStore } from './cache-store.js';
 import { createMemoryStore } from './memory-store.js';
 import { createRedisStore } from './redis-store.js';

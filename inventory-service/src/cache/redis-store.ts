@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '@shop/platform';
+import type { Logger } from '@shop/platform/runtime';
 import { decodeEntry, encodeEntry, type CacheStore, type StoreRead } from './cache-store.js';
 
 export interface RedisStoreOptions {

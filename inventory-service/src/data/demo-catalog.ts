@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { NewProduct } from '../domain/product.js';
 import { createProductRepository } from './product-repository.js';
 

@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import { CURRENCY } from '../domain/product.js';
 import type { ReservationRepository } from '../domain/ports.js';
 import type { Reservation, ReservationLine, ReservationStatus } from '../domain/reservation.js';

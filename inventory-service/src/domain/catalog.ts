@@ -1,4 +1,4 @@
-import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
+import { AppError, conflict, notFound, type Transactor } from '@shop/platform/runtime';
 import {
   DuplicateSkuError,
   type EventSink,

@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import { authorize, parseInput, paginated } from '@shop/platform';
+import { authorize, parseInput, paginated } from '@shop/platform/runtime';
 import {
   productCreateBody,
   productIdPath,

@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import { AppError, authorize, z, parseInput } from '@shop/platform';
+import { AppError, authorize, z, parseInput } from '@shop/platform/runtime';
 import type { ReservationBook } from '../domain/reservations.js';
 
 export const RESERVATION_OUTCOMES = [

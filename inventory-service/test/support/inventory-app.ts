@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Db } from '@shop/platform';
-import { request, startServiceForTest, tokenFor } from '@shop/platform/testing';
+import type { Db } from '@shop/platform/runtime';
+import { request, startServiceForTest, tokenFor } from '@shop/platform/tools/testing';
 import type { Product } from '../../src/domain/product.js';
 import type { ReservationHooks } from '../../src/domain/reservation.js';
 import { inventoryService } from '../../src/service.js';

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { reachable } from '@shop/platform/testing';
+import { reachable } from '@shop/platform/tools/testing';
 
 /** A redis-server of the test's own (never the shared one), so that the test may stop, pause and kill it. */
 export interface PrivateRedis {

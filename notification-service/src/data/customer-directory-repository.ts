@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { Contact } from '../domain/notification.js';
 import type { CustomerDirectory } from '../domain/ports.js';
 

@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { Notification, NotificationStatus, NotifyingEvent } from '../domain/notification.js';
 import type { NotificationPage, NotificationQuery, NotificationStore } from '../domain/ports.js';
 

@@ -1,4 +1,4 @@
-import type { EventData } from '@shop/platform';
+import type { EventData } from '@shop/platform/contracts';
 import type { Message, NotifyingEvent } from './notification.js';
 
 /** The facts of an event a message is written from (an envelope's `type` and `data`). */

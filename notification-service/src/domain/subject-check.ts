@@ -1,4 +1,4 @@
-import { RejectedEventError, requireAggregate } from '@shop/platform';
+import { RejectedEventError, requireAggregate } from '@shop/platform/runtime';
 import type { NotifyingEventEnvelope } from './notifier.js';
 import type { CustomerLookup, OrderLookup, PaymentLookup } from './ports.js';
 

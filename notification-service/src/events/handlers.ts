@@ -1,4 +1,4 @@
-import type { EventHandlerContext, EventHandlers, Logger } from '@shop/platform';
+import type { EventHandlerContext, EventHandlers, Logger } from '@shop/platform/runtime';
 import type { Notifier, NotifyingEventEnvelope } from '../domain/notifier.js';
 import type { NotificationMetrics } from '../notification-metrics.js';
 

@@ -1,14 +1,6 @@
 import { Router } from '@koa/router';
-import {
-  abilityOf,
-  authorize,
-  notFound,
-  parseInput,
-  requireUser,
-  subject,
-  type AppAbility,
-  canActOnEveryRow,
-} from '@shop/platform';
+import { abilityOf, authorize, notFound, parseInput, requireUser } from '@shop/platform/runtime';
+import { subject, type AppAbility, canActOnEveryRow } from '@shop/platform/contracts';
 import { notificationIdPath, notificationListQuery } from '@shop/platform/api-contract';
 import type { Notification } from '../domain/notification.js';
 import type { Notifier } from '../domain/notifier.js';

@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Logger } from '@shop/platform';
+import type { Logger } from '@shop/platform/runtime';
 import type { NotificationSender, OutgoingMessage } from '../domain/ports.js';
 import { logSender } from './log-sender.js';
 

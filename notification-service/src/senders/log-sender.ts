@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/platform';
+import type { Logger } from '@shop/platform/runtime';
 import type { NotificationSender } from '../domain/ports.js';
 
 /** Sends nothing: one log line per message (no address or body in it), for stacks without a mail drop. */

@@ -4,7 +4,7 @@ import {
   z,
   type TokenService,
   type UpstreamClient,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
 import type { CustomerLookup } from '../domain/ports.js';
 
 const contactBody = z.object({ email: z.string().min(3), name: z.string() });

@@ -4,7 +4,7 @@ import {
   z,
   type TokenService,
   type UpstreamClient,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
 import type { PaymentLookup } from '../domain/ports.js';
 
 const paymentBody = z.object({

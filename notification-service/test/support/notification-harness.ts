@@ -6,20 +6,19 @@ import {
   createEventTransport,
   createMetricsRegistry,
   type Db,
-  type EventData,
   type EventEnvelope,
   type EventTransport,
-  type EventType,
   type ServiceBus,
   type TypedEnvelope,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
+import { type EventData, type EventType } from '@shop/platform/contracts';
 import {
   captureLogger,
   startFakeOrderService,
   startServiceForTest,
   tokenFor,
   type FakeOrderService,
-} from '@shop/platform/testing';
+} from '@shop/platform/tools/testing';
 import type { Notifier } from '../../src/domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from '../../src/domain/ports.js';
 import { notificationService, SERVICE_NAME } from '../../src/service.js';

@@ -1,4 +1,4 @@
-import { counter, type Registry } from '@shop/platform';
+import { counter, type Registry } from '@shop/platform/runtime';
 
 export interface CartMetrics {
   updated(operation: 'set_quantity' | 'remove_item' | 'clear'): void;

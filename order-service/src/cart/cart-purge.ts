@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runWithContext, type Logger } from '@shop/platform';
+import { runWithContext, type Logger } from '@shop/platform/runtime';
 
 /** Deletes idle carts every `intervalMs` under a correlation ID of its own; `stop()` clears the timer. */
 export function startCartPurge(options: { intervalMs: number; logger: Logger; purge: () => number }): {

@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import { AppError, authorize, currentCorrelationId, parseInput, requireUser } from '@shop/platform';
+import { AppError, authorize, currentCorrelationId, parseInput, requireUser } from '@shop/platform/runtime';
 import { cartCheckoutBody, cartItemPath, cartQuantityBody } from '@shop/platform/api-contract';
 import { parseIdempotencyKey } from '../http/order-requests.js';
 import { renderCurrent, renderOutcome, send } from '../http/order-responses.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError, type Logger } from '@shop/platform';
+import { AppError, type Logger } from '@shop/platform/runtime';
 import type { StoredResponse } from '../domain/idempotency.js';
 import type { OrderPlacement, Placement } from '../domain/order-placement.js';
 import type { Clock, OrderStore } from '../domain/ports.js';

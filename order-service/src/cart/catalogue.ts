@@ -1,4 +1,4 @@
-import { z, type UpstreamClient } from '@shop/platform';
+import { z, type UpstreamClient } from '@shop/platform/runtime';
 
 export interface CatalogueProduct {
   id: number;

@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { IdempotencyRecord, IdempotencyStore, StoredResponse } from '../domain/idempotency.js';
 
 interface KeyRow {

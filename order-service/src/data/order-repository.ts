@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { CancelReason, Order, OrderLine, OrderRecord, OrderStatus, SagaStep } from '../domain/order.js';
 import type { OrderStore, OrderTask, TaskKind } from '../domain/ports.js';
 

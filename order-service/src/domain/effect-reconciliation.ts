@@ -1,4 +1,4 @@
-import { currentCorrelationId } from '@shop/platform';
+import { currentCorrelationId } from '@shop/platform/runtime';
 import type { OrderRecord } from './order.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
 import type { Clock, OrderStore, TaskKind } from './ports.js';

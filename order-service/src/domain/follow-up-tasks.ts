@@ -1,4 +1,4 @@
-import { runWithContext, type Logger } from '@shop/platform';
+import { runWithContext, type Logger } from '@shop/platform/runtime';
 import { chargeFinalAt, reservationFinalAt, type DeadlinePolicy } from './call-deadlines.js';
 import type { OrderRecord } from './order.js';
 import { backoffMs } from './saga-decisions.js';

@@ -1,4 +1,4 @@
-import { AppError, currentCorrelationId } from '@shop/platform';
+import { AppError, currentCorrelationId } from '@shop/platform/runtime';
 import type { CancelReason, OrderRecord, OrderStatus } from './order.js';
 import { assertTransition, canTransition } from './order-status.js';
 import type { OrderEventHooks, OrderMetrics, OrderStore, TaskKind } from './ports.js';

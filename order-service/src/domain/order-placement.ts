@@ -1,4 +1,4 @@
-import { AppError, notFound } from '@shop/platform';
+import { AppError, notFound } from '@shop/platform/runtime';
 import { requestHash, type Idempotency, type StoredResponse } from './idempotency.js';
 import type { OrderRecord } from './order.js';
 import type { Clock, OrderStore } from './ports.js';

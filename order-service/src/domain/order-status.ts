@@ -1,4 +1,4 @@
-import { AppError } from '@shop/platform';
+import { AppError } from '@shop/platform/runtime';
 import type { OrderStatus } from './order.js';
 
 const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {

@@ -1,4 +1,4 @@
-import { runWithContext, type Logger } from '@shop/platform';
+import { runWithContext, type Logger } from '@shop/platform/runtime';
 import { chargeFinalAt, type DeadlinePolicy } from './call-deadlines.js';
 import type { TaskRunner } from './follow-up-tasks.js';
 import type { OrderRecord } from './order.js';

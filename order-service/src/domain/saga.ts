@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/platform';
+import type { Logger } from '@shop/platform/runtime';
 import { chargeFinalAt, deadlineAfter, type DeadlinePolicy } from './call-deadlines.js';
 import type { Order, OrderRecord, RequestedLine } from './order.js';
 import type { OrderLifecycle } from './order-lifecycle.js';

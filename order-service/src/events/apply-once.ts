@@ -1,4 +1,4 @@
-import type { EventHandlerContext } from '@shop/platform';
+import type { EventHandlerContext } from '@shop/platform/runtime';
 
 /**
  * Runs the effect with the inbox row in one transaction (retried while another process locks the database);

@@ -1,4 +1,4 @@
-import type { EventHandlers, Logger } from '@shop/platform';
+import type { EventHandlers, Logger } from '@shop/platform/runtime';
 import type { EffectReconciliation } from '../domain/effect-reconciliation.js';
 import { applyOnce } from './apply-once.js';
 

@@ -1,4 +1,4 @@
-import { RejectedEventError, type EventHandlers, type Logger } from '@shop/platform';
+import { RejectedEventError, type EventHandlers, type Logger } from '@shop/platform/runtime';
 import type { ShipmentEventOutcome, ShipmentTracking } from '../domain/shipment-tracking.js';
 import { applyOnce } from './apply-once.js';
 

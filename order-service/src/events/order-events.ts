@@ -1,4 +1,4 @@
-import { currentCorrelationId, type Outbox } from '@shop/platform';
+import { currentCorrelationId, type Outbox } from '@shop/platform/runtime';
 import type { OrderRecord } from '../domain/order.js';
 import type { OrderEventHooks } from '../domain/ports.js';
 

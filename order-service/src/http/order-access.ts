@@ -1,4 +1,4 @@
-import type { AppAbility } from '@shop/platform';
+import type { AppAbility } from '@shop/platform/contracts';
 
 /**
  * Which customers' orders the caller may list, derived from the CASL rules (platform/src/auth/abilities.ts)

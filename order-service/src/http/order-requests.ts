@@ -1,4 +1,4 @@
-import { badRequest, z } from '@shop/platform';
+import { badRequest, z } from '@shop/platform/runtime';
 import {
   idempotencyKeyHeader,
   MAX_IDEMPOTENCY_KEY_LENGTH,

@@ -7,9 +7,9 @@ import {
   forbidden,
   notFound,
   requireUser,
-  subject,
   paginated,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
+import { subject } from '@shop/platform/contracts';
 import type { Cancellation } from '../domain/cancellation.js';
 import { toView, type OrderRecord } from '../domain/order.js';
 import type { OrderPlacement } from '../domain/order-placement.js';

@@ -1,4 +1,4 @@
-import { z, type UpstreamClient } from '@shop/platform';
+import { z, type UpstreamClient } from '@shop/platform/runtime';
 import type { InventoryPort } from '../domain/ports.js';
 import {
   errorCode,

@@ -1,4 +1,4 @@
-import { z, type UpstreamClient } from '@shop/platform';
+import { z, type UpstreamClient } from '@shop/platform/runtime';
 import type { PaymentPort } from '../domain/ports.js';
 import { errorCode, errorMessage, unavailableFrom, unexpectedResponse } from './upstream-failure.js';
 

@@ -1,4 +1,4 @@
-import type { TokenService } from '@shop/platform';
+import type { TokenService } from '@shop/platform/runtime';
 
 /**
  * The Authorization header for calls made as order-service itself (the saga and the recovery worker act for

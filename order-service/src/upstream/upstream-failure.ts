@@ -1,4 +1,4 @@
-import { isUpstreamError, type UpstreamResponse } from '@shop/platform';
+import { isUpstreamError, type UpstreamResponse } from '@shop/platform/runtime';
 import type { Unavailable } from '../domain/ports.js';
 
 /** Turns a call that produced no response into the domain's "unavailable"; anything else is a bug and rethrown. */

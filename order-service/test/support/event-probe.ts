@@ -5,8 +5,8 @@ import {
   type EventEnvelope,
   type Subscription,
   type TypedEnvelope,
-} from '@shop/platform';
-import { captureLogger } from '@shop/platform/testing';
+} from '@shop/platform/runtime';
+import { captureLogger } from '@shop/platform/tools/testing';
 
 const PROBE_QUEUE = 'order-events-probe';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { tempDir } from '@shop/platform/testing';
+import { tempDir } from '@shop/platform/tools/testing';
 import { startEventProbe, type EventProbe } from './event-probe.js';
 import { startScenario, type Scenario } from './scenario.js';
 

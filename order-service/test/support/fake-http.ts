@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { testTokens } from '@shop/platform/testing';
+import { testTokens } from '@shop/platform/tools/testing';
 
 export interface RecordedCall {
   method: string;

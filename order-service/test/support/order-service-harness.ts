@@ -1,5 +1,5 @@
-import type { Db, ServiceBus } from '@shop/platform';
-import { request, startServiceForTest, tokenFor } from '@shop/platform/testing';
+import type { Db, ServiceBus } from '@shop/platform/runtime';
+import { request, startServiceForTest, tokenFor } from '@shop/platform/tools/testing';
 import type { OrderEventHooks } from '../../src/domain/ports.js';
 import { orderService, type OrderSettings, type OrderUseCases } from '../../src/service.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, conflict, notFound, type Transactor } from '@shop/platform';
+import { AppError, conflict, notFound, type Transactor } from '@shop/platform/runtime';
 import type { PaymentFilter, PaymentRepository } from './ports.js';
 import { decideCharge } from './card-processor.js';
 import type {

@@ -1,4 +1,4 @@
-import type { EventHandlers, Logger } from '@shop/platform';
+import type { EventHandlers, Logger } from '@shop/platform/runtime';
 import type { OrderCancellation } from '../domain/payment.js';
 
 /**

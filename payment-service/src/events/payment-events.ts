@@ -1,4 +1,4 @@
-import type { Outbox } from '@shop/platform';
+import type { Outbox } from '@shop/platform/runtime';
 import type { Payment, PaymentHooks } from '../domain/payment.js';
 
 function eventData(payment: Payment) {

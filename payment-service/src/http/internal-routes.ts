@@ -1,5 +1,5 @@
 import { Router } from '@koa/router';
-import { AppError, authorize, z, parseInput } from '@shop/platform';
+import { AppError, authorize, z, parseInput } from '@shop/platform/runtime';
 import { DEFAULT_CARD_TOKEN, isCardToken } from '../domain/card-processor.js';
 import type { PaymentDesk } from '../domain/payments.js';
 import type { PaymentTelemetry } from './payment-telemetry.js';

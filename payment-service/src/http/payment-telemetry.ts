@@ -1,4 +1,4 @@
-import { counter, type Logger, type Registry } from '@shop/platform';
+import { counter, type Logger, type Registry } from '@shop/platform/runtime';
 import {
   CHARGE_REFUSALS,
   REFUND_REASONS,

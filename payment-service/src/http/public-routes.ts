@@ -1,14 +1,6 @@
 import { Router } from '@koa/router';
-import {
-  abilityOf,
-  authorize,
-  notFound,
-  requireUser,
-  subject,
-  type AppAbility,
-  parseInput,
-  canActOnEveryRow,
-} from '@shop/platform';
+import { abilityOf, authorize, notFound, requireUser, parseInput } from '@shop/platform/runtime';
+import { subject, type AppAbility, canActOnEveryRow } from '@shop/platform/contracts';
 import { paymentIdPath, paymentListQuery, refundBody } from '@shop/platform/api-contract';
 import type { Payment } from '../domain/payment.js';
 import type { PaymentDesk } from '../domain/payments.js';

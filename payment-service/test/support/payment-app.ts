@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createEnvelope, createMetricsRegistry, EmbeddedTransport, type Db } from '@shop/platform';
-import { captureLogger, request, startServiceForTest, tokenFor } from '@shop/platform/testing';
+import { createEnvelope, createMetricsRegistry, EmbeddedTransport, type Db } from '@shop/platform/runtime';
+import { captureLogger, request, startServiceForTest, tokenFor } from '@shop/platform/tools/testing';
 import type { Payment, PaymentHooks } from '../../src/domain/payment.js';
 import { paymentService } from '../../src/service.js';
 

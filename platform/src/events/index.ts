@@ -1,12 +1,4 @@
 export {
-  eventCatalog,
-  EVENT_TYPES,
-  isEventType,
-  SHIPMENT_STATUSES,
-  type EventData,
-  type EventType,
-} from './catalog.js';
-export {
   createEnvelope,
   parseEnvelope,
   type AnyEventEnvelope,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createEnvelope } from '@shop/platform';
+import { createEnvelope } from '@shop/platform/runtime';
 import {
   openPlatformTransport,
   runEventsCommand,

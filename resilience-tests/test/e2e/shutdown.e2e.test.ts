@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startBlockingAmqpProxy, type BlockingAmqpProxy } from '@shop/platform/testing';
+import { startBlockingAmqpProxy, type BlockingAmqpProxy } from '@shop/platform/tools/testing';
 import {
   adminToken,
   newCustomer,

@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { CancelledOrderStore } from '../domain/ports.js';
 
 export function createCancelledOrderRepository(db: Db): CancelledOrderStore {

@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 import type { ShipmentPage, ShipmentQuery, ShipmentStore } from '../domain/ports.js';
 import type { Carrier, Shipment, ShipmentStatus } from '../domain/shipment.js';
 

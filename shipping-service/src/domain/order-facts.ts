@@ -1,4 +1,4 @@
-import { RejectedEventError, requireAggregate } from '@shop/platform';
+import { RejectedEventError, requireAggregate } from '@shop/platform/runtime';
 import type { OrderDirectory, OrderRecord } from './ports.js';
 
 const OWNER = 'order-service';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SHIPMENT_STATUSES } from '@shop/platform';
+import { SHIPMENT_STATUSES } from '@shop/platform/contracts';
 import { SHIPMENT_ADVANCE_STATUSES as ADVANCE_STATUSES, CARRIERS } from '@shop/platform/api-contract';
 
 export { SHIPMENT_STATUSES };

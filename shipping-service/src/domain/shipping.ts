@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, notFound } from '@shop/platform';
+import { AppError, notFound } from '@shop/platform/runtime';
 import type {
   CancelledOrderStore,
   RunInTransaction,

@@ -1,4 +1,4 @@
-import type { EventHandlers, Logger } from '@shop/platform';
+import type { EventHandlers, Logger } from '@shop/platform/runtime';
 import { assertOrderCancelled, assertOrderConfirmed } from '../domain/order-facts.js';
 import type { OrderDirectory } from '../domain/ports.js';
 import type { CancelOutcome, ScheduleOutcome, Shipping } from '../domain/shipping.js';

@@ -1,4 +1,4 @@
-import type { Outbox } from '@shop/platform';
+import type { Outbox } from '@shop/platform/runtime';
 import type { ShipmentEvents } from '../domain/ports.js';
 import type { Shipment } from '../domain/shipment.js';
 

@@ -1,15 +1,6 @@
 import { Router } from '@koa/router';
-import {
-  abilityOf,
-  authorize,
-  notFound,
-  parseInput,
-  requireUser,
-  subject,
-  type AppAbility,
-  canActOnEveryRow,
-  paginated,
-} from '@shop/platform';
+import { abilityOf, authorize, notFound, parseInput, requireUser, paginated } from '@shop/platform/runtime';
+import { subject, type AppAbility, canActOnEveryRow } from '@shop/platform/contracts';
 import { shipmentAdvanceBody, shipmentIdPath, shipmentListQuery } from '@shop/platform/api-contract';
 import type { Shipment } from '../domain/shipment.js';
 import type { Shipping } from '../domain/shipping.js';

@@ -4,7 +4,7 @@ import {
   z,
   type TokenService,
   type UpstreamClient,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
 import type { OrderDirectory } from '../domain/ports.js';
 
 const orderBody = z.object({ id: z.string(), customerId: z.string(), status: z.string() });

@@ -5,14 +5,13 @@ import {
   createEventTransport,
   createMetricsRegistry,
   type Db,
-  type EventData,
   type EventEnvelope,
   type EventTransport,
-  type EventType,
   type ServiceBus,
   type Subscription,
   type TypedEnvelope,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
+import { type EventData, type EventType } from '@shop/platform/contracts';
 import {
   captureLogger,
   startFakeOrderService,
@@ -20,7 +19,7 @@ import {
   tempDir,
   tokenFor,
   type FakeOrderService,
-} from '@shop/platform/testing';
+} from '@shop/platform/tools/testing';
 import type { Shipping } from '../../src/domain/shipping.js';
 import { shippingService } from '../../src/service.js';
 

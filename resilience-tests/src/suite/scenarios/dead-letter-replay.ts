@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, type DeadLetter } from '@shop/platform';
+import { createEnvelope, type DeadLetter } from '@shop/platform/runtime';
 import { newCustomer } from '../../accounts.js';
 import { eventuallyInvariants } from '../../invariants.js';
 import { openPlatformTransport, runEventsCommand } from '../../platform-events.js';

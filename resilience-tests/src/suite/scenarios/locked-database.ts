@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { holdWriteLock } from '@shop/platform/testing';
+import { holdWriteLock } from '@shop/platform/tools/testing';
 import { adminToken } from '../../accounts.js';
 import { eventuallyInvariants } from '../../invariants.js';
 import { makeReadOnly } from '../../read-only-file.js';

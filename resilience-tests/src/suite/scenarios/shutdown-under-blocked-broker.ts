@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBlockingAmqpProxy } from '@shop/platform/testing';
+import { startBlockingAmqpProxy } from '@shop/platform/tools/testing';
 import { newCustomer } from '../../accounts.js';
 import { eventuallyInvariants } from '../../invariants.js';
 import { readOutbox } from '../../outbox-reader.js';

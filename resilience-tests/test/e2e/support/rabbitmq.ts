@@ -1,4 +1,4 @@
-import { reachable } from '@shop/platform/testing';
+import { reachable } from '@shop/platform/tools/testing';
 import { rabbitmqctlAvailable } from '../../../src/broker-sandbox.js';
 import { loadConfig } from '../../../src/config.js';
 

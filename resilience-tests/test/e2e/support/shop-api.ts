@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { enableContractChecks, request, type JsonResponse } from '@shop/platform/testing';
+import { enableContractChecks, request, type JsonResponse } from '@shop/platform/tools/testing';
 
 // Every answer the end-to-end tests get through the real gateway is checked against the OpenAPI document.
 enableContractChecks();

@@ -1,0 +1,94 @@
+/**
+ * The one list of the platform's services. Everything else that names them is derived from it or checked
+ * against it by ops-tests/test/service-list.test.ts: the launcher's map (scripts/lib/services.mjs), the
+ * gateway's upstreams, package.json workspaces, vitest projects, tsconfig references, the Dockerfile,
+ * docker-compose.yml and each service's default port.
+ */
+export const SERVICES = [
+  {
+    name: 'api-gateway',
+    port: 8080,
+    database: false,
+    urlVariable: undefined,
+    upstreams: [
+      'customer-service',
+      'inventory-service',
+      'order-service',
+      'payment-service',
+      'shipping-service',
+      'notification-service',
+    ],
+  },
+  {
+    name: 'customer-service',
+    port: 5001,
+    database: true,
+    urlVariable: 'CUSTOMER_SERVICE_URL',
+    upstreams: [],
+  },
+  {
+    name: 'inventory-service',
+    port: 5002,
+    database: true,
+    urlVariable: 'INVENTORY_SERVICE_URL',
+    upstreams: [],
+  },
+  {
+    name: 'order-service',
+    port: 5003,
+    database: true,
+    urlVariable: 'ORDER_SERVICE_URL',
+    upstreams: ['inventory-service', 'payment-service'],
+  },
+  {
+    name: 'payment-service',
+    port: 5004,
+    database: true,
+    urlVariable: 'PAYMENT_SERVICE_URL',
+    upstreams: [],
+  },
+  {
+    name: 'shipping-service',
+    port: 5005,
+    database: true,
+    urlVariable: 'SHIPPING_SERVICE_URL',
+    upstreams: ['order-service'],
+  },
+  {
+    name: 'notification-service',
+    port: 5006,
+    database: true,
+    urlVariable: 'NOTIFICATION_SERVICE_URL',
+    upstreams: ['customer-service', 'order-service'],
+  },
+] as const satisfies readonly ServiceEntry[];
+
+export interface ServiceEntry {
+  /** The workspace directory, the process, the log `service.name`, the queue, compose and k8s name. */
+  name: string;
+  /** The default port (the launcher adds SHOP_PORT_OFFSET). */
+  port: number;
+  /** Owns `<DATA_DIR>/<name>.db` and an event bus (every service but the gateway). */
+  database: boolean;
+  /** The variable other services read its base URL from. */
+  urlVariable: string | undefined;
+  /** The services it calls over HTTP (their `urlVariable`s are in its config). */
+  upstreams: readonly string[];
+}
+
+export type ServiceName = (typeof SERVICES)[number]['name'];
+
+/** The workspaces besides the services, in the order package.json lists them. */
+export const LIBRARY_WORKSPACES = ['platform'] as const;
+export const TOOL_WORKSPACES = ['resilience-tests', 'load-generator', 'bench', 'ops-tests'] as const;
+
+/** Every workspace: platform, the services, the tools (package.json, vitest, tsconfig references). */
+export const WORKSPACES: readonly string[] = [
+  ...LIBRARY_WORKSPACES,
+  ...SERVICES.map((service) => service.name),
+  ...TOOL_WORKSPACES,
+];
+
+export function serviceNamed(name: ServiceName): (typeof SERVICES)[number] {
+  return SERVICES.find((service) => service.name === name) as (typeof SERVICES)[number];
+}
