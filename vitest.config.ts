@@ -1,19 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-const workspaces = [
-  'platform',
-  'api-gateway',
-  'customer-service',
-  'inventory-service',
-  'order-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-  'resilience-tests',
-  'load-generator',
-  'bench',
-  'ops-tests',
-];
+// Every workspace of package.json (itself checked against the service list in platform/src/contracts/services.ts
+// by ops-tests/test/service-list.test.ts).
+const workspaces = (
+  JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { workspaces: string[] }
+).workspaces;
 
 // Their component tests check every answer to a public route against the OpenAPI document
 // (platform/src/testing/contract.ts).

@@ -1,3 +1,4 @@
+import { SERVICES as SERVICE_LIST } from '@shop/platform/contracts';
 /** The deployable services and their ports (docs/architecture.md#ports-and-run-modes); compose and k8s names equal these names. */
 export interface ServiceSpec {
   name: string;
@@ -6,15 +7,12 @@ export interface ServiceSpec {
   urlVariable: string | undefined;
 }
 
-export const SERVICES: readonly ServiceSpec[] = [
-  { name: 'api-gateway', port: 8080, urlVariable: undefined },
-  { name: 'customer-service', port: 5001, urlVariable: 'CUSTOMER_SERVICE_URL' },
-  { name: 'inventory-service', port: 5002, urlVariable: 'INVENTORY_SERVICE_URL' },
-  { name: 'order-service', port: 5003, urlVariable: 'ORDER_SERVICE_URL' },
-  { name: 'payment-service', port: 5004, urlVariable: 'PAYMENT_SERVICE_URL' },
-  { name: 'shipping-service', port: 5005, urlVariable: 'SHIPPING_SERVICE_URL' },
-  { name: 'notification-service', port: 5006, urlVariable: 'NOTIFICATION_SERVICE_URL' },
-];
+/** From the one service list (platform/src/contracts/services.ts). */
+export const SERVICES: readonly ServiceSpec[] = SERVICE_LIST.map(({ name, port, urlVariable }) => ({
+  name,
+  port,
+  urlVariable,
+}));
 
 export const INFRA_PORTS = {
   rabbitmq: 5672,

@@ -4,6 +4,7 @@ import {
   type Registry,
   type UpstreamClient,
 } from '@shop/platform/runtime';
+import { serviceNamed, type ServiceNamed } from '@shop/platform/contracts';
 import type { GatewayConfig } from '../config.js';
 import { UPSTREAMS, type RouteClass, type RouteEntry, type UpstreamName } from '../routing/route-table.js';
 
@@ -18,17 +19,15 @@ export interface UpstreamLanes {
   close(): Promise<void>;
 }
 
-const URL_SETTING = {
-  'customer-service': 'CUSTOMER_SERVICE_URL',
-  'inventory-service': 'INVENTORY_SERVICE_URL',
-  'order-service': 'ORDER_SERVICE_URL',
-  'payment-service': 'PAYMENT_SERVICE_URL',
-  'shipping-service': 'SHIPPING_SERVICE_URL',
-  'notification-service': 'NOTIFICATION_SERVICE_URL',
-} as const satisfies Record<UpstreamName, keyof GatewayConfig>;
+/** The config variable holding an upstream's base URL (CUSTOMER_SERVICE_URL...), from the service list. */
+export type UpstreamUrlVariable = ServiceNamed<UpstreamName>['urlVariable'];
+
+export function upstreamUrlVariable(upstream: UpstreamName): UpstreamUrlVariable {
+  return serviceNamed(upstream).urlVariable;
+}
 
 export function upstreamBaseUrl(config: GatewayConfig, upstream: UpstreamName): string {
-  return config[URL_SETTING[upstream]];
+  return config[upstreamUrlVariable(upstream)];
 }
 
 /**

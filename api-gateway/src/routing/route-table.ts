@@ -1,13 +1,7 @@
-import type { Action, SubjectType } from '@shop/platform/contracts';
+import { serviceNamed, type Action, type SubjectType } from '@shop/platform/contracts';
 
-export const UPSTREAMS = [
-  'customer-service',
-  'inventory-service',
-  'order-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-] as const;
+/** The services behind the gateway: its upstreams in the service list (platform/src/contracts/services.ts). */
+export const UPSTREAMS = serviceNamed('api-gateway').upstreams;
 
 export type UpstreamName = (typeof UPSTREAMS)[number];
 

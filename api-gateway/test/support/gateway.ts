@@ -1,5 +1,6 @@
 import { startServiceForTest } from '@shop/platform/tools/testing';
 import type { GatewayConfig } from '../../src/config.js';
+import { upstreamUrlVariable } from '../../src/proxy/upstream-lanes.js';
 import { gatewayService } from '../../src/service.js';
 import { UPSTREAMS, type UpstreamName } from '../../src/routing/route-table.js';
 import { startUpstreamStub, type UpstreamStub } from './upstream-stub.js';
@@ -13,15 +14,6 @@ export async function startStubs(): Promise<Stubs & { closeAll(): Promise<void> 
     closeAll: () => Promise.all(stubs.map((stub) => stub.close())).then(() => undefined),
   });
 }
-
-const URL_VARIABLES: Record<UpstreamName, string> = {
-  'customer-service': 'CUSTOMER_SERVICE_URL',
-  'inventory-service': 'INVENTORY_SERVICE_URL',
-  'order-service': 'ORDER_SERVICE_URL',
-  'payment-service': 'PAYMENT_SERVICE_URL',
-  'shipping-service': 'SHIPPING_SERVICE_URL',
-  'notification-service': 'NOTIFICATION_SERVICE_URL',
-};
 
 export interface RunningGateway {
   url: string;
@@ -43,7 +35,7 @@ export async function startGateway(stubs: Stubs, env: Record<string, string> = {
       RATE_LIMIT_API_POINTS: '10000',
       RATE_LIMIT_LOGIN_EMAIL_POINTS: '10000',
       RATE_LIMIT_LOGIN_IP_POINTS: '10000',
-      ...Object.fromEntries(UPSTREAMS.map((name) => [URL_VARIABLES[name], stubs[name].url])),
+      ...Object.fromEntries(UPSTREAMS.map((name) => [upstreamUrlVariable(name), stubs[name].url])),
       ...env,
     },
   });

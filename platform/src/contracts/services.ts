@@ -59,7 +59,7 @@ export const SERVICES = [
     port: 5006,
     database: true,
     urlVariable: 'NOTIFICATION_SERVICE_URL',
-    upstreams: ['customer-service', 'order-service'],
+    upstreams: ['customer-service', 'order-service', 'payment-service'],
   },
 ] as const satisfies readonly ServiceEntry[];
 
@@ -89,6 +89,9 @@ export const WORKSPACES: readonly string[] = [
   ...TOOL_WORKSPACES,
 ];
 
-export function serviceNamed(name: ServiceName): (typeof SERVICES)[number] {
-  return SERVICES.find((service) => service.name === name) as (typeof SERVICES)[number];
+/** The entry of one service, typed as precisely as the list declares it. */
+export type ServiceNamed<N extends ServiceName> = Extract<(typeof SERVICES)[number], { name: N }>;
+
+export function serviceNamed<N extends ServiceName>(name: N): ServiceNamed<N> {
+  return SERVICES.find((service) => service.name === name) as ServiceNamed<N>;
 }
