@@ -367,9 +367,12 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
 export function runService<Config extends ServiceConfig, Seams, Exposed>(
   definition: ServiceDefinition<Config, Seams, Exposed>,
 ): void {
-  runMain(definition.name, async () => {
+  runMain(definition.name, async (early) => {
     const config = definition.loadConfig();
-    const started = await startService(definition, config);
+    // The process's logger first, so that a fatal error during start-up is logged through it too.
+    const { logger, registry, tokens } = createRuntime(definition.name, config);
+    early.useLogger(logger);
+    const started = await startService(definition, config, { logger, registry, tokens });
     return {
       stop: (deadline) => started.stop(deadline),
       logger: started.runtime.logger,

@@ -96,8 +96,13 @@ export interface MainHandle {
  * process exits anyway. A signal during start-up stops the service as soon as it has started. A bad
  * configuration prints one line and exits 1; any other startup failure is logged and exits 1.
  */
-export function runMain(name: string, start: () => Promise<MainHandle>): void {
+export function runMain(
+  name: string,
+  start: (early: { useLogger(logger: Logger): void }) => Promise<MainHandle>,
+): void {
   let handle: MainHandle | undefined;
+  let earlyLogger: Logger | undefined;
+  exitOnFatalErrors(name, () => handle?.logger ?? earlyLogger);
   let signalled: { signal: NodeJS.Signals; at: number } | undefined;
 
   const exitAtDeadline = (timeoutMs: number, from: number): NodeJS.Timeout =>
@@ -147,7 +152,11 @@ export function runMain(name: string, start: () => Promise<MainHandle>): void {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  start().then(
+  start({
+    useLogger: (logger) => {
+      earlyLogger = logger;
+    },
+  }).then(
     (started) => {
       handle = started;
       if (signalled) stopNow(started, signalled.signal, signalled.at);
@@ -161,4 +170,45 @@ export function runMain(name: string, start: () => Promise<MainHandle>): void {
       process.exit(1);
     },
   );
+}
+
+/** How long a fatal error waits for its log line to reach the file and Elasticsearch before the exit. */
+const FATAL_LOG_FLUSH_MS = 2_000;
+
+/**
+ * An uncaught exception or an unhandled rejection leaves the process in an unknown state: it is logged through
+ * the service's ECS logger (`error.type`, `error.message`, `error.stack_trace`, the correlation ID of the request
+ * it came from when the async context is known) and the process exits 1 once the line is written (at most
+ * FATAL_LOG_FLUSH_MS), for the supervisor to restart it. Before the logger exists, one ECS line goes to stderr.
+ */
+export function exitOnFatalErrors(name: string, currentLogger: () => Logger | undefined): void {
+  let exiting = false;
+  const fatal = (kind: 'uncaughtException' | 'unhandledRejection') => (reason: unknown) => {
+    if (exiting) return;
+    exiting = true;
+    const message =
+      kind === 'uncaughtException' ? 'uncaught exception, exiting' : 'unhandled promise rejection, exiting';
+    const logger = currentLogger();
+    if (logger === undefined) {
+      const error = reason instanceof Error ? reason : new Error(String(reason));
+      process.stderr.write(
+        `${JSON.stringify({
+          '@timestamp': new Date().toISOString(),
+          'log.level': 'error',
+          message,
+          'service.name': name,
+          event: { action: kind },
+          error: { type: error.name, message: error.message, stack_trace: error.stack },
+        })}\n`,
+      );
+      process.exit(1);
+    }
+    logger.error(message, { err: reason, event: { action: kind } });
+    endLogger(logger, Date.now() + FATAL_LOG_FLUSH_MS).then(
+      () => process.exit(1),
+      () => process.exit(1),
+    );
+  };
+  process.on('uncaughtException', fatal('uncaughtException'));
+  process.on('unhandledRejection', fatal('unhandledRejection'));
 }
