@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { request, tokenFor } from '@shop/platform/testing';
+import { request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway, type Stubs } from './support/gateway.js';
 import type { StubAnswer } from './support/upstream-stub.js';
 

@@ -9,7 +9,7 @@ import {
   type Logger,
   type Registry,
   type UpstreamClient,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
 import type { GatewayConfig } from '../config.js';
 import { upstreamBaseUrl } from '../proxy/upstream-lanes.js';
 import type { UpstreamName } from '../routing/route-table.js';
