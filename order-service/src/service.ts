@@ -115,8 +115,8 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
   name: SERVICE_NAME,
   loadConfig,
   migrations: () => loadMigrations(import.meta.url),
-  // An order, once committed, survives a power loss (docs/performance.md#sqlite-durability-per-database).
-  synchronous: 'FULL',
+  // An order, once answered or acted on, survives a power loss (docs/performance.md#sqlite-durability-per-database).
+  synchronous: 'GROUPED',
   compose({ db, bus, logger, registry, tokens, seams, readWriteClient }, config) {
     const settings: OrderSettings = { ...settingsFromConfig(config), ...seams.settings };
     const clock: Clock = seams.clock ?? { now: () => new Date() };

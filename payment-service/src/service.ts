@@ -23,8 +23,8 @@ export const paymentService = defineService<PaymentConfig, PaymentSeams>({
   name: SERVICE_NAME,
   loadConfig,
   migrations: () => loadMigrations(import.meta.url),
-  // A payment, once committed, survives a power loss (docs/performance.md#sqlite-durability-per-database).
-  synchronous: 'FULL',
+  // A payment, once answered or acted on, survives a power loss (docs/performance.md#sqlite-durability-per-database).
+  synchronous: 'GROUPED',
   compose({ db, bus, logger, registry, seams }) {
     const telemetry = createPaymentTelemetry(registry, logger);
     const desk = createPaymentDesk({

@@ -1,10 +1,11 @@
 import { restrictDataFile } from './file-permissions.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { DatabaseBusyError } from './database-errors.js';
+import { WalSync } from './wal-sync.js';
 
 export type Db = Database.Database;
 
@@ -33,9 +34,12 @@ export interface DatabaseSettings {
    * committed transaction survives a power loss. NORMAL syncs only at checkpoints: a committed
    * transaction survives a crash of the process (the WAL is in the OS's cache), but a power loss or an OS
    * crash may undo the transactions committed since the last checkpoint (the database stays consistent).
+   * GROUPED: NORMAL, plus `syncToDisk(db)`, which the platform awaits wherever a commit could be seen
+   * outside the process (an HTTP answer, a call to another service, a published event, an acknowledged
+   * one): what FULL guarantees, with one fsync for many commits, off the event loop (WalSync).
    * Per database: docs/performance.md#sqlite-durability-per-database.
    */
-  synchronous?: 'FULL' | 'NORMAL';
+  synchronous?: 'FULL' | 'NORMAL' | 'GROUPED';
 }
 
 type ResolvedSettings = Required<DatabaseSettings>;
@@ -48,6 +52,20 @@ export const DEFAULT_DATABASE_SETTINGS: Readonly<ResolvedSettings> = Object.free
 });
 
 const settingsOf = new WeakMap<Db, ResolvedSettings>();
+const walSyncs = new WeakMap<Db, WalSync>();
+
+/**
+ * Resolves once every commit made so far on `db` is on disk, for a database opened with `synchronous:
+ * 'GROUPED'` (at once for the others: FULL synced at commit, NORMAL does not promise it).
+ */
+export function syncToDisk(db: Db): Promise<void> {
+  return walSyncs.get(db)?.sync() ?? Promise.resolve();
+}
+
+/** The group-commit state of a GROUPED database (tests). */
+export function walSyncOf(db: Db): WalSync | undefined {
+  return walSyncs.get(db);
+}
 
 function databaseSettings(db: Db): ResolvedSettings {
   return settingsOf.get(db) ?? DEFAULT_DATABASE_SETTINGS;
@@ -69,6 +87,9 @@ export function openDatabase(
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma(`synchronous = ${resolved.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
+  if (resolved.synchronous === 'GROUPED' && file !== ':memory:') {
+    walSyncs.set(db, new WalSync(db, `${resolve(file)}-wal`));
+  }
   migrate(db, migrations);
   return db;
 }

@@ -1,5 +1,5 @@
 import { runWithContext } from '../context/request-context.js';
-import { runRetrying, type Db } from '../db/sqlite.js';
+import { runRetrying, syncToDisk, type Db } from '../db/sqlite.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { isEventType, type EventType } from './catalog.js';
@@ -116,6 +116,8 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
     };
     await handler(event, context);
     applied ??= await runRetrying(db, () => recordOnce(event));
+    // Acknowledged only once its effect is on disk (GROUPED databases; at once for the others).
+    await syncToDisk(db);
     metrics.consumed.inc({ type: event.type, outcome: applied ? 'processed' : 'duplicate' });
     logger.debug(applied ? 'event processed' : 'event already processed, skipped', {
       event: { id: event.id, type: event.type },

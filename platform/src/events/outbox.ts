@@ -1,4 +1,4 @@
-import type { Db } from '../db/sqlite.js';
+import { syncToDisk, type Db } from '../db/sqlite.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
@@ -157,6 +157,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     try {
       for (;;) {
         const rows = selectPending.all(batchSize) as OutboxRow[];
+        // Never publish an event whose commit a power loss could undo (GROUPED databases).
+        if (rows.length > 0) await syncToDisk(db);
         const sent: OutboxRow[] = [];
         try {
           for (const row of rows) {

@@ -3,7 +3,7 @@ import type { Context, Middleware, Next } from 'koa';
 import type { Router } from '@koa/router';
 import type { Registry } from 'prom-client';
 import './koa-types.js';
-import { waitUntilWritable, type Db } from '../db/sqlite.js';
+import { syncToDisk, waitUntilWritable, walSyncOf, type Db } from '../db/sqlite.js';
 import type { TokenService } from '../auth/tokens.js';
 import type { Logger } from '../logging/logger.js';
 import { authenticate } from './auth-middleware.js';
@@ -61,6 +61,15 @@ export function createService(options: ServiceOptions): Service {
   let shuttingDown = false;
   const readiness = options.readiness ?? {};
 
+  const database = options.database;
+  if (database && walSyncOf(database)) {
+    // A GROUPED database (order, payment): no answer leaves before the commits it may show are on disk,
+    // whatever it is (errors too). One fsync, off the event loop, serves every request waiting for it.
+    app.use(async (_ctx: Context, next: Next) => {
+      await next();
+      await syncToDisk(database);
+    });
+  }
   app.use(errorMiddleware(logger));
   app.use(correlationMiddleware);
   app.use(observeRequests(logger, registry));

@@ -3,7 +3,7 @@ import type { Router } from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Registry } from 'prom-client';
 import type { TokenService } from '../auth/tokens.js';
-import { checkDatabase, openDatabase, type Db, type Migration } from '../db/sqlite.js';
+import { checkDatabase, openDatabase, syncToDisk, type Db, type Migration } from '../db/sqlite.js';
 import type { EventHandlers } from '../events/consumer.js';
 import {
   eventBusSettings,
@@ -105,10 +105,11 @@ export interface DataServiceDefinition<
   /** The SQL migrations, loaded from the service package's `migrations/` folder by `loadMigrations`. */
   migrations: () => Migration[];
   /**
-   * SQLite `synchronous` of its database (default NORMAL): FULL where a committed record must survive a
-   * power loss, not only a process crash (docs/performance.md#sqlite-durability-per-database).
+   * SQLite `synchronous` of its database (default NORMAL). GROUPED where a record must survive a power loss
+   * once anyone outside the process may have seen it (an answer, a call, an event): commits are synced in
+   * groups, off the event loop, before each of those (docs/performance.md#sqlite-durability-per-database).
    */
-  synchronous?: 'FULL' | 'NORMAL';
+  synchronous?: 'FULL' | 'NORMAL' | 'GROUPED';
   compose(
     runtime: DataServiceRuntime<Seams>,
     config: Config,
@@ -133,6 +134,25 @@ export type ServiceDefinition<
   Seams = never,
   Exposed = unknown,
 > = DataServiceDefinition<Config, Seams, Exposed> | EdgeServiceDefinition<Config, Seams, Exposed>;
+
+/**
+ * A client whose calls leave only once the service's commits so far are on disk (a GROUPED database: see
+ * syncToDisk), so another service never acts on a commit a power loss could undo. Other databases: as is.
+ */
+function afterCommitsOnDisk(client: UpstreamClient, database: () => Db | undefined): UpstreamClient {
+  const onDisk = (): Promise<void> => {
+    const db = database();
+    return db === undefined ? Promise.resolve() : syncToDisk(db);
+  };
+  return {
+    name: client.name,
+    request: (req) => onDisk().then(() => client.request(req)),
+    forward: (req) => onDisk().then(() => client.forward(req)),
+    forwardInto: (req, into) => onDisk().then(() => client.forwardInto(req, into)),
+    state: () => client.state(),
+    close: () => client.close(),
+  };
+}
 
 /** Names a service's composition root (src/service.ts); `runService` and `startServiceForTest` start it. */
 export function defineService<Config extends ServiceConfig, Seams = never, Exposed = undefined>(
@@ -220,13 +240,13 @@ export async function composeService<Config extends ServiceConfig, Seams, Expose
     upstreamClient: (settings) => {
       const client = createUpstreamClient({ ...settings, ...options.upstream, logger, registry });
       clients.push(client);
-      return client;
+      return afterCommitsOnDisk(client, () => db);
     },
     readWriteClient: (settings) => {
       const { routeClass: _ignored, ...upstream } = options.upstream ?? {};
       const client = createReadWriteClient({ ...settings, ...upstream, logger, registry });
       clients.push(client);
-      return client;
+      return afterCommitsOnDisk(client, () => db);
     },
   };
 

@@ -104,11 +104,14 @@ describe('startServiceBus', () => {
       WAIT,
     );
     expect(seen).toEqual(['corr-bus-1']);
-    const outbox = orderDb.prepare('SELECT type, sent_at FROM event_outbox').all() as {
-      type: string;
-      sent_at: string | null;
-    }[];
-    expect(outbox).toEqual([{ type: 'OrderConfirmed', sent_at: expect.any(String) as unknown }]);
+    // Marked sent once the publish is on disk, which may be after the consumer already saw it.
+    await vi.waitFor(() => {
+      const outbox = orderDb.prepare('SELECT type, sent_at FROM event_outbox').all() as {
+        type: string;
+        sent_at: string | null;
+      }[];
+      expect(outbox).toEqual([{ type: 'OrderConfirmed', sent_at: expect.any(String) as unknown }]);
+    }, WAIT);
   });
 
   test('When a consumer that also produces starts consuming later, then its handler can write to the bus outbox', async () => {
