@@ -1,3 +1,4 @@
+import { SERVICES as SERVICE_LIST } from '@shop/platform/contracts';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -400,11 +401,13 @@ describe('k8s network policies', () => {
   const dataServices = DATA_SERVICES.map((spec) => spec.name);
   // Service-to-service calls beyond the gateway's: the saga's, and consumers verifying the aggregate an
   // event is about with its owner (docs/decisions/0032 and 0014).
-  const calls: Record<string, string[]> = {
-    'order-service': ['inventory-service', 'payment-service'],
-    'shipping-service': ['order-service'],
-    'notification-service': ['customer-service', 'order-service', 'payment-service'],
-  };
+  // From the service list (platform/src/contracts/services.ts).
+  const calls: Record<string, string[]> = Object.fromEntries(
+    SERVICE_LIST.filter((spec) => spec.name !== 'api-gateway' && spec.upstreams.length > 0).map((spec) => [
+      spec.name,
+      [...spec.upstreams],
+    ]),
+  );
   const callers = (callee: string) =>
     SERVICES.map((spec) => spec.name).filter((caller) => calls[caller]?.includes(callee));
   const expected: Record<string, readonly string[]> = {
