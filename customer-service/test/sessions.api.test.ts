@@ -41,6 +41,7 @@ describe('POST /auth/login', () => {
       id: profile.id,
       role: 'customer',
       email,
+      issuedAtMs: expect.any(Number) as unknown,
     });
     const stored = service.db.prepare('SELECT token_hash FROM refresh_tokens').all() as {
       token_hash: string;
