@@ -215,7 +215,12 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
       'Each part is fetched in parallel with its own deadline and breaker. A part that fails or is slow is `null` and named in `degraded`; the answer is still 200. Only the profile is required: its 4xx is answered as `profile_unavailable` with the same status, its timeout or outage as 504/503. See docs/features/dashboard.md.',
     auth: 'bearer',
     responses: { 200: { description: 'The dashboard', schema: s.customerDashboard } },
-    errors: { 403: ['forbidden', 'profile_unavailable'], 404: ['profile_unavailable'] },
+    errors: {
+      403: ['forbidden', 'profile_unavailable'],
+      404: ['profile_unavailable'],
+      // The profile part answered something else than its contract (a 5xx, or not a profile).
+      502: ['unexpected_answer'],
+    },
   },
   {
     method: 'PATCH',
