@@ -23,10 +23,17 @@ export function restrictDataFile(file: string): void {
   }
 }
 
+/**
+ * Not ours to change (EPERM), or on a read-only file system (EROFS: a failing disk remounted read-only, a
+ * read-only volume): the mode stays as it is. The service must still start then, serve reads and report
+ * through readiness that it cannot write (docs/operations/database-availability.md), not crash here.
+ */
+const UNCHANGEABLE = new Set(['EPERM', 'EROFS']);
+
 function tighten(path: string, mode: number): void {
   try {
     chmodSync(path, mode);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
+    if (!UNCHANGEABLE.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
   }
 }
