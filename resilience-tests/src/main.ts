@@ -207,7 +207,10 @@ function withoutPassword(url: string): string {
 }
 
 /** The invariants once a scenario's traffic has stopped, with order-service's own refund bound. */
-async function settledInvariants(platform: Platform): Promise<string[]> {
+async function settledInvariants(
+  platform: Platform,
+  outages: readonly { from: number; to: number }[] = [],
+): Promise<string[]> {
   const orderService = platform.urls['order-service'];
   const boundSeconds = orderService
     ? await metricValue(orderService, 'order_refund_bound_seconds').catch(() => undefined)
@@ -215,6 +218,7 @@ async function settledInvariants(platform: Platform): Promise<string[]> {
   return eventuallyInvariants(platform, {
     timeoutMs: 30_000,
     pendingDeadlineMs: 0,
+    outages,
     ...(boundSeconds !== undefined && { refundBoundMs: boundSeconds * 1000 }),
   });
 }
@@ -238,6 +242,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
   }
   let timer: NodeJS.Timeout | undefined;
   const expectedDeadLetters: ExpectedDeadLetter[] = [];
+  const outages: { from: number; to: number }[] = [];
   const deadLettersBefore: DeadLetterSnapshot | undefined = target.platform
     ? await snapshotDeadLetters(target.platform)
     : undefined;
@@ -275,6 +280,9 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
         figures,
         progress: (message) => say(`${scenario.name}: ${message}`),
         expectDeadLetters: (match) => expectedDeadLetters.push(match),
+        disturbed: (component, from, to) => {
+          if (component === 'order-service' || component === 'payment-service') outages.push({ from, to });
+        },
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
@@ -288,7 +296,7 @@ async function runScenario(scenario: Scenario, target: SuiteTarget): Promise<Sce
     if (target.platform) {
       checks.none(
         'platform invariants hold after the scenario (stock, money, nothing PENDING)',
-        await settledInvariants(target.platform),
+        await settledInvariants(target.platform, outages),
       );
     }
     if (target.platform && deadLettersBefore) {

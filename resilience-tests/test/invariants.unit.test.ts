@@ -240,6 +240,31 @@ describe('invariants()', () => {
       ]);
     });
 
+    test('When order or payment was disturbed while a late capture waited for its refund, then that time does not count against the bound', async () => {
+      const order = stack.order(1, 1, 'CANCELLED', 'RELEASED', 'REFUNDED', undefined, {
+        createdAt: ago(100),
+        refundedAt: ago(10),
+        refundReason: 'late_capture',
+      });
+      const at = (secondsAgo: number) => Date.now() - secondsAgo * 1000;
+
+      // 90 s to refund, 35 s of it disturbed (two overlapping windows and one outside): 55 s count.
+      expect(
+        await check({
+          outages: [
+            { from: at(95), to: at(75) },
+            { from: at(80), to: at(60) },
+            { from: at(5), to: at(1) },
+          ],
+        }),
+      ).toEqual([]);
+      // 20 s disturbed: 70 s count, over the bound; the message says how much was excused.
+      expect(await check({ outages: [{ from: at(95), to: at(75) }] })).toEqual([
+        `payments: the late_capture capture of order ${order} was refunded 90 s after it landed ` +
+          '(bound 60 s, of which 20 s while order or payment was disturbed)',
+      ]);
+    });
+
     test('When a confirmed order records another payment than the captured one, then it is reported', async () => {
       const other = randomUUID();
       const order = stack.order(1, 1, 'CONFIRMED', 'COMMITTED', 'CAPTURED', undefined, {

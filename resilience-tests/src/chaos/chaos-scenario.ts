@@ -133,7 +133,9 @@ async function runChaos(settings: ChaosSettings, context: ScenarioContext) {
       executed.push(`${label}: ${(error as Error).message.split('\n')[0] ?? ''}`);
     } finally {
       active.delete(label);
-      disturbances.push({ component: faultComponent(fault), from, to: Date.now() + AFTERMATH_MS });
+      const disturbance = { component: faultComponent(fault), from, to: Date.now() + AFTERMATH_MS };
+      disturbances.push(disturbance);
+      context.disturbed(disturbance.component, disturbance.from, disturbance.to);
     }
   });
 
@@ -206,11 +208,7 @@ async function applyFault(target: SuiteTarget, platform: Platform, fault: Schedu
       return;
     case 'latency':
     case 'errors':
-      await injectFault(target, fault.target, {
-        latencyMs: fault.latencyMs ?? 0,
-        errorRate: fault.errorRate ?? 0,
-        durationMs: fault.durationMs,
-      });
+      await injectPersistently(target, fault);
       await sleep(fault.durationMs);
       await healFault(target, fault.target);
       return;
@@ -224,6 +222,28 @@ async function applyFault(target: SuiteTarget, platform: Platform, fault: Schedu
         await broker.restore();
       }
       return;
+    }
+  }
+}
+
+/**
+ * POST /admin/chaos/<service>, tried again for up to 10 s: the gateway's breaker on a service that was just
+ * failing (the last fault) refuses admin calls too until it half-opens (2 s here). The fault lasts its
+ * duration from the moment it is accepted.
+ */
+async function injectPersistently(target: SuiteTarget, fault: ScheduledFault): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      await injectFault(target, fault.target, {
+        latencyMs: fault.latencyMs ?? 0,
+        errorRate: fault.errorRate ?? 0,
+        durationMs: fault.durationMs,
+      });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(500);
     }
   }
 }

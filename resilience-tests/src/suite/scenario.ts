@@ -41,6 +41,12 @@ export interface ScenarioContext {
    * suite checks that no other dead letter appeared: a legitimate event is never dead-lettered.
    */
   expectDeadLetters: (match: ExpectedDeadLetter) => void;
+  /**
+   * Reports that `component` was disturbed (down, paused, slowed, failing, and the aftermath its callers
+   * need) from `from` to `to` (epoch ms). The money invariant does not count time inside a window of
+   * order-service or payment-service against the refund bound, which assumes both answer.
+   */
+  disturbed: (component: string, from: number, to: number) => void;
 }
 
 export interface Scenario {
