@@ -9,6 +9,7 @@ import {
   login,
   metricValue,
   newCustomer,
+  openPlatformTransport,
   signToken,
   startPlatform,
   type Platform,
@@ -561,13 +562,14 @@ describe('Commerce end to end through the gateway (real processes)', () => {
       ).toEqual([]);
     });
 
-    test('When a payment is captured for an order order-service does not know, then order-service refunds it (unknown_order) on PaymentCaptured, logged under the charge correlation ID', async () => {
+    test('When a payment is captured for an order order-service does not know, then order-service refunds it (unknown_order) on PaymentCaptured, logged under the charge correlation ID; the refund event is legitimate: the customer is told, nothing is dead-lettered', async () => {
       const orderId = randomUUID();
+      const customer = await newCustomer(platform);
       const correlationId = `e2e-stray-${randomUUID()}`;
 
       const charged = await request<Payment>(paymentUrl(), 'POST', '/internal/payments', {
         token: serviceToken(),
-        body: { orderId, customerId: 'stray-customer', amountCents: 700 },
+        body: { orderId, customerId: customer.id, amountCents: 700 },
         headers: { 'x-correlation-id': correlationId },
       });
 
@@ -591,6 +593,25 @@ describe('Commerce end to end through the gateway (real processes)', () => {
           paid.includes('payment refunded');
         return Promise.resolve(both || undefined);
       });
+      // notification-service verifies the refund with payment-service (the order does not exist) and notifies.
+      const told = await eventually('the customer to be told of the refund', async () => {
+        const reply = await api.call<{ data: { body: string; status: string }[] }>(
+          'GET',
+          '/api/notifications?eventType=PaymentRefunded',
+          { token: customer.token },
+        );
+        return reply.body.data?.find((notification) => notification.body.includes(orderId));
+      });
+      expect(told.status).toBe('SENT');
+      const bus = await openPlatformTransport(platform);
+      try {
+        for (const queue of ['order-service', 'notification-service']) {
+          const letters = await bus.listDeadLetters(queue);
+          expect(letters.filter((letter) => letter.body.includes(orderId))).toEqual([]);
+        }
+      } finally {
+        await bus.close();
+      }
     });
 
     test('When an admin refunds the payment of a CONFIRMED order, then 409 refund_requires_order_cancellation and nothing changes; cancelling the order refunds it and cancels its shipment', async () => {
