@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
 import {
@@ -22,6 +23,16 @@ describe('The OpenAPI document', () => {
     expect(operations).toHaveLength(API_OPERATIONS.length);
     expect(new Set(operations.map((operation) => operation.operationId)).size).toBe(operations.length);
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
+  });
+
+  test('When it is checked against the official OpenAPI 3.1 schema, then it is valid (and a broken copy is not)', async () => {
+    const valid = await new Validator().validate(JSON.parse(JSON.stringify(document)) as object);
+    expect(valid.errors, JSON.stringify(valid.errors)).toBeUndefined();
+    expect(valid.valid).toBe(true);
+
+    const broken = JSON.parse(JSON.stringify(document)) as { paths: Record<string, Record<string, unknown>> };
+    (broken.paths['/api/orders'] as Record<string, unknown>).post = { responses: 'none' };
+    expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
   test('When every schema in it is compiled by ajv (JSON Schema 2020-12), then each compiles', () => {
