@@ -26,7 +26,9 @@ describe('The OpenAPI document', () => {
   });
 
   test('When it is checked against the official OpenAPI 3.1 schema, then it is valid (and a broken copy is not)', async () => {
-    const valid = await new Validator().validate(JSON.parse(JSON.stringify(document)) as object);
+    const valid = await new Validator().validate(
+      JSON.parse(JSON.stringify(document)) as Record<string, unknown>,
+    );
     expect(valid.errors, JSON.stringify(valid.errors)).toBeUndefined();
     expect(valid.valid).toBe(true);
 
