@@ -1,4 +1,4 @@
-import type { Logger } from '@shop/platform/runtime';
+import { withSpan, type Logger } from '@shop/platform/runtime';
 import { chargeFinalAt, deadlineAfter, type DeadlinePolicy } from './call-deadlines.js';
 import type { Order, OrderRecord, RequestedLine } from './order.js';
 import type { OrderLifecycle } from './order-lifecycle.js';
@@ -83,7 +83,11 @@ export function createOrderSaga(deps: {
     command: PlaceOrderCommand,
     reserveDeadline: Date,
   ): Promise<PlaceOrderOutcome> {
-    const reservation = await inventory.reserve(order.id, command.lines, reserveDeadline);
+    const reservation = await withSpan(
+      'saga reserve stock',
+      () => inventory.reserve(order.id, command.lines, reserveDeadline),
+      { 'order.id': order.id },
+    );
     const afterReservation = decideAfterReservation(
       order.id,
       command.lines,
@@ -117,14 +121,19 @@ export function createOrderSaga(deps: {
       store.startCharging(order.id, chargeDeadline.toISOString(), pricedAt.toISOString());
     });
 
-    const charge = await payment.charge({
-      orderId: order.id,
-      customerId: command.customerId,
-      amountCents: afterReservation.totalCents,
-      currency: afterReservation.currency,
-      token: command.paymentToken,
-      deadline: chargeDeadline,
-    });
+    const charge = await withSpan(
+      'saga charge payment',
+      () =>
+        payment.charge({
+          orderId: order.id,
+          customerId: command.customerId,
+          amountCents: afterReservation.totalCents,
+          currency: afterReservation.currency,
+          token: command.paymentToken,
+          deadline: chargeDeadline,
+        }),
+      { 'order.id': order.id },
+    );
     const afterCharge = decideAfterCharge(order.id, charge, settings.retryAfterSeconds);
     if (afterCharge.next === 'park') return pending(order.id);
     if (afterCharge.next === 'cancel') {
@@ -191,7 +200,9 @@ export function createOrderSaga(deps: {
         });
         metrics.entered('PENDING');
         try {
-          return await run(order, command, reserveDeadline);
+          return await withSpan('saga place order', () => run(order, command, reserveDeadline), {
+            'order.id': id,
+          });
         } catch (error) {
           // Whatever failed here (a bug, the disk), the order exists: PENDING is the truth, and the recovery
           // worker resolves it like any other order whose outcome is unknown.

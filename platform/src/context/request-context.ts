@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 
 /** What every log line, outgoing call and published event needs to know about the work in progress. */
 export interface RequestContext {
@@ -8,6 +9,8 @@ export interface RequestContext {
   role?: string | undefined;
   /** The caller's bearer token, forwarded on service-to-service calls made on their behalf. */
   authorization?: string | undefined;
+  /** The active OpenTelemetry span, when tracing is on (platform/src/tracing/tracing.ts). */
+  span?: Span | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

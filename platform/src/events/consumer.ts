@@ -1,4 +1,5 @@
 import { runWithContext } from '../context/request-context.js';
+import { failSpan, SPAN_KIND, startSpanFrom, tracingEnabled } from '../tracing/tracing.js';
 import { runRetrying, syncToDisk, type Db } from '../db/sqlite.js';
 import type { Logger } from '../logging/logger.js';
 import type { Registry } from '../metrics/registry.js';
@@ -128,10 +129,31 @@ export async function startConsumer(options: ConsumerOptions): Promise<Subscript
   return transport.subscribe(
     queue,
     types,
-    (event, delivery) =>
-      runWithContext({ correlationId: event.correlationId }, () =>
+    (event, delivery) => {
+      if (!tracingEnabled()) {
+        return runWithContext({ correlationId: event.correlationId }, () =>
+          handle(event, delivery.attempt, delivery.redelivered),
+        );
+      }
+      // A CONSUMER span in the trace of the request that caused the event (its envelope's traceparent).
+      const span = startSpanFrom(event, `consume ${event.type}`, SPAN_KIND.CONSUMER, {
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': queue,
+        'messaging.message.id': event.id,
+        'event.type': event.type,
+        attempt: delivery.attempt,
+      });
+      return runWithContext({ correlationId: event.correlationId, span }, () =>
         handle(event, delivery.attempt, delivery.redelivered),
-      ),
+      ).then(
+        () => span?.end(),
+        (error: unknown) => {
+          failSpan(span, error);
+          span?.end();
+          throw error;
+        },
+      );
+    },
     { prefetch: options.prefetch ?? DEFAULT_PREFETCH },
   );
 }

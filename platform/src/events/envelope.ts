@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { currentCorrelationId, isValidCorrelationId } from '../context/request-context.js';
+import { traceparentOf } from '../tracing/tracing.js';
 import { eventCatalog, isEventType, type EventData, type EventType } from './catalog.js';
 
 /** What travels on the bus: a fact (`type`, `data`) plus what every consumer needs to trace and dedupe it. */
@@ -14,6 +15,11 @@ export interface EventEnvelope<TData = unknown> {
   correlationId: string;
   /** The publishing service. */
   source: string;
+  /**
+   * W3C trace context of the span that caused the event (set only with tracing on): the consumer's span
+   * joins that trace. Older consumers ignore it.
+   */
+  traceparent?: string;
   data: TData;
 }
 
@@ -34,6 +40,12 @@ const envelopeShape = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   correlationId: z.string().refine(isValidCorrelationId, 'correlationId must match ^[A-Za-z0-9._:-]{1,128}$'),
   source: z.string().min(1).max(100),
+  // A malformed one is dropped, never a reason to refuse the event: tracing must not cost a delivery.
+  traceparent: z
+    .string()
+    .regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/)
+    .optional()
+    .catch(undefined),
   data: z.unknown(),
 });
 
@@ -70,7 +82,9 @@ export function parseEnvelope(raw: unknown): ParseEnvelopeResult {
   if (!isEventType(type)) return { ok: false, error: `unknown event type '${type}'`, ...hint };
   const data = eventCatalog[type].safeParse(shape.data.data);
   if (!data.success) return { ok: false, error: describe(data.error, 'data'), ...hint };
-  return { ok: true, envelope: { ...shape.data, type, data: data.data } as AnyEventEnvelope };
+  const { traceparent, ...rest } = shape.data;
+  const envelope = { ...rest, type, data: data.data, ...(traceparent !== undefined && { traceparent }) };
+  return { ok: true, envelope: envelope as AnyEventEnvelope };
 }
 
 export interface CreateEnvelopeOptions {
@@ -94,7 +108,7 @@ export function createEnvelope<T extends EventType>(
   if (!checked.success) throw new Error(`Invalid ${type} event: ${describe(checked.error, 'data')}`);
   const correlationId = options.correlationId ?? currentCorrelationId() ?? randomUUID();
   if (!isValidCorrelationId(correlationId)) throw new Error(`Invalid correlationId for ${type} event`);
-  return {
+  const envelope: TypedEnvelope<T> = {
     id: options.id ?? randomUUID(),
     type,
     occurredAt: (options.occurredAt ?? new Date()).toISOString(),
@@ -102,4 +116,7 @@ export function createEnvelope<T extends EventType>(
     source: options.source,
     data: checked.data as EventData<T>,
   };
+  const traceparent = traceparentOf();
+  if (traceparent !== undefined) envelope.traceparent = traceparent;
+  return envelope;
 }

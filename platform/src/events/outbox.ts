@@ -5,6 +5,7 @@ import { backoffDelay, type BackoffOptions } from './backoff.js';
 import type { EventData, EventType } from './catalog.js';
 import { createEnvelope, type EventEnvelope, type TypedEnvelope } from './envelope.js';
 import { eventMetrics, registerOutboxAgeGauge } from './event-metrics.js';
+import { failSpan, SPAN_KIND, startSpanFrom, traceparentOf, tracingEnabled } from '../tracing/tracing.js';
 import type { EventTransport } from './transport.js';
 
 /** Creates the outbox table in the service's database (idempotent; safe on every start). */
@@ -163,7 +164,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         try {
           for (const row of rows) {
             try {
-              await transport.publish(JSON.parse(row.envelope) as EventEnvelope);
+              await publishTraced(transport, JSON.parse(row.envelope) as EventEnvelope);
             } catch (error) {
               markFailed.run((error as Error).message, row.seq);
               return error;
@@ -238,4 +239,25 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await chain;
     },
   };
+}
+
+/**
+ * Publishes one event; with tracing on, inside a PRODUCER span child of the span that wrote the event, whose
+ * traceparent the published envelope carries (so the consumers' spans hang under the relay's publish).
+ */
+async function publishTraced(transport: EventTransport, envelope: EventEnvelope): Promise<void> {
+  if (!tracingEnabled() || envelope.traceparent === undefined) return transport.publish(envelope);
+  const span = startSpanFrom(envelope, `publish ${envelope.type}`, SPAN_KIND.PRODUCER, {
+    'messaging.operation.type': 'send',
+    'messaging.message.id': envelope.id,
+    'event.type': envelope.type,
+  });
+  try {
+    await transport.publish({ ...envelope, traceparent: traceparentOf(span) ?? envelope.traceparent });
+  } catch (error) {
+    failSpan(span, error);
+    throw error;
+  } finally {
+    span?.end();
+  }
 }

@@ -499,7 +499,11 @@ export class RabbitTransport implements EventTransport {
       correlationId: envelope.correlationId,
       appId: envelope.source,
       timestamp: Math.floor(Date.parse(envelope.occurredAt) / 1000),
-      headers: { [HEADER.correlationId]: envelope.correlationId },
+      // The W3C trace context rides in the message headers too, for tools that read AMQP headers only.
+      headers: {
+        [HEADER.correlationId]: envelope.correlationId,
+        ...(envelope.traceparent !== undefined && { traceparent: envelope.traceparent }),
+      },
     });
   }
 

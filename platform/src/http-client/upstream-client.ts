@@ -2,7 +2,9 @@ import { finished, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import CircuitBreaker from 'opossum';
 import { Pool, type Dispatcher } from 'undici';
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from '../logging/logger.js';
+import { failSpan, injectTraceContext, SPAN_KIND, startSpan, tracingEnabled } from '../tracing/tracing.js';
 import type { Registry } from '../metrics/registry.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import { BreakerWindow } from './breaker-window.js';
@@ -172,6 +174,16 @@ type BodyWritten = { resolve(): void; reject(error: unknown): void };
  * Thrown inside the breaker so that an answer classified as a failure (5xx other than a dependency's
  * unavailability) counts as one; unwrapped into a normal response outside.
  */
+/** Ends a client span with the answered status, or as failed when no answer came. */
+function endClientSpan(span: Span | undefined, status: number | undefined, error?: unknown): void {
+  if (span === undefined) return;
+  if (status !== undefined) {
+    span.setAttribute('http.response.status_code', status);
+    if (status >= 500) span.setStatus({ code: 2 });
+  } else failSpan(span, error);
+  span.end();
+}
+
 class ServerErrorResponse extends Error {
   constructor(readonly response: unknown) {
     super('Upstream answered with a failure status');
@@ -337,6 +349,7 @@ function option(value: number | undefined, fallback: number, label: string, name
 
 class ResilientUpstreamClient implements UpstreamClient {
   readonly name: string;
+  private readonly routeClass: string;
   private readonly pool: Pool;
   private readonly breaker: CircuitBreaker<[Send, number], unknown>;
   private readonly telemetry: UpstreamTelemetry;
@@ -432,12 +445,8 @@ class ResilientUpstreamClient implements UpstreamClient {
     });
     // A successful probe closes the breaker: the calls before it no longer describe the upstream.
     this.breaker.on('close', () => window.reset());
-    this.telemetry = createUpstreamTelemetry(
-      name,
-      options.routeClass ?? 'all',
-      options.registry,
-      options.logger,
-    );
+    this.routeClass = options.routeClass ?? 'all';
+    this.telemetry = createUpstreamTelemetry(name, this.routeClass, options.registry, options.logger);
     if (this.breakerEnabled) this.telemetry.watch(this.breaker, this.resetTimeoutMs);
   }
 
@@ -446,17 +455,36 @@ class ResilientUpstreamClient implements UpstreamClient {
     return this.breaker.halfOpen ? 'half-open' : 'open';
   }
 
+  /** A CLIENT span for one call (every attempt included), its traceparent put in `headers`; none while off. */
+  private clientSpan(method: string, path: string, headers: Record<string, unknown>): Span | undefined {
+    if (!tracingEnabled()) return undefined;
+    const span = startSpan(`${method} ${this.name}`, SPAN_KIND.CLIENT, {
+      'http.request.method': method,
+      'server.address': this.name,
+      'url.path': path.split('?')[0] ?? path,
+      'upstream.route_class': this.routeClass,
+    });
+    injectTraceContext(headers, span);
+    return span;
+  }
+
   async request<T = unknown>(req: UpstreamRequest): Promise<UpstreamResponse<T>> {
     const method = req.method.toUpperCase();
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const headers = jsonCallHeaders(req.headers, body !== undefined, req.idempotencyKey);
     const path = this.pathPrefix + req.path;
     const retryable = isRetryable(method, headers['idempotency-key'] !== undefined);
+    const span = this.clientSpan(method, req.path, headers);
     this.enterBulkhead();
     try {
-      return await this.execute<UpstreamResponse<T>>(retryable, req.signal, (attemptMs) =>
+      const response = await this.execute<UpstreamResponse<T>>(retryable, req.signal, (attemptMs) =>
         this.sendJson<T>(method, path, headers, body, req.signal, attemptMs),
       );
+      endClientSpan(span, response.status);
+      return response;
+    } catch (error) {
+      endClientSpan(span, undefined, error);
+      throw error;
     } finally {
       this.inFlight--;
     }
@@ -469,6 +497,7 @@ class ResilientUpstreamClient implements UpstreamClient {
     const retryable =
       !(body instanceof Readable) && isRetryable(method, headers['idempotency-key'] !== undefined);
     const path = this.pathPrefix + req.path;
+    const span = this.clientSpan(method, req.path, headers);
     this.enterBulkhead();
     let response: PassThroughResponse;
     try {
@@ -480,8 +509,10 @@ class ResilientUpstreamClient implements UpstreamClient {
       );
     } catch (error) {
       this.inFlight--;
+      endClientSpan(span, undefined, error);
       throw error;
     }
+    endClientSpan(span, response.status);
     // The slot is held until the body is consumed or destroyed: it still occupies a connection.
     if (response.body.closed) this.inFlight--;
     else response.body.once('close', this.leaveBulkhead);
@@ -503,6 +534,7 @@ class ResilientUpstreamClient implements UpstreamClient {
       return response.status;
     }
     const path = this.pathPrefix + req.path;
+    const span = this.clientSpan(method, req.path, headers);
     this.enterBulkhead();
     let written: BodyWritten | undefined;
     const bodyWritten = new Promise<void>((resolve, reject) => {
@@ -515,10 +547,12 @@ class ResilientUpstreamClient implements UpstreamClient {
       ));
     } catch (error) {
       this.inFlight--;
+      endClientSpan(span, undefined, error);
       // Nothing will wait for the body any more (it may still fail, e.g. when `into` threw).
       bodyWritten.catch(() => undefined);
       throw error;
     }
+    endClientSpan(span, status);
     // As with forward(), the slot is held until the body is through.
     try {
       await bodyWritten;

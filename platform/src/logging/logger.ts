@@ -38,12 +38,21 @@ export interface LoggerOptions {
   elasticsearchUrl?: string | undefined;
 }
 
-/** Adds correlationId and userId of the current async context to every line, so no call site passes them. */
+/**
+ * Adds correlationId, userId and (with tracing on) `trace.id` / `span.id` of the current async context to every
+ * line, so no call site passes them.
+ */
 const contextFields = winston.format((info) => {
   const context = currentContext();
   if (context) {
     info.correlationId ??= context.correlationId;
     if (context.userId !== undefined) info.userId ??= context.userId;
+    // ECS trace.id / span.id, so a log line leads to its trace in the trace viewer and back.
+    const span = context.span?.spanContext();
+    if (span !== undefined) {
+      info.trace ??= { id: span.traceId };
+      info.span ??= { id: span.spanId };
+    }
   }
   return info;
 });

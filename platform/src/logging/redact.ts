@@ -24,7 +24,7 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) && !isHarmlessKey(key);
 }
 
-// Counters and flags about tokens are not secrets.
+// Counters and flags about tokens are not secrets, nor is ECS `span` (its `pan` ending is no card number).
 function isHarmlessKey(key: string): boolean {
-  return /^(token_?type|tokenType|expiresIn|payment_?token_?kind)$/i.test(key);
+  return /^(token_?type|tokenType|expiresIn|payment_?token_?kind|span)$/i.test(key);
 }

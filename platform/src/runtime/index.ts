@@ -1,6 +1,7 @@
 // `@shop/platform/runtime`: what a running service is made of: the service shape (defineService, runService),
 // HTTP (createService, middleware, upstream clients), SQLite, the event bus, logging, metrics, config, tokens.
 export * from '../context/request-context.js';
+export * from '../tracing/tracing.js';
 export * from '../errors/app-error.js';
 export * from '../config/config.js';
 export * from '../logging/logger.js';

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { startTracing, stopTracing } from '../tracing/tracing.js';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../config/config.js';
 import { endLogger, type Logger } from '../logging/logger.js';
@@ -96,6 +97,16 @@ export interface MainHandle {
  * process exits anyway. A signal during start-up stops the service as soon as it has started. A bad
  * configuration prints one line and exits 1; any other startup failure is logged and exits 1.
  */
+/** Flushes and stops the trace exporter, giving up at `at` (epoch ms). */
+async function flushTraces(at: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, at - Date.now()));
+  });
+  await Promise.race([stopTracing().catch(() => undefined), expired]);
+  clearTimeout(timer);
+}
+
 export function runMain(
   name: string,
   start: (early: { useLogger(logger: Logger): void }) => Promise<MainHandle>,
@@ -136,6 +147,8 @@ export function runMain(
       )
       .then(
         async (code) => {
+          // The last spans (this shutdown's included) go out before the process ends, within the deadline.
+          await flushTraces(deadline.at);
           await endLogger(logger, deadline.at);
           process.exit(code);
         },
@@ -152,24 +165,29 @@ export function runMain(
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  start({
-    useLogger: (logger) => {
-      earlyLogger = logger;
-    },
-  }).then(
-    (started) => {
-      handle = started;
-      if (signalled) stopNow(started, signalled.signal, signalled.at);
-    },
-    (error: unknown) => {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`${name}: ${error.message}\n`);
-      } else {
-        process.stderr.write(`${name}: failed to start: ${(error as Error).stack ?? String(error)}\n`);
-      }
-      process.exit(1);
-    },
-  );
+  // Tracing first (only with OTEL_EXPORTER_OTLP_ENDPOINT), so the start-up's own calls are traced.
+  startTracing(name)
+    .then(() =>
+      start({
+        useLogger: (logger) => {
+          earlyLogger = logger;
+        },
+      }),
+    )
+    .then(
+      (started) => {
+        handle = started;
+        if (signalled) stopNow(started, signalled.signal, signalled.at);
+      },
+      (error: unknown) => {
+        if (error instanceof ConfigError) {
+          process.stderr.write(`${name}: ${error.message}\n`);
+        } else {
+          process.stderr.write(`${name}: failed to start: ${(error as Error).stack ?? String(error)}\n`);
+        }
+        process.exit(1);
+      },
+    );
 }
 
 /** How long a fatal error waits for its log line to reach the file and Elasticsearch before the exit. */
