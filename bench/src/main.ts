@@ -28,7 +28,14 @@ import {
 import { startGatewayMainProcess, startTargetProcess, type TargetProcess } from './target-process.js';
 import type { TargetSpec } from './target-spec.js';
 
-const TARGETS: readonly TargetName[] = ['direct', 'bare-proxy', 'koa-proxy', 'gateway', 'gateway-workers'];
+const TARGETS: readonly TargetName[] = [
+  'direct',
+  'bare-proxy',
+  'koa-proxy',
+  'gateway',
+  'gateway-traced',
+  'gateway-workers',
+];
 const END_TO_END = 'e2e';
 const PRODUCT_CACHE = 'product-cache';
 const TARGET_NAMES: readonly string[] = [...TARGETS, END_TO_END, PRODUCT_CACHE];
@@ -142,6 +149,19 @@ function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
         jwtSecret,
         dataDir: join(scratch, 'gateway'),
         logFile: join(scratch, 'gateway', 'api-gateway.log'),
+      };
+    case 'gateway-traced':
+      if (!existsSync(join(gatewayDist, 'service.js'))) {
+        return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
+      }
+      return {
+        kind: 'gateway',
+        upstreamUrl,
+        gatewayDist,
+        jwtSecret,
+        dataDir: join(scratch, 'gateway-traced'),
+        logFile: join(scratch, 'gateway-traced', 'api-gateway.log'),
+        tracingEndpoint: upstreamUrl,
       };
     case 'gateway-workers':
       return existsSync(join(gatewayDist, 'main.js'))

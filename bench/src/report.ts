@@ -6,13 +6,15 @@ import type { ProductCacheResult } from './product-cache/product-cache-bench.js'
 export { percentile, summarizeLatencies, type LatencySummary } from '@shop/load-generator';
 export { formatTable } from './format-table.js';
 
-export type TargetName = 'direct' | 'bare-proxy' | 'koa-proxy' | 'gateway' | 'gateway-workers';
+export type TargetName =
+  'direct' | 'bare-proxy' | 'koa-proxy' | 'gateway' | 'gateway-traced' | 'gateway-workers';
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: '(a) direct to upstream',
   'bare-proxy': '(b) node:http + undici Pool proxy',
   'koa-proxy': '(c) Koa + router + undici',
   gateway: '(d) api-gateway (full stack)',
+  'gateway-traced': '(d3) api-gateway, tracing on',
   'gateway-workers': '(d2) api-gateway, N workers',
 };
 
@@ -62,6 +64,9 @@ export interface Comparison {
   workersToOneWorker?: number;
   /** N of the workers run (d2). */
   workers?: number;
+  /** (d3) over (d): the gateway with OpenTelemetry tracing on over the same gateway with it off. */
+  tracedToUntraced?: number;
+  tracedCpuToUntraced?: number;
 }
 
 /** The aims of docs/architecture.md#performance, reported (never asserted): where the measured figures stand against them. */
@@ -132,6 +137,17 @@ export function compare(targets: readonly TargetResult[]): Comparison {
     const koaCpu = koa.saturation.cpuMicrosPerRequest;
     if (gatewayCpu !== undefined && koaCpu !== undefined)
       comparison.gatewayCpuToKoa = ratio(gatewayCpu, koaCpu);
+  }
+  const traced = measured(targets, 'gateway-traced');
+  if (traced && gateway) {
+    comparison.tracedToUntraced = ratio(
+      traced.saturation.requestsPerSecond,
+      gateway.saturation.requestsPerSecond,
+    );
+    const tracedCpu = traced.saturation.cpuMicrosPerRequest;
+    const untracedCpu = gateway.saturation.cpuMicrosPerRequest;
+    if (tracedCpu !== undefined && untracedCpu !== undefined)
+      comparison.tracedCpuToUntraced = ratio(tracedCpu, untracedCpu);
   }
   const workers = measured(targets, 'gateway-workers');
   if (workers && gateway) {
@@ -281,6 +297,12 @@ export function formatReport(report: BenchReport): string {
       `CPU per request (target process, saturation): gateway ${micros(c.gatewayCpuMicros)} µs, ` +
         `bare proxy ${micros(c.bareCpuMicros)} µs` +
         (c.koaCpuMicros === undefined ? '' : `, Koa pass-through ${micros(c.koaCpuMicros)} µs`),
+    );
+  }
+  if (c.tracedToUntraced !== undefined) {
+    lines.push(
+      `gateway tracing on / off, throughput: ${c.tracedToUntraced.toFixed(2)}` +
+        (c.tracedCpuToUntraced === undefined ? '' : `, CPU per request: ${c.tracedCpuToUntraced.toFixed(2)}`),
     );
   }
   if (c.workersToOneWorker !== undefined) {

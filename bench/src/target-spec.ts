@@ -12,6 +12,8 @@ const specSchema = z.discriminatedUnion('kind', [
     jwtSecret: z.string().min(32),
     dataDir: z.string(),
     logFile: z.string(),
+    /** (d3): OpenTelemetry tracing on, exporting over OTLP/HTTP to this endpoint. */
+    tracingEndpoint: z.url().optional(),
   }),
 ]);
 

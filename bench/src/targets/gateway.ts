@@ -6,6 +6,8 @@ import {
   createLogger,
   createMetricsRegistry,
   createTokenService,
+  startTracing,
+  stopTracing,
   type ServiceConfig,
   type ServiceDefinition,
 } from '@shop/platform/runtime';
@@ -63,6 +65,11 @@ export async function createGatewayTarget(
   const logger = createLogger({ service: 'api-gateway', level: 'info', file: spec.logFile, console: false });
   const registry = createMetricsRegistry('api-gateway');
   const tokens = createTokenService({ secret: spec.jwtSecret, issuer, audience });
+  // (d3): tracing on, as runMain starts it when OTEL_EXPORTER_OTLP_ENDPOINT is set (the tiny upstream, which
+  // answers 200 to anything, stands in for the collector).
+  if (spec.tracingEndpoint !== undefined) {
+    await startTracing('api-gateway', { OTEL_EXPORTER_OTLP_ENDPOINT: spec.tracingEndpoint });
+  }
   const gateway = await composeService(gatewayService, config, { logger, registry, tokens });
   const server = createServer(gateway.service.app.callback() as RequestListener);
   server.keepAliveTimeout = 65_000;
@@ -70,6 +77,7 @@ export async function createGatewayTarget(
     server,
     async close() {
       await gateway.close();
+      await stopTracing();
       logger.end();
     },
   };
