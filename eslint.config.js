@@ -2,25 +2,40 @@ import tseslint from 'typescript-eslint';
 
 /**
  * Per service, http -> domain <- data (docs/service-shape.md): the domain owns its ports and imports nothing of
- * the service's adapters; http reaches data only through the domain; data implements the domain's ports and
- * knows nothing of HTTP. src/service.ts, the composition root, is the one place that sees them all.
+ * the service's adapters; every other folder of src/ (http, data, events, upstream, cache, senders, and any
+ * folder added later) is an adapter that reaches the others only through the domain; a module beside
+ * service.ts (metrics, a worker's timer) is shared by the adapters and imports only the domain.
+ * src/service.ts, the composition root (with main.ts and config.ts), is the one place that sees them all; a command's entry point (cli/)
+ * composes the domain with data the same way.
  */
-const ADAPTERS = 'data|http|events|upstream|senders';
+const SERVICE_SRC = '**/*-service/src';
 const COMPOSITION_ROOT = {
   regex: '^(\\.\\./)+(service|main)\\.js$',
   message: 'Only main.ts imports the composition root.',
 };
+/** An import of a sibling folder of src/ other than `allowed` (the domain). */
+function otherFolders(allowed, message) {
+  return { regex: `^(\\.\\./)+(?!(${allowed.join('|')})/)[^./][^/]*/`, message };
+}
+const ADAPTER_MESSAGE =
+  'An adapter imports the domain (and its own folder), never another adapter or folder: http -> domain <- data. Declare a port in domain/ports.ts and wire it in src/service.ts.';
+const adapterRule = (extra = {}, allowed = ['domain']) => ({
+  'no-restricted-imports': [
+    'error',
+    { ...extra, patterns: [otherFolders(allowed, ADAPTER_MESSAGE), COMPOSITION_ROOT] },
+  ],
+});
 const serviceBoundaries = [
   {
-    files: ['**/*-service/src/domain/**/*.ts'],
+    files: [`${SERVICE_SRC}/domain/**/*.ts`],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: ['koa', '@koa/router', 'better-sqlite3', 'amqplib', 'undici'].map((name) => ({
+          paths: ['koa', '@koa/router', 'better-sqlite3', 'amqplib', 'undici', 'ioredis'].map((name) => ({
             name,
             message:
-              'The domain knows no HTTP, SQL or broker library: declare a port in domain/ and implement it outside.',
+              'The domain knows no HTTP, SQL, cache or broker library: declare a port in domain/ and implement it outside.',
           })),
           patterns: [
             {
@@ -34,37 +49,37 @@ const serviceBoundaries = [
     },
   },
   {
-    files: ['**/*-service/src/http/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: `^(\\.\\./)+(${ADAPTERS.replace('http|', '')})/`,
-              message:
-                'http reaches data, events and other services only through the domain (http -> domain <- data).',
-            },
-            COMPOSITION_ROOT,
-          ],
-        },
-      ],
-    },
+    // Every adapter folder, including ones no rule names yet.
+    files: [`${SERVICE_SRC}/*/**/*.ts`],
+    ignores: [`${SERVICE_SRC}/domain/**`, `${SERVICE_SRC}/data/**`, `${SERVICE_SRC}/cli/**`],
+    rules: adapterRule(),
   },
   {
-    files: ['**/*-service/src/data/**/*.ts'],
+    files: [`${SERVICE_SRC}/data/**/*.ts`],
+    rules: adapterRule({
+      paths: ['koa', '@koa/router'].map((name) => ({ name, message: 'data knows nothing of HTTP.' })),
+    }),
+  },
+  {
+    // A command (npm run admin) builds the domain over data, as service.ts does, and serves no HTTP.
+    files: [`${SERVICE_SRC}/cli/**/*.ts`],
+    rules: adapterRule({}, ['domain', 'data']),
+  },
+  {
+    files: [`${SERVICE_SRC}/*.ts`],
+    // service.ts and main.ts compose; config.ts turns the environment into the adapters' settings for service.ts.
+    ignores: [`${SERVICE_SRC}/service.ts`, `${SERVICE_SRC}/main.ts`, `${SERVICE_SRC}/config.ts`],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: ['koa', '@koa/router'].map((name) => ({ name, message: 'data knows nothing of HTTP.' })),
           patterns: [
             {
-              regex: `^(\\.\\./)+(${ADAPTERS.replace('data|', '')})/`,
+              regex: '^\\./(?!domain/)[^./][^/]*/',
               message:
-                "data implements the domain's ports and imports no other adapter (http -> domain <- data).",
+                'A module beside service.ts is shared by the adapters, so it imports only the domain: wiring lives in src/service.ts.',
             },
-            COMPOSITION_ROOT,
+            { regex: '^\\./(service|main)\\.js$', message: COMPOSITION_ROOT.message },
           ],
         },
       ],

@@ -77,4 +77,78 @@ describe('Service boundaries: http -> domain <- data, enforced by ESLint', () =>
       ),
     ).toEqual([]);
   });
+  test('When a folder no rule names (cart/ as it landed, cache/) imports http or another adapter, then lint fails', async () => {
+    const cart = await boundaryFindings(
+      'order-service/src/cart/cart-routes.ts',
+      "import { send } from '../http/order-responses.js';\nimport { createCartRepository } from '../data/cart-repository.js';\nexport const all = [send, createCartRepository];\n",
+    );
+    const http = await boundaryFindings(
+      'inventory-service/src/http/product-routes.ts',
+      "import type { ProductCache } from '../cache/product-cache.js';\nexport type C = ProductCache;\n",
+    );
+    const events = await boundaryFindings(
+      'inventory-service/src/events/stock-events.ts',
+      "import type { EventSink } from '../cache/change-events.js';\nexport type S = EventSink;\n",
+    );
+    const newFolder = await boundaryFindings(
+      'shipping-service/src/reports/daily.ts',
+      "import { createShipmentRepository } from '../data/shipment-repository.js';\nimport { shippingService } from '../service.js';\nexport const all = [createShipmentRepository, shippingService];\n",
+    );
+    expect(cart).toHaveLength(2);
+    expect(http).toHaveLength(1);
+    expect(events).toHaveLength(1);
+    expect(newFolder).toHaveLength(2);
+    expect(cart[0]).toContain('domain/ports.ts');
+  });
+
+  test('When a module beside service.ts imports an adapter, then lint fails; config.ts and service.ts may', async () => {
+    expect(
+      await boundaryFindings(
+        'order-service/src/order-metrics.ts',
+        "import { createCartRepository } from './data/cart-repository.js';\nimport type { OrderMetrics } from './domain/ports.js';\nexport const r = createCartRepository;\nexport type M = OrderMetrics;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await boundaryFindings(
+        'inventory-service/src/config.ts',
+        "import type { ProductCacheSettings } from './cache/product-cache.js';\nexport type S = ProductCacheSettings;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryFindings(
+        'order-service/src/service.ts',
+        "import { cartRoutes } from './http/cart-routes.js';\nimport { createCartRepository } from './data/cart-repository.js';\nexport const all = [cartRoutes, createCartRepository];\n",
+      ),
+    ).toEqual([]);
+  });
+
+  test("When a command's entry point (cli/) builds the domain over data, then lint is clean; importing http fails", async () => {
+    expect(
+      await boundaryFindings(
+        'customer-service/src/cli/admin.ts',
+        "import { createCustomerRepository } from '../data/customer-repository.js';\nimport { resetAdminPassword } from '../domain/password-reset.js';\nexport const all = [createCustomerRepository, resetAdminPassword];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryFindings(
+        'customer-service/src/cli/admin.ts',
+        "import { createRouters } from '../http/routes.js';\nexport const r = createRouters;\n",
+      ),
+    ).toHaveLength(1);
+  });
+
+  test('When adapters import the domain and their own folder, then lint is clean (cache/, upstream/)', async () => {
+    expect(
+      await boundaryFindings(
+        'inventory-service/src/cache/product-cache.ts',
+        "import type { ProductCache } from '../domain/ports.js';\nimport type { CacheStore } from './cache-store.js';\nexport type A = [ProductCache, CacheStore];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await boundaryFindings(
+        'order-service/src/upstream/catalogue-client.ts',
+        "import type { CataloguePort } from '../domain/ports.js';\nexport type P = CataloguePort;\n",
+      ),
+    ).toEqual([]);
+  });
 });

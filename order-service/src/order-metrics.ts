@@ -1,5 +1,5 @@
 import { counter, gauge, type Registry } from '@shop/platform/runtime';
-import type { OrderMetrics } from './domain/ports.js';
+import type { CartMetrics, OrderMetrics } from './domain/ports.js';
 
 /** orders_total{status} (docs/architecture.md#observability) and the recovery worker's outcomes. */
 export function createOrderMetrics(registry: Registry): OrderMetrics {
@@ -28,4 +28,27 @@ export function reportRefundBound(registry: Registry, boundMs: number): void {
     name: 'order_refund_bound_seconds',
     help: 'Longest a capture can stay on an order that is not confirmed before its refund, by configuration',
   }).set(boundMs / 1000);
+}
+
+/** cart_updates_total{operation}, cart_checkouts_total{outcome}, carts_expired_total (docs/features/cart.md). */
+export function createCartMetrics(registry: Registry): CartMetrics {
+  const updates = counter(registry, {
+    name: 'cart_updates_total',
+    help: 'Cart changes by operation (set_quantity, remove_item, clear)',
+    labelNames: ['operation'],
+  });
+  const checkouts = counter(registry, {
+    name: 'cart_checkouts_total',
+    help: 'Cart checkouts by outcome: the HTTP status, replayed, or the refusal code (cart_empty, ...)',
+    labelNames: ['outcome'],
+  });
+  const expired = counter(registry, {
+    name: 'carts_expired_total',
+    help: 'Carts deleted after the configured idle time (CART_IDLE_TTL_MS)',
+  });
+  return {
+    updated: (operation) => updates.inc({ operation }),
+    checkout: (outcome) => checkouts.inc({ outcome }),
+    expired: (count) => expired.inc(count),
+  };
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { defineService, loadMigrations } from '@shop/platform/runtime';
 import { callBudgetMs, loadConfig, type OrderServiceConfig } from './config.js';
+import { createCartRepository } from './data/cart-repository.js';
 import { createIdempotencyRepository } from './data/idempotency-repository.js';
 import { createOrderRepository } from './data/order-repository.js';
 import { refundBoundMs, type DeadlinePolicy } from './domain/call-deadlines.js';
 import { createCancellation } from './domain/cancellation.js';
+import { createCart, type CartSettings } from './domain/cart.js';
 import { createEffectReconciliation, type EffectReconciliation } from './domain/effect-reconciliation.js';
 import { createTaskRunner } from './domain/follow-up-tasks.js';
 import { createIdempotency } from './domain/idempotency.js';
@@ -19,15 +21,11 @@ import { effectEventHandlers } from './events/effect-handlers.js';
 import { orderEventHandlers } from './events/handlers.js';
 import { outboxOrderEvents } from './events/order-events.js';
 import { MAX_LINES, MAX_QUANTITY } from './http/order-requests.js';
+import { cartRoutes } from './http/cart-routes.js';
 import { orderRoutes } from './http/routes.js';
-import { createCart, type CartSettings } from './cart/cart.js';
-import { createCartMetrics } from './cart/cart-metrics.js';
-import { startCartPurge } from './cart/cart-purge.js';
-import { createCartRepository } from './cart/cart-repository.js';
-import { cartRoutes } from './cart/cart-routes.js';
-import { createCataloguePort } from './cart/catalogue.js';
-import { createOrderMetrics, reportRefundBound } from './order-metrics.js';
-import { startRecoveryWorker } from './recovery-worker.js';
+import { createCartMetrics, createOrderMetrics, reportRefundBound } from './order-metrics.js';
+import { startPeriodicWorker } from './periodic-worker.js';
+import { createCataloguePort } from './upstream/catalogue-client.js';
 import { createInventoryPort } from './upstream/inventory-client.js';
 import { createPaymentPort } from './upstream/payment-client.js';
 import { serviceAuthorization } from './upstream/service-credentials.js';
@@ -233,10 +231,12 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
               {
                 name: 'cart-purge',
                 start: () =>
-                  startCartPurge({
+                  startPeriodicWorker({
+                    name: 'cart-purge',
                     intervalMs: config.CART_PURGE_INTERVAL_MS,
                     logger,
-                    purge: () => useCases.purgeIdleCarts(),
+                    failure: 'cart purge pass failed; the next pass retries',
+                    pass: () => useCases.purgeIdleCarts(),
                   }),
               },
             ]
@@ -246,9 +246,11 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
               {
                 name: 'order-recovery',
                 start: () =>
-                  startRecoveryWorker({
+                  startPeriodicWorker({
+                    name: 'order-recovery',
                     intervalMs: config.ORDER_RECOVERY_INTERVAL_MS,
                     logger,
+                    failure: 'order recovery pass failed',
                     pass: async () => {
                       await useCases.recoverPendingOrders();
                       useCases.purgeIdempotencyKeys();

@@ -1,8 +1,6 @@
-/** A cached answer: the JSON body exactly as sent, and its strong ETag. */
-export interface CachedBody {
-  body: string;
-  etag: string;
-}
+import type { CachedBody } from '../domain/ports.js';
+
+export type { CachedBody };
 
 /**
  * `fenced` entries (listings) are valid only while no product changed since they were written; unfenced

@@ -3,8 +3,6 @@ import type { EventData, EventType } from '@shop/platform/contracts';
 
 import type { EventSink } from '../domain/ports.js';
 
-export type { EventSink };
-
 /** The products an event says changed: every event of a product or stock change names them. */
 export function changedProducts(type: EventType, data: unknown): number[] {
   switch (type) {

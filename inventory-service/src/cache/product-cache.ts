@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { counter, type Logger, type Registry } from '@shop/platform/runtime';
-import type { CachedBody, CacheStore } from './cache-store.js';
+import type { CachedBody, ProductCache } from '../domain/ports.js';
+import type { CacheStore } from './cache-store.js';
 import { createMemoryStore } from './memory-store.js';
 import { createRedisStore } from './redis-store.js';
 
@@ -18,20 +19,7 @@ export interface ProductCacheSettings {
 
 export type CacheKind = 'item' | 'list';
 
-/**
- * Cache-aside product answers: a read looks in the store, and on a miss the caller's loader reads the
- * database and the body is stored. Bodies are cached serialised with their ETag, so a hit costs no JSON work.
- * Only the public catalogue reads use it; the saga's reservations read prices inside their own transaction.
- */
-export interface ProductCache {
-  readonly store: 'memory' | 'redis' | 'off';
-  item(id: number, load: () => unknown): Promise<CachedBody>;
-  /** `key` identifies the listing (search, sort, page, limit) and must be canonical. */
-  list(key: string, load: () => unknown): Promise<CachedBody>;
-  /** After a commit: these products' answers and every listing are stale. Never rejects. */
-  invalidate(productIds: Iterable<number>): Promise<void>;
-  close(): Promise<void>;
-}
+export type { ProductCache };
 
 export function etagOf(body: string): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;

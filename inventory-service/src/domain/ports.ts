@@ -51,3 +51,25 @@ export interface ReservationRepository {
 export interface EventSink {
   add<T extends EventType>(type: T, data: EventData<T>): void;
 }
+
+/** A cached answer: the JSON body exactly as sent, and its strong ETag. */
+export interface CachedBody {
+  body: string;
+  etag: string;
+}
+
+/**
+ * Cache-aside product answers (src/cache/product-cache.ts): a read looks in the store, and on a miss the
+ * caller's loader reads the database and the body is stored. Bodies are cached serialised with their ETag, so a
+ * hit costs no JSON work. Only the public catalogue reads use it; the saga's reservations read prices inside
+ * their own transaction.
+ */
+export interface ProductCache {
+  readonly store: 'memory' | 'redis' | 'off';
+  item(id: number, load: () => unknown): Promise<CachedBody>;
+  /** `key` identifies the listing (search, sort, page, limit) and must be canonical. */
+  list(key: string, load: () => unknown): Promise<CachedBody>;
+  /** After a commit: these products' answers and every listing are stale. Never rejects. */
+  invalidate(productIds: Iterable<number>): Promise<void>;
+  close(): Promise<void>;
+}

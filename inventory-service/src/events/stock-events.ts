@@ -1,4 +1,4 @@
-import type { EventSink } from '../cache/change-events.js';
+import type { EventSink } from '../domain/ports.js';
 import type { Reservation, ReservationHooks, ReservationStatus } from '../domain/reservation.js';
 
 function stockLines(reservation: Reservation): { productId: number; quantity: number }[] {

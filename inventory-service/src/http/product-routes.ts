@@ -8,8 +8,7 @@ import {
   stockChangeBody,
 } from '@shop/platform/api-contract';
 import type { Context } from 'koa';
-import type { CachedBody } from '../cache/cache-store.js';
-import type { ProductCache } from '../cache/product-cache.js';
+import type { CachedBody, ProductCache } from '../domain/ports.js';
 import type { Catalog } from '../domain/catalog.js';
 import { normaliseSearch } from '../domain/product.js';
 

@@ -177,3 +177,59 @@ export interface OrderMetrics {
   entered(status: OrderStatus): void;
   recovery(outcome: RecoveryOutcome): void;
 }
+
+export interface CartLine {
+  productId: number;
+  quantity: number;
+  addedAt: string;
+}
+
+export interface StoredCart {
+  customerId: string;
+  /** The order a checkout created from this cart, until the cart is settled against it. */
+  checkoutOrderId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lines: CartLine[];
+}
+
+/** Carts, one per customer (src/data/cart-repository.ts). Every method is synchronous. */
+export interface CartStore {
+  transaction<T>(work: () => T): T;
+  find(customerId: string): StoredCart | undefined;
+  /** Creates the cart if needed and records activity on it. */
+  touch(customerId: string, at: string): void;
+  setLine(customerId: string, productId: number, quantity: number, at: string): void;
+  removeLine(customerId: string, productId: number): boolean;
+  /** Deletes the cart and its lines. */
+  remove(customerId: string): void;
+  markCheckout(customerId: string, orderId: string | null, at: string): void;
+  /** Customers whose cart has been idle since before `before`, oldest first. */
+  idleSince(before: string, limit: number): string[];
+  count(): number;
+}
+
+export interface CatalogueProduct {
+  id: number;
+  name: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+}
+
+export type CatalogueLookup =
+  | { kind: 'found'; product: CatalogueProduct }
+  | { kind: 'not_found' }
+  | { kind: 'unavailable'; detail: string };
+
+/** What the cart shows of a product: inventory's public catalogue, read as it is now. */
+export interface CataloguePort {
+  product(productId: number): Promise<CatalogueLookup>;
+}
+
+export interface CartMetrics {
+  updated(operation: 'set_quantity' | 'remove_item' | 'clear'): void;
+  /** The checkout's HTTP status (201, 202, 402, 409, 503), `replayed`, or the refusal's error code. */
+  checkout(outcome: string): void;
+  expired(count: number): void;
+}

@@ -1,9 +1,9 @@
 import { Router } from '@koa/router';
 import { AppError, authorize, currentCorrelationId, parseInput, requireUser } from '@shop/platform/runtime';
 import { cartCheckoutBody, cartItemPath, cartQuantityBody } from '@shop/platform/api-contract';
-import { parseIdempotencyKey } from '../http/order-requests.js';
-import { renderCurrent, renderOutcome, send } from '../http/order-responses.js';
-import type { Cart } from './cart.js';
+import type { Cart } from '../domain/cart.js';
+import { parseIdempotencyKey } from './order-requests.js';
+import { renderCurrent, renderOutcome, send } from './order-responses.js';
 
 const REPLAYED = { 'Idempotent-Replayed': 'true' };
 // The request schemas of the public API live in the shared contract the OpenAPI document is built from.

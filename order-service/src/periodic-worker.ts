@@ -1,31 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { runWithContext, type Logger } from '@shop/platform/runtime';
 
-export interface RecoveryWorker {
+export interface PeriodicWorker {
   /** Stops the timer and waits for a pass in progress to finish. */
   stop(): Promise<void>;
 }
 
 /**
- * Runs `pass` every `intervalMs`, never two at once. Each pass gets its own correlation ID, so its calls to
- * payment and inventory and its log lines can be traced like a request's.
+ * Runs `pass` every `intervalMs`, never two at once (the recovery worker, the cart purge). Each pass gets its
+ * own correlation ID (`<name>-<uuid>`), so its calls to other services and its log lines can be traced like a
+ * request's. A pass that fails is logged with `failure`; the next pass runs as usual.
  */
-export function startRecoveryWorker(options: {
+export function startPeriodicWorker(options: {
+  name: string;
   intervalMs: number;
   logger: Logger;
-  pass: () => Promise<unknown>;
-}): RecoveryWorker {
-  const { intervalMs, logger, pass } = options;
+  failure: string;
+  pass: () => unknown;
+}): PeriodicWorker {
+  const { name, intervalMs, logger, failure, pass } = options;
   let running: Promise<void> | undefined;
   let stopped = false;
 
   const tick = () => {
     if (running !== undefined || stopped) return;
-    running = runWithContext({ correlationId: `order-recovery-${randomUUID()}` }, pass)
+    running = runWithContext({ correlationId: `${name}-${randomUUID()}` }, async () => {
+      await pass();
+    })
       .then(
         () => undefined,
         (error: unknown) => {
-          logger.error('order recovery pass failed', { err: error as Error });
+          logger.error(failure, { err: error as Error });
         },
       )
       .finally(() => {

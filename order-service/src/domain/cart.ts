@@ -1,12 +1,17 @@
 import { createHash } from 'node:crypto';
 import { AppError, type Logger } from '@shop/platform/runtime';
-import type { StoredResponse } from '../domain/idempotency.js';
-import type { OrderPlacement, Placement } from '../domain/order-placement.js';
-import type { Clock, OrderStore } from '../domain/ports.js';
-import type { PlaceOrderOutcome } from '../domain/saga.js';
-import type { CartRepository, StoredCart } from './cart-repository.js';
-import type { CatalogueLookup, CataloguePort } from './catalogue.js';
-import type { CartMetrics } from './cart-metrics.js';
+import type { StoredResponse } from './idempotency.js';
+import type { OrderPlacement, Placement } from './order-placement.js';
+import type {
+  CartMetrics,
+  CartStore,
+  CatalogueLookup,
+  CataloguePort,
+  Clock,
+  OrderStore,
+  StoredCart,
+} from './ports.js';
+import type { PlaceOrderOutcome } from './saga.js';
 
 export interface CartSettings {
   /** A cart untouched for this long is gone (read as empty, deleted by the purge). */
@@ -68,7 +73,7 @@ export function checkoutHash(paymentToken: string): string {
  * settled then, so the cart never empties without an order and never survives its order.
  */
 export function createCart(deps: {
-  carts: CartRepository;
+  carts: CartStore;
   orders: OrderStore;
   /** Orders whose saga or recovery is running in this process (the saga's own set). */
   inFlight: ReadonlySet<string>;

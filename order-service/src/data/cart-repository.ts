@@ -1,19 +1,5 @@
 import type { Db } from '@shop/platform/runtime';
-
-export interface CartLine {
-  productId: number;
-  quantity: number;
-  addedAt: string;
-}
-
-export interface StoredCart {
-  customerId: string;
-  /** The order a checkout created from this cart, until the cart is settled against it. */
-  checkoutOrderId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  lines: CartLine[];
-}
+import type { CartStore, StoredCart } from '../domain/ports.js';
 
 interface CartRow {
   customer_id: string;
@@ -29,7 +15,7 @@ interface LineRow {
 }
 
 /** Carts in order-service's SQLite file (docs/decisions/0120-cart-storage.md). Every method is synchronous. */
-export function createCartRepository(db: Db) {
+export function createCartRepository(db: Db): CartStore {
   const statements = {
     find: db.prepare<[string], CartRow>('SELECT * FROM carts WHERE customer_id = ?'),
     lines: db.prepare<[string], LineRow>(
@@ -53,7 +39,7 @@ export function createCartRepository(db: Db) {
     count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM carts'),
   };
 
-  const repository = {
+  return {
     transaction<T>(work: () => T): T {
       return db.transaction(work)();
     },
@@ -96,7 +82,4 @@ export function createCartRepository(db: Db) {
       return statements.count.get()?.n ?? 0;
     },
   };
-  return repository;
 }
-
-export type CartRepository = ReturnType<typeof createCartRepository>;

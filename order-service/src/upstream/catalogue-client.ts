@@ -1,22 +1,5 @@
 import { z, type UpstreamClient } from '@shop/platform/runtime';
-
-export interface CatalogueProduct {
-  id: number;
-  name: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-}
-
-export type CatalogueLookup =
-  | { kind: 'found'; product: CatalogueProduct }
-  | { kind: 'not_found' }
-  | { kind: 'unavailable'; detail: string };
-
-/** What the cart shows of a product: inventory's public catalogue, read as it is now. */
-export interface CataloguePort {
-  product(productId: number): Promise<CatalogueLookup>;
-}
+import type { CataloguePort } from '../domain/ports.js';
 
 const productSchema = z.object({
   id: z.number().int().positive(),
