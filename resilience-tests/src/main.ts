@@ -56,16 +56,14 @@ const USAGE = [
   ...describeSettings(settingsSchema),
   '',
   'Scenarios, in the order they run:',
-  ...allScenarios(1500, LATE_HOLD.started).map(
-    (scenario) => `  ${scenario.name.padEnd(31)}${scenario.title}`,
-  ),
+  ...((all) => {
+    const width = Math.max(...all.map((scenario) => scenario.name.length)) + 2;
+    return all.map((scenario) => `  ${scenario.name.padEnd(width)}${scenario.title}`);
+  })(allScenarios(1500, LATE_HOLD.started)),
   '',
-  '',
-  'Randomized fault mode (--chaos): instead of the scenarios, for <seconds> (1-' +
-    MAX_CHAOS_SECONDS +
-    ') a schedule',
-  'drawn from --seed (default: a random one, printed) hits the started stack while 4 simulated customers',
-  'order, cancel and read (about 8 requests/s in all, 127.0.0.1 only). Fault kinds:',
+  `Randomized fault mode (--chaos): instead of the scenarios, for <seconds> (1-${MAX_CHAOS_SECONDS}) a`,
+  'schedule drawn from --seed (default: a random one, printed) hits the started stack while 4 simulated',
+  'customers order, cancel and read (about 8 requests/s in all, 127.0.0.1 only). Fault kinds:',
   ...Object.entries(FAULT_KINDS).map(([kind, meaning]) => `  ${kind.padEnd(15)}${meaning}`),
   'api-gateway is never hit (it carries the traffic and the admin API). Then every fault is undone, the',
   'stack settles, and every invariant is checked (money, stock, nothing PENDING, empty dead-letter queues,',
