@@ -7,6 +7,17 @@ import { buildOpenApiDocument, type OpenApiDocument } from '../api-contract/open
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
+/**
+ * The ajv the contract is checked with: JSON Schema 2020-12, every error, and the formats the document uses
+ * (uuid, date-time, email, uri...) validated by ajv-formats. A format ajv does not know fails the compile
+ * (strictSchema: so does an unknown keyword) instead of being ignored with a warning.
+ */
+export function createContractAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ strict: false, strictSchema: true, allErrors: true });
+  addFormats(ajv);
+  return ajv;
+}
+
 interface CompiledOperation {
   method: string;
   template: string;
@@ -21,7 +32,7 @@ export interface ContractCheck {
 }
 
 /** Replaces every `#/components/schemas/X` reference by the schema itself (the components are not recursive). */
-function inlineRefs(value: unknown, components: Record<string, unknown>): unknown {
+export function inlineRefs(value: unknown, components: Record<string, unknown>): unknown {
   if (Array.isArray(value)) return value.map((item) => inlineRefs(item, components));
   if (value === null || typeof value !== 'object') return value;
   const record = value as Record<string, unknown>;
@@ -38,12 +49,11 @@ function inlineRefs(value: unknown, components: Record<string, unknown>): unknow
  */
 export class ContractChecker {
   private readonly operations: CompiledOperation[] = [];
-  private readonly ajv = new Ajv2020({ strict: false, allErrors: true });
+  private readonly ajv = createContractAjv();
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly components: Record<string, unknown>;
 
   constructor(document: OpenApiDocument = buildOpenApiDocument({ version: 'test' })) {
-    addFormats(this.ajv);
     this.components = document.components.schemas;
     for (const [template, methods] of Object.entries(document.paths)) {
       const source = template

@@ -1,5 +1,4 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, test } from 'vitest';
 import {
   API_OPERATIONS,
@@ -9,10 +8,10 @@ import {
   openApiPath,
   operationErrors,
 } from '../../src/api-contract/index.js';
-import { ContractChecker } from '../../src/testing/contract.js';
+import { ContractChecker, createContractAjv, inlineRefs } from '../../src/testing/contract.js';
 
 const document = buildOpenApiDocument({ version: '1.2.3' });
-const ajv = new Ajv2020({ strict: false, allErrors: true });
+const ajv = createContractAjv();
 
 describe('The OpenAPI document', () => {
   test('When it is built, then it is OpenAPI 3.1 with bearer auth, one operation per catalogue entry and unique ids', () => {
@@ -45,10 +44,28 @@ describe('The OpenAPI document', () => {
           schemas.push(parameter.schema);
         const body = operation.requestBody as { content: Record<string, { schema: unknown }> } | undefined;
         if (body) schemas.push(body.content['application/json']?.schema);
+        const responses = (operation.responses ?? {}) as Record<
+          string,
+          { content?: Record<string, { schema?: unknown }> }
+        >;
+        for (const response of Object.values(responses)) {
+          const schema = response.content?.['application/json']?.schema;
+          if (schema !== undefined) schemas.push(inlineRefs(schema, document.components.schemas));
+        }
       }
     }
     expect(schemas.length).toBeGreaterThan(60);
     for (const schema of schemas) expect(() => ajv.compile(schema as object)).not.toThrow();
+  });
+
+  test('When a body breaks a format the document declares (uuid, date-time), then ajv refuses it; an unknown format fails the compile', () => {
+    const order = ajv.compile({ type: 'string', format: 'uuid' });
+    expect(order('0f8fad5b-d9cb-469f-a165-70867728950e')).toBe(true);
+    expect(order('not-a-uuid')).toBe(false);
+    const at = ajv.compile({ type: 'string', format: 'date-time' });
+    expect(at('2026-12-05T00:00:00.000Z')).toBe(true);
+    expect(at('yesterday')).toBe(false);
+    expect(() => ajv.compile({ type: 'string', format: 'no-such-format' })).toThrow(/unknown format/);
   });
 
   test('When the request examples are validated with the zod schemas the services use, then every one is accepted', () => {
