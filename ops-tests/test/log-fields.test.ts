@@ -1,3 +1,4 @@
+import { LIBRARY_WORKSPACES, SERVICE_NAMES } from '@shop/platform/contracts';
 import { describe, expect, test } from 'vitest';
 import { captureLogger } from '@shop/platform/tools/testing';
 import { fieldsOfDocument, mappingConflicts, type EmittedField } from '../src/es-mapping.js';
@@ -5,16 +6,7 @@ import { logCallSites } from '../src/log-call-sites.js';
 import { readRepoJson, repoRoot } from '../src/repo-files.js';
 import { recordAt } from '../src/shape.js';
 
-const WORKSPACES = [
-  'platform',
-  'api-gateway',
-  'customer-service',
-  'inventory-service',
-  'order-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-];
+const WORKSPACES = [...LIBRARY_WORKSPACES, ...SERVICE_NAMES];
 
 const mappings = recordAt(readRepoJson('elasticsearch/ecommerce-logs-template.json'), 'template.mappings');
 

@@ -1,3 +1,4 @@
+import { DATA_SERVICES } from '@shop/platform/contracts';
 import { describe, expect, test } from 'vitest';
 import {
   AGGREGATE_OWNERS,
@@ -8,18 +9,10 @@ import {
   type ScheduleOptions,
 } from '../src/chaos/schedule.js';
 
-const SERVICES = [
-  'customer-service',
-  'inventory-service',
-  'order-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-];
 const options = (seed: number, extra: Partial<ScheduleOptions> = {}): ScheduleOptions => ({
   seed,
   durationMs: 120_000,
-  services: SERVICES,
+  services: DATA_SERVICES,
   brokerOutages: true,
   ...extra,
 });

@@ -8,6 +8,7 @@ import {
   prepareCustomers,
   prepareProducts,
 } from '@shop/load-generator';
+import { SERVICE_NAMES } from '@shop/platform/contracts';
 import { locateStack } from '@shop/platform/tools';
 import { RELAXED_RATE_LIMITS, startPlatform, TEST_ADMIN, type Platform } from '@shop/resilience-tests';
 import {
@@ -23,15 +24,6 @@ import { childPids, childServices, cpuMicrosOf, procAvailable, rssBytesOf } from
 
 export { endToEndAims };
 
-const SERVICES = [
-  'api-gateway',
-  'customer-service',
-  'inventory-service',
-  'order-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-];
 const LOAD_PRODUCTS = 8;
 
 export interface EndToEndSettings {
@@ -62,7 +54,7 @@ interface Stack {
 }
 
 async function startedStack(settings: EndToEndSettings): Promise<Stack> {
-  settings.say(`e2e: starting the platform (${SERVICES.length} processes, NODE_ENV=production)`);
+  settings.say(`e2e: starting the platform (${SERVICE_NAMES.length} processes, NODE_ENV=production)`);
   const platform: Platform = await startPlatform({
     rateLimits: 'relaxed',
     env: { NODE_ENV: 'production', ...(settings.amqpUrl !== undefined && { AMQP_URL: settings.amqpUrl }) },
@@ -105,7 +97,7 @@ async function externalStack(settings: EndToEndSettings, gatewayUrl: string): Pr
       new URL(location.stack.gatewayUrl).origin === new URL(gatewayUrl).origin &&
       launcherPid !== undefined
     ) {
-      processes = childServices(launcherPid, SERVICES);
+      processes = childServices(launcherPid, SERVICE_NAMES);
     }
   } catch {
     // No stack.json to find the processes by: said in the notes below.

@@ -78,6 +78,17 @@ export interface ServiceEntry {
 
 export type ServiceName = (typeof SERVICES)[number]['name'];
 
+/** A service that owns a database and an event bus: every service but the gateway. */
+export type DataServiceName = Extract<(typeof SERVICES)[number], { database: true }>['name'];
+
+/** Every service's name, in the list's order (the gateway first). */
+export const SERVICE_NAMES: readonly ServiceName[] = SERVICES.map((service) => service.name);
+
+/** The data services' names, in the list's order. */
+export const DATA_SERVICES: readonly DataServiceName[] = SERVICES.flatMap((service) =>
+  service.database ? [service.name] : [],
+);
+
 /** The workspaces besides the services, in the order package.json lists them. */
 export const LIBRARY_WORKSPACES = ['platform'] as const;
 export const TOOL_WORKSPACES = ['resilience-tests', 'load-generator', 'bench', 'ops-tests'] as const;

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DATA_SERVICES } from '@shop/platform/contracts';
 import { newCustomer, type TestCustomer } from '../accounts.js';
 import type { Platform } from '../platform-runner.js';
 import { dependenciesOf } from '../suite/dependencies.js';
@@ -67,15 +68,7 @@ export function chaosScenario(settings: ChaosSettings): Scenario {
     title: `randomized faults for ${settings.durationMs / 1000} s, seed ${settings.seed}`,
     timeoutMs: settings.durationMs + 240_000,
     // Every component fails at some point; the scenario checks the cascade invariant itself, per fault window.
-    failing: [
-      'customer-service',
-      'inventory-service',
-      'order-service',
-      'payment-service',
-      'shipping-service',
-      'notification-service',
-      'event-bus',
-    ],
+    failing: [...DATA_SERVICES, 'event-bus'],
     async skipReason(target) {
       if (!target.platform)
         return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';

@@ -1,24 +1,10 @@
+import { DATA_SERVICES, type ServiceName } from '@shop/platform/contracts';
 import { errorCode, type Reply } from './http.js';
 
 /** What a request can depend on: a process of the platform, or the event transport between them. */
-export type Component =
-  | 'api-gateway'
-  | 'customer-service'
-  | 'inventory-service'
-  | 'order-service'
-  | 'payment-service'
-  | 'shipping-service'
-  | 'notification-service'
-  | 'event-bus';
+export type Component = ServiceName | 'event-bus';
 
-const SERVICES: readonly Component[] = [
-  'customer-service',
-  'inventory-service',
-  'order-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-];
+const SERVICES: readonly Component[] = DATA_SERVICES;
 
 /** The synchronous call chain behind a route (the gateway's route table plus the order saga's calls). */
 const ROUTES: readonly { method: RegExp; path: RegExp; dependsOn: readonly Component[] }[] = [
