@@ -1,6 +1,12 @@
 import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
-import type { CheckResult, Logger } from '@shop/platform/runtime';
+import {
+  closeRedis,
+  redactCredentials,
+  redisOptions,
+  type CheckResult,
+  type Logger,
+} from '@shop/platform/runtime';
 
 /**
  * Where rate-limit counters live: this process's memory; the gateway's primary process, shared by its
@@ -41,13 +47,7 @@ export function createRateLimitStore(
 
   // No offline queue and a short command timeout: while Redis is away, requests must not wait for it;
   // the limiters then answer from the in-memory insurance limiter instead.
-  const redis = new Redis(redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    commandTimeout: 500,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  const redis = new Redis(redisUrl, redisOptions({ commandTimeoutMs: 500, maxRetriesPerRequest: 1 }));
   let state: 'connecting' | 'ready' | 'down' | 'closed' = 'connecting';
   let fallbacks = 0;
   let lastFallbackLog = 0;
@@ -105,21 +105,7 @@ export function createRateLimitStore(
         : { ok: true, detail: 'redis unavailable: per-instance in-memory insurance limits' },
     async close() {
       state = 'closed';
-      try {
-        await redis.quit();
-      } catch {
-        redis.disconnect();
-      }
+      await closeRedis(redis);
     },
   };
-}
-
-function redactCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'invalid url';
-  }
 }

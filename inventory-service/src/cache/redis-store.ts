@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Logger } from '@shop/platform/runtime';
+import { closeRedis, redactCredentials, redisOptions, type Logger } from '@shop/platform/runtime';
 import { decodeEntry, encodeEntry, type CacheStore, type StoreRead } from './cache-store.js';
 
 export interface RedisStoreOptions {
@@ -37,13 +37,10 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore & { rea
   const { prefix, logger } = options;
   const fenceKey = `${prefix}:fence`;
   const now = Date.now;
-  const redis = new Redis(options.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 2000,
-    commandTimeout: options.commandTimeoutMs,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  const redis = new Redis(
+    options.url,
+    redisOptions({ commandTimeoutMs: options.commandTimeoutMs, maxRetriesPerRequest: 0 }),
+  );
   redis.defineCommand('fencedSet', { numberOfKeys: 2, lua: FENCED_SET });
   const fencedSet = (
     redis as Redis & { fencedSet(...args: (string | number)[]): Promise<number> }
@@ -208,21 +205,7 @@ export function createRedisStore(options: RedisStoreOptions): CacheStore & { rea
     async close(): Promise<void> {
       connection = 'closed';
       clearInterval(retryTimer);
-      try {
-        await redis.quit();
-      } catch {
-        redis.disconnect();
-      }
+      await closeRedis(redis);
     },
   };
-}
-
-function redactCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'invalid url';
-  }
 }

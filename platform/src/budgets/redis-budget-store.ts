@@ -6,6 +6,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { Logger } from '../logging/logger.js';
+import { closeRedis, redisOptions } from '../redis/redis-connection.js';
 import type { BudgetOutcome, BudgetStore } from './budget.js';
 
 /**
@@ -14,13 +15,7 @@ import type { BudgetOutcome, BudgetStore } from './budget.js';
  * Loaded by `redisBudgetStore` (budget.ts) only when REDIS_URL is set.
  */
 export function connectRedisBudgetStore(redisUrl: string, keyPrefix: string, logger: Logger): BudgetStore {
-  const redis = new Redis(redisUrl, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    commandTimeout: 500,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  const redis = new Redis(redisUrl, redisOptions({ commandTimeoutMs: 500, maxRetriesPerRequest: 1 }));
   let lastWarn = 0;
   redis.on('error', (error: Error) => {
     const now = Date.now();
@@ -67,11 +62,7 @@ export function connectRedisBudgetStore(redisUrl: string, keyPrefix: string, log
       };
     },
     async close() {
-      try {
-        await redis.quit();
-      } catch {
-        redis.disconnect();
-      }
+      await closeRedis(redis);
     },
   };
 }

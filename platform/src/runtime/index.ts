@@ -16,6 +16,7 @@ export * from '../auth/revocations.js';
 export * from '../auth/revocation-feed.js';
 export * from '../service/server-limits.js';
 export * from '../budgets/budget.js';
+export * from '../redis/redis-connection.js';
 export * from '../service/create-service.js';
 export * from '../service/run-service.js';
 export * from '../service/auth-middleware.js';
