@@ -16,6 +16,11 @@ const schema = z.object({
   NOTIFICATION_SENDER: z.enum(['file', 'log']).default('file'),
   /** Default `<DATA_DIR>/outbox-mail/notification-service.log`. */
   NOTIFICATION_MAIL_FILE: env.optionalString(),
+  /** Analytics ingestion (docs/features/analytics.md): events per client (user, else address) per window. */
+  ANALYTICS_RATE_LIMIT_POINTS: env.int(60, 1),
+  ANALYTICS_RATE_LIMIT_WINDOW_SECONDS: env.int(60, 1),
+  /** Analytics events older than this are deleted (hourly). */
+  ANALYTICS_RETENTION_DAYS: env.int(90, 1),
 });
 
 export type NotificationConfig = z.infer<typeof schema>;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { defineService, loadMigrations } from '@shop/platform/runtime';
+import { createAnalytics } from './analytics/analytics.js';
 import { loadConfig, type NotificationConfig } from './config.js';
 import { createCustomerDirectoryRepository } from './data/customer-directory-repository.js';
 import { createNotificationRepository } from './data/notification-repository.js';
@@ -29,7 +30,7 @@ export const notificationService = defineService<NotificationConfig, Notificatio
   name: SERVICE_NAME,
   loadConfig,
   migrations: () => loadMigrations(import.meta.url),
-  compose({ db, logger, registry, tokens, seams, upstreamClient }, config) {
+  compose({ db, bus, logger, registry, tokens, seams, upstreamClient }, config) {
     const customers = upstreamClient({
       name: 'customer-service',
       baseUrl: config.CUSTOMER_SERVICE_URL,
@@ -63,8 +64,21 @@ export const notificationService = defineService<NotificationConfig, Notificatio
       sender,
       now: seams.now ?? (() => new Date()),
     });
+    const analytics = createAnalytics({
+      service: SERVICE_NAME,
+      db,
+      transport: bus.transport,
+      logger,
+      registry,
+      settings: {
+        ratePoints: config.ANALYTICS_RATE_LIMIT_POINTS,
+        rateWindowSeconds: config.ANALYTICS_RATE_LIMIT_WINDOW_SECONDS,
+        retentionDays: config.ANALYTICS_RETENTION_DAYS,
+      },
+    });
     return {
-      routers: [notificationRoutes(notifier)],
+      routers: [notificationRoutes(notifier), analytics.router],
+      workers: analytics.workers,
       eventHandlers: notificationEventHandlers(notifier, logger, notificationMetrics(registry)),
       exposed: notifier,
     };

@@ -105,6 +105,9 @@ const serviceOwn: MetricFamily[] = [
   // api-gateway: the customer dashboard composite (docs/features/dashboard.md), per part.
   { name: 'dashboard_parts_total', type: 'counter', labels: ['part', 'outcome'], origin: 'service' },
   { name: 'dashboard_part_duration_seconds', type: 'histogram', labels: ['part'], origin: 'service' },
+  // notification-service: analytics events by type, client behaviour and business events from the bus
+  // (docs/features/analytics.md); its ingestion refusals are rate_limit_rejections_total{limiter="analytics"}.
+  { name: 'analytics_events_total', type: 'counter', labels: ['type'], origin: 'service' },
 ];
 
 const defaultGauges = [

@@ -331,6 +331,25 @@ export const ROUTES: readonly RouteEntry[] = [
     rateLimit: 'api',
   },
 
+  // notification-service: analytics (docs/features/analytics.md). Events come from anyone, signed in or not:
+  // the anonymous (per address) or api (per user) budget here, the service's own ingestion budget behind it.
+  {
+    methods: ['POST'],
+    path: '/api/analytics/events',
+    upstream: 'notification-service',
+    routeClass: 'write',
+    permission: can('create', 'Analytics'),
+    rateLimit: 'api',
+  },
+  {
+    methods: ['GET'],
+    path: '/api/analytics/summary',
+    upstream: 'notification-service',
+    routeClass: 'read',
+    permission: adminOn('Analytics'),
+    rateLimit: 'api',
+  },
+
   // Fault injection on any service (docs/architecture.md#resilience-policies): /admin/chaos/inventory-service -> inventory's /chaos.
   {
     methods: ['GET', 'POST', 'DELETE'],

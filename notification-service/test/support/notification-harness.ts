@@ -50,7 +50,7 @@ export interface RunningNotifications {
  * lookups over HTTP to fake customer-service, order-service and payment-service (`lookup` replaces the customer one).
  */
 export async function startNotifications(
-  options: { lookup?: CustomerLookup; sender?: NotificationSender } = {},
+  options: { lookup?: CustomerLookup; sender?: NotificationSender; env?: Record<string, string> } = {},
 ): Promise<RunningNotifications> {
   const knownCustomers: Record<string, { name: string; email: string }> = {};
   const customers = await startFakeCustomerService(knownCustomers);
@@ -64,6 +64,7 @@ export async function startNotifications(
       ORDER_LOOKUP_TIMEOUT_MS: '2000',
       PAYMENT_SERVICE_URL: payments.url,
       PAYMENT_LOOKUP_TIMEOUT_MS: '2000',
+      ...options.env,
     },
     seams: {
       ...(options.lookup && { lookup: options.lookup }),
@@ -168,9 +169,13 @@ export async function notifyDirectly(
   return result.notification;
 }
 
-/** True once notification-service has handled (or deduplicated) the event: its id is in the inbox. */
+/** True once notification-service's notifier has handled (or deduplicated) the event: its id is in its inbox. */
 export function handled(db: Db, eventId: string): boolean {
-  return db.prepare('SELECT 1 FROM event_inbox WHERE event_id = ?').get(eventId) !== undefined;
+  return (
+    db
+      .prepare("SELECT 1 FROM event_inbox WHERE consumer = 'notification-service' AND event_id = ?")
+      .get(eventId) !== undefined
+  );
 }
 
 export const adminToken = tokenFor({ id: randomUUID(), role: 'admin' });

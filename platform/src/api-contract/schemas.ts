@@ -415,3 +415,50 @@ export const customerDashboard = z.strictObject({
   featuredProducts: z.array(product).nullable(),
   degraded: z.array(z.enum(['orders', 'shipments', 'notifications', 'featuredProducts'])),
 });
+
+/** POST /api/analytics/events (notification-service's analytics module; the rules are its event-rules.ts). */
+export const analyticsEventBody = z.strictObject({
+  type: z.enum([
+    'page_viewed',
+    'product_viewed',
+    'product_list_viewed',
+    'search',
+    'cart_updated',
+    'checkout_started',
+    'signup_started',
+  ]),
+  properties: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
+      z.union([z.string().max(64), z.number(), z.boolean(), z.null()]),
+    )
+    .optional(),
+});
+export const analyticsAccepted = z.strictObject({ accepted: z.literal(true), type: z.string() });
+export const analyticsSummaryQuery = z.strictObject({
+  hours: z.coerce.number().int().min(1).max(168).default(24),
+});
+const analyticsHour = z.strictObject({
+  hour: timestamp,
+  events: z.record(z.string(), z.number().int()),
+  orders: z.number().int(),
+  revenueCents: z.number().int(),
+  refundsCents: z.number().int(),
+});
+export const analyticsSummary = z.strictObject({
+  from: timestamp,
+  to: timestamp,
+  currency: z.literal('USD'),
+  hours: z.array(analyticsHour),
+  totals: z.strictObject({
+    events: z.record(z.string(), z.number().int()),
+    orders: z.number().int(),
+    revenueCents: z.number().int(),
+    refundsCents: z.number().int(),
+  }),
+  conversion: z.strictObject({
+    checkoutsStarted: z.number().int(),
+    ordersConfirmed: z.number().int(),
+    rate: z.number().nullable(),
+  }),
+});

@@ -13,6 +13,7 @@ export type SubjectType =
   | 'Notification'
   | 'Cart'
   | 'Chaos'
+  | 'Analytics'
   | 'all';
 
 // Rows are plain objects tagged with their type (see `subject`); CASL matches conditions against them.
@@ -25,6 +26,8 @@ export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unkn
 export function defineAbilityFor(user: AuthUser | undefined): AppAbility {
   const { can, cannot, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
   can('read', 'Product');
+  // Behaviour events (analytics) are recorded by anyone, signed in or not; the summary is the admin's.
+  can('create', 'Analytics');
   if (user?.role === 'admin') {
     can('manage', 'all');
     cannot('update', 'Customer', ['id']);

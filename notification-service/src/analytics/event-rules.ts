@@ -1,0 +1,80 @@
+import { z } from '@shop/platform';
+
+/** What clients may record. Anything else is 400: the allowlist keeps the store free of surprises. */
+export const CLIENT_EVENT_TYPES = [
+  'page_viewed',
+  'product_viewed',
+  'product_list_viewed',
+  'search',
+  'cart_updated',
+  'checkout_started',
+  'signup_started',
+] as const;
+export type ClientEventType = (typeof CLIENT_EVENT_TYPES)[number];
+
+/** Business facts counted from the bus (their event type is the analytics type). */
+export const BUSINESS_EVENT_TYPES = [
+  'OrderConfirmed',
+  'OrderCancelled',
+  'PaymentCaptured',
+  'PaymentRefunded',
+  'ShipmentScheduled',
+  'ShipmentStatusChanged',
+] as const;
+export type BusinessEventType = (typeof BUSINESS_EVENT_TYPES)[number];
+
+export const MAX_PROPERTIES = 10;
+export const MAX_KEY_LENGTH = 32;
+export const MAX_STRING_LENGTH = 64;
+
+// Personal data and secrets have no place in analytics: values that look like them are refused.
+const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
+const JWT_LIKE = /eyJ[\w-]{5,}\.[\w-]{5,}/;
+const BEARER_LIKE = /\bbearer\s+\S/i;
+const OPAQUE_TOKEN = /[A-Za-z0-9_\-+/=]{32,}/;
+const LONG_DIGITS = /\d[\d\s-]{11,}\d/; // card, phone and account numbers
+
+/** Why a string value is refused, or undefined when it may be stored. */
+export function personalDataIn(value: string): string | undefined {
+  if (EMAIL_LIKE.test(value)) return 'looks like an e-mail address';
+  if (JWT_LIKE.test(value) || BEARER_LIKE.test(value)) return 'looks like a token';
+  if (OPAQUE_TOKEN.test(value)) return 'looks like a token or secret (32+ opaque characters)';
+  if (LONG_DIGITS.test(value)) return 'looks like a card, phone or account number';
+  return undefined;
+}
+
+const propertyValue = z.union([
+  z
+    .string()
+    .max(MAX_STRING_LENGTH, `strings are at most ${MAX_STRING_LENGTH} characters`)
+    .superRefine((value, ctx) => {
+      const problem = personalDataIn(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem}: no personal data in analytics` });
+    }),
+  z.number().finite(),
+  z.boolean(),
+  z.null(),
+]);
+
+const propertyKey = z
+  .string()
+  .regex(
+    new RegExp(`^[a-z][a-z0-9_]{0,${MAX_KEY_LENGTH - 1}}$`),
+    `keys are 1-${MAX_KEY_LENGTH} lower-case letters, digits or underscores, starting with a letter`,
+  );
+
+export const clientEventBody = z.strictObject({
+  type: z.enum(CLIENT_EVENT_TYPES),
+  properties: z
+    .record(propertyKey, propertyValue)
+    .refine((properties) => Object.keys(properties).length <= MAX_PROPERTIES, {
+      message: `at most ${MAX_PROPERTIES} properties`,
+    })
+    .optional(),
+});
+export type ClientEvent = z.infer<typeof clientEventBody>;
+
+export const summaryQuery = z.strictObject({
+  /** The last N whole hours, the current one included (default 24, at most 7 days). */
+  hours: z.coerce.number().int().min(1).max(168).default(24),
+});

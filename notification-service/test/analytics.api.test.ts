@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { request } from '@shop/platform/testing';
+import {
+  adminToken,
+  customerToken,
+  event,
+  orderConfirmed,
+  startNotifications,
+  WAIT,
+  type RunningNotifications,
+} from './support/notification-harness.js';
+
+interface Summary {
+  from: string;
+  to: string;
+  hours: {
+    hour: string;
+    events: Record<string, number>;
+    orders: number;
+    revenueCents: number;
+    refundsCents: number;
+  }[];
+  totals: { events: Record<string, number>; orders: number; revenueCents: number; refundsCents: number };
+  conversion: { checkoutsStarted: number; ordersConfirmed: number; rate: number | null };
+}
+
+const RATE_POINTS = 20;
+let service: RunningNotifications;
+beforeAll(async () => {
+  service = await startNotifications({ env: { ANALYTICS_RATE_LIMIT_POINTS: String(RATE_POINTS) } });
+});
+afterAll(() => service.stop());
+
+/** Each test sends from its own client address, so the per-client budget is its own. */
+function clientAddress(): string {
+  return `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 254) + 1}`;
+}
+
+function record(body: unknown, options: { token?: string; ip?: string } = {}) {
+  return request<{ accepted?: boolean; error?: { code: string; message: string; details?: unknown } }>(
+    service.url,
+    'POST',
+    '/api/analytics/events',
+    {
+      body,
+      ...(options.token && { token: options.token }),
+      headers: { 'x-forwarded-for': options.ip ?? clientAddress() },
+    },
+  );
+}
+
+async function summary(query = ''): Promise<Summary> {
+  const res = await request<Summary>(service.url, 'GET', `/api/analytics/summary${query}`, {
+    token: adminToken,
+  });
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+async function metric(name: string, label: string): Promise<number> {
+  const text = (await request<string>(service.url, 'GET', '/metrics')).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+describe('POST /api/analytics/events', () => {
+  test('When an anonymous client and a signed-in customer record allowed events, then 202, counted per type and in the summary', async () => {
+    const before = await summary();
+    const viewed = await metric('analytics_events_total', 'type="product_viewed"');
+
+    const anonymous = await record({
+      type: 'product_viewed',
+      properties: { product_id: 3, list: 'home', featured: true },
+    });
+    const signedIn = await record({ type: 'checkout_started' }, { token: customerToken(randomUUID()) });
+
+    expect(anonymous.status).toBe(202);
+    expect(anonymous.body).toEqual({ accepted: true, type: 'product_viewed' });
+    expect(signedIn.status).toBe(202);
+    expect(await metric('analytics_events_total', 'type="product_viewed"')).toBe(viewed + 1);
+    const after = await summary();
+    expect(after.totals.events.product_viewed).toBe((before.totals.events.product_viewed ?? 0) + 1);
+    expect(after.conversion.checkoutsStarted).toBe(before.conversion.checkoutsStarted + 1);
+  });
+
+  test.each([
+    ['an unknown type', { type: 'mouse_moved' }],
+    ['no type', { properties: {} }],
+    ['an unknown top-level field', { type: 'search', userId: 'x' }],
+    [
+      'too many properties',
+      { type: 'search', properties: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i])) },
+    ],
+    ['a nested object', { type: 'search', properties: { filter: { colour: 'red' } } }],
+    ['an array value', { type: 'search', properties: { ids: [1, 2] } }],
+    ['a key that is not lower_snake_case', { type: 'search', properties: { 'Bad-Key': 1 } }],
+    ['free text past 64 characters', { type: 'search', properties: { query: 'x'.repeat(65) } }],
+    ['an e-mail address', { type: 'search', properties: { query: 'ann@example.com' } }],
+    ['a bearer token', { type: 'search', properties: { note: 'Bearer abc' } }],
+    ['a JWT', { type: 'cart_updated', properties: { t: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc' } }],
+    ['an opaque secret', { type: 'cart_updated', properties: { t: 'A'.repeat(40) } }],
+    ['a card number', { type: 'checkout_started', properties: { card: '4111 1111 1111 1111' } }],
+    ['not an object', 'product_viewed'],
+  ])('When the event has %s, then 400 validation_failed and nothing is recorded', async (_case, body) => {
+    const before = await summary();
+    const res = await record(body);
+    expect(res.status).toBe(400);
+    expect(['validation_failed', 'invalid_json']).toContain(res.body.error?.code);
+    expect((await summary()).totals).toEqual(before.totals);
+  });
+
+  test('When one client sends more than its budget, then 429 with Retry-After and nothing more is recorded; another client is unaffected', async () => {
+    const ip = clientAddress();
+    const rejected = await metric('rate_limit_rejections_total', 'limiter="analytics"');
+    for (let i = 0; i < RATE_POINTS; i++)
+      expect((await record({ type: 'page_viewed' }, { ip })).status).toBe(202);
+    const before = await summary();
+
+    const over = await record({ type: 'page_viewed' }, { ip });
+    const other = await record({ type: 'page_viewed' });
+
+    expect(over.status).toBe(429);
+    expect(over.body.error?.code).toBe('rate_limited');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(other.status).toBe(202);
+    expect((await summary()).totals.events.page_viewed).toBe((before.totals.events.page_viewed ?? 0) + 1);
+    expect(await metric('rate_limit_rejections_total', 'limiter="analytics"')).toBe(rejected + 1);
+  });
+});
+
+describe('GET /api/analytics/summary', () => {
+  test('When orders are confirmed and refunded on the bus, then the summary counts them per hour with revenue and the conversion', async () => {
+    const before = await summary();
+    await record({ type: 'checkout_started' });
+    await record({ type: 'checkout_started' });
+    await service.publish(orderConfirmed(randomUUID()));
+    await service.publish(
+      event(
+        'PaymentRefunded',
+        {
+          paymentId: randomUUID(),
+          orderId: randomUUID(),
+          customerId: randomUUID(),
+          amountCents: 500,
+          currency: 'USD',
+        },
+        'payment-service',
+      ),
+    );
+
+    await expect.poll(async () => (await summary()).totals.orders, WAIT).toBe(before.totals.orders + 1);
+    await expect
+      .poll(async () => (await summary()).totals.refundsCents, WAIT)
+      .toBe(before.totals.refundsCents + 500);
+    const after = await summary();
+    const thisHour = after.hours.at(-1);
+
+    expect(after.hours).toHaveLength(24);
+    expect(thisHour?.hour.slice(0, 13)).toBe(new Date().toISOString().slice(0, 13));
+    expect(after.totals.revenueCents).toBe(before.totals.revenueCents + 2_598);
+    expect(after.totals.events.OrderConfirmed).toBe((before.totals.events.OrderConfirmed ?? 0) + 1);
+    expect(after.conversion.checkoutsStarted).toBe(before.conversion.checkoutsStarted + 2);
+    expect(after.conversion.rate).toBe(after.conversion.ordersConfirmed / after.conversion.checkoutsStarted);
+    expect(await metric('analytics_events_total', 'type="OrderConfirmed"')).toBeGreaterThanOrEqual(1);
+  });
+
+  test('When the same bus event is delivered twice, then it is counted once', async () => {
+    const confirmed = orderConfirmed(randomUUID());
+    const before = await summary();
+    await service.publish(confirmed);
+    await service.publish(confirmed);
+    await expect.poll(async () => (await summary()).totals.orders, WAIT).toBe(before.totals.orders + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await summary()).totals.orders).toBe(before.totals.orders + 1);
+  });
+
+  test('When the caller is not an admin, then 401 or 403; a bad window is 400', async () => {
+    const anonymous = await request(service.url, 'GET', '/api/analytics/summary');
+    const customer = await request(service.url, 'GET', '/api/analytics/summary', {
+      token: customerToken(randomUUID()),
+    });
+    const tooLong = await request(service.url, 'GET', '/api/analytics/summary?hours=500', {
+      token: adminToken,
+    });
+    const week = await request<Summary>(service.url, 'GET', '/api/analytics/summary?hours=168', {
+      token: adminToken,
+    });
+
+    expect(anonymous.status).toBe(401);
+    expect(customer.status).toBe(403);
+    expect(tooLong.status).toBe(400);
+    expect(week.body.hours).toHaveLength(168);
+  });
+});
