@@ -47,9 +47,8 @@ const propertyValue = z.union([
   z
     .string()
     .max(MAX_STRING_LENGTH, `strings are at most ${MAX_STRING_LENGTH} characters`)
-    .superRefine((value, ctx) => {
-      const problem = personalDataIn(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: `${problem}: no personal data in analytics` });
+    .refine((value) => personalDataIn(value) === undefined, {
+      error: (issue) => `${personalDataIn(String(issue.input)) ?? 'refused'}: no personal data in analytics`,
     }),
   z.number().finite(),
   z.boolean(),
