@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request, tokenFor } from '@shop/platform/tools/testing';
+import { rawExchange, request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
-import { rawExchange } from './support/raw-request.js';
 
 const customer = tokenFor({ id: 'alice', role: 'customer' });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -61,7 +60,7 @@ describe('Observability through the gateway', () => {
 
     test('When it contains a raw CR/LF, then the request is refused before reaching any upstream', async () => {
       const before = stubs['order-service'].requests.length;
-      const status = await rawExchange(
+      const { status } = await rawExchange(
         gateway.url,
         `GET /api/orders/o-4 HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${customer}\r\n` +
           'X-Correlation-ID: abc\rSet-Cookie: x=1\r\nConnection: close\r\n\r\n',

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { connect } from 'node:net';
-import { startServer, createMetricsRegistry, createService } from '@shop/platform/runtime';
-import { captureLogger, testTokens, tokenFor } from '@shop/platform/tools/testing';
+import { rawExchange, startProbeService, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from '../support/gateway.js';
 
 /** Sends one request whose head carries every `[name, value]` line as given, on a raw socket. */
@@ -19,18 +17,7 @@ function sendWithLines(
     '',
     '',
   ].join('\r\n');
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(head));
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0);
-      const body = received.slice(received.indexOf('\r\n\r\n') + 4);
-      resolve({ status, body });
-    });
-  });
+  return rawExchange(baseUrl, head);
 }
 
 const alice = tokenFor({ id: 'alice', role: 'customer' });
@@ -74,18 +61,7 @@ describe('Attack: two Authorization header lines on one request', () => {
   });
 
   test('When a service is called directly with two Authorization lines, then it answers 400 too', async () => {
-    const { logger } = captureLogger('probe-service');
-    const service = createService({
-      name: 'probe-service',
-      logger,
-      registry: createMetricsRegistry('probe-service', { collectDefault: false }),
-      tokens: testTokens(),
-      routers: [],
-    });
-    service.app.use((ctx) => {
-      ctx.body = { user: ctx.state.user?.id ?? null };
-    });
-    const server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
+    const server = await startProbeService();
     try {
       const twice = await sendWithLines(server.url, '/anything', [
         ['Authorization', `Bearer ${alice}`],

@@ -1,5 +1,4 @@
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 
 /** A GET sent with the path exactly as given (fetch would normalise dot segments away). */
 export function rawGet(
@@ -18,19 +17,6 @@ export function rawGet(
     });
     req.on('error', reject);
     req.end();
-  });
-}
-
-/** Writes `head` as the request head on a raw socket and returns the response's status code. */
-export function rawExchange(baseUrl: string, head: string): Promise<number> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(head));
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0)));
   });
 }
 

@@ -4,3 +4,4 @@ export { startFakeOrderService, type FakeOrder, type FakeOrderService } from './
 export { holdWriteLock, type HeldWriteLock } from './write-lock.js';
 export * from './start-service.js';
 export * from './contract.js';
+export { rawExchange, startProbeService } from './probe-service.js';

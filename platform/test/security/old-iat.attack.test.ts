@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import jwt from 'jsonwebtoken';
-import { createMetricsRegistry, createService, startServer, type RunningServer } from '../../src/index.js';
-import { captureLogger, request, TEST_JWT, testTokens } from '../../src/testing/index.js';
+import type { RunningServer } from '../../src/runtime/index.js';
+import { request, startProbeService, TEST_JWT } from '../../src/testing/index.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -20,18 +20,7 @@ describe('Attack: a validly signed token with an old, future or missing iat, or 
   let server: RunningServer;
 
   beforeAll(async () => {
-    const { logger } = captureLogger('probe-service');
-    const service = createService({
-      name: 'probe-service',
-      logger,
-      registry: createMetricsRegistry('probe-service', { collectDefault: false }),
-      tokens: testTokens(),
-      routers: [],
-    });
-    service.app.use((ctx) => {
-      ctx.body = { user: ctx.state.user?.id ?? null };
-    });
-    server = await startServer({ service, port: 0, host: '127.0.0.1', logger });
+    server = await startProbeService();
   });
   afterAll(() => server.stop());
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { connect, type Socket } from 'node:net';
-import { createMetricsRegistry, createService, startServer, type RunningServer } from '../../src/index.js';
-import { captureLogger, testTokens } from '../../src/testing/index.js';
+import type { RunningServer } from '../../src/runtime/index.js';
+import { startProbeService } from '../../src/testing/index.js';
 
 /** Opens a connection and dribbles a request head that never ends; resolves with when it was closed. */
 function slowClient(url: string, startedAt: number): { socket: Socket; closedAfterMs: Promise<number> } {
@@ -22,18 +22,6 @@ function slowClient(url: string, startedAt: number): { socket: Socket; closedAft
   return { socket, closedAfterMs };
 }
 
-async function probeService(limits: Parameters<typeof startServer>[0]['limits']): Promise<RunningServer> {
-  const { logger } = captureLogger('probe-service');
-  const service = createService({
-    name: 'probe-service',
-    logger,
-    registry: createMetricsRegistry('probe-service', { collectDefault: false }),
-    tokens: testTokens(),
-    routers: [],
-  });
-  return startServer({ service, port: 0, host: '127.0.0.1', logger, limits });
-}
-
 describe('Attack: slowloris, a few connections that send their headers forever', () => {
   let server: RunningServer | undefined;
   let clients: Socket[] = [];
@@ -45,7 +33,7 @@ describe('Attack: slowloris, a few connections that send their headers forever',
   });
 
   test('When 4 clients dribble headers, then each is cut off within a few seconds of the header timeout, and others are served meanwhile', async () => {
-    server = await probeService({ headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
+    server = await startProbeService({ headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
     const startedAt = Date.now();
     const slow = Array.from({ length: 4 }, () => slowClient(server!.url, startedAt));
     clients = slow.map((client) => client.socket);
@@ -60,7 +48,7 @@ describe('Attack: slowloris, a few connections that send their headers forever',
   });
 
   test('When one address opens more connections than its cap, then the extra ones are closed at once and the first ones work', async () => {
-    server = await probeService({ maxConnectionsPerIp: 3, headersTimeoutMs: 5_000 });
+    server = await startProbeService({ maxConnectionsPerIp: 3, headersTimeoutMs: 5_000 });
     const startedAt = Date.now();
     const held = Array.from({ length: 3 }, () => slowClient(server!.url, startedAt));
     clients = held.map((client) => client.socket);
@@ -77,7 +65,7 @@ describe('Attack: slowloris, a few connections that send their headers forever',
   });
 
   test('When the server holds its maximum of connections, then a new one is refused', async () => {
-    server = await probeService({ maxConnections: 2, headersTimeoutMs: 5_000 });
+    server = await startProbeService({ maxConnections: 2, headersTimeoutMs: 5_000 });
     const startedAt = Date.now();
     const held = Array.from({ length: 2 }, () => slowClient(server!.url, startedAt));
     clients = held.map((client) => client.socket);
