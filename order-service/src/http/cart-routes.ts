@@ -3,9 +3,8 @@ import { AppError, authorize, currentCorrelationId, parseInput, requireUser } fr
 import { cartCheckoutBody, cartItemPath, cartQuantityBody } from '@shop/platform/api-contract';
 import type { Cart } from '../domain/cart.js';
 import { parseIdempotencyKey } from './order-requests.js';
-import { renderCurrent, renderOutcome, send } from './order-responses.js';
+import { renderOutcome, sendPlacement } from './order-responses.js';
 
-const REPLAYED = { 'Idempotent-Replayed': 'true' };
 // The request schemas of the public API live in the shared contract the OpenAPI document is built from.
 const productPath = cartItemPath;
 const quantityBody = cartQuantityBody;
@@ -58,17 +57,7 @@ export function cartRoutes(cart: Cart): Router {
         renderOutcome(outcome, correlationId ?? ''),
       );
       // The same answers as POST /api/orders (src/http/routes.ts).
-      switch (placement.kind) {
-        case 'answered':
-          send(ctx, placement.response);
-          return;
-        case 'replayed':
-          send(ctx, placement.response, REPLAYED);
-          return;
-        case 'interrupted':
-          send(ctx, renderCurrent(placement.order), REPLAYED);
-          return;
-      }
+      sendPlacement(ctx, placement);
     },
   );
 

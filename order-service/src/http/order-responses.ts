@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { StoredResponse } from '../domain/idempotency.js';
+import type { Placement } from '../domain/order-placement.js';
 import { toView, type Order } from '../domain/order.js';
 import type { PlaceOrderOutcome } from '../domain/saga.js';
 
@@ -46,4 +47,25 @@ export function send(
   for (const [name, value] of Object.entries({ ...response.headers, ...extraHeaders })) ctx.set(name, value);
   ctx.status = response.status;
   ctx.body = response.body;
+}
+
+const REPLAYED = { 'Idempotent-Replayed': 'true' };
+
+/**
+ * The answer to a placement under an Idempotency-Key (POST /api/orders and the cart's checkout): the first
+ * answer; the same answer again, marked replayed; or, when the first request was interrupted after its order
+ * was created, the order as it is now, marked replayed.
+ */
+export function sendPlacement(ctx: Context, placement: Placement): void {
+  switch (placement.kind) {
+    case 'answered':
+      send(ctx, placement.response);
+      return;
+    case 'replayed':
+      send(ctx, placement.response, REPLAYED);
+      return;
+    case 'interrupted':
+      send(ctx, renderCurrent(placement.order), REPLAYED);
+      return;
+  }
 }

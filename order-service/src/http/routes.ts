@@ -22,15 +22,13 @@ import {
   parseOrderId,
   parseOrderRequest,
 } from './order-requests.js';
-import { renderCurrent, renderOutcome, send } from './order-responses.js';
+import { renderOutcome, sendPlacement } from './order-responses.js';
 
 export interface OrderRouteDeps {
   store: OrderStore;
   placements: OrderPlacement;
   cancellation: Cancellation;
 }
-
-const REPLAYED = { 'Idempotent-Replayed': 'true' };
 
 function orderRef(order: OrderRecord) {
   return subject('Order', { id: order.id, customerId: order.customerId });
@@ -62,17 +60,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     const placement = await placements.place(command, key, (outcome) =>
       renderOutcome(outcome, correlationId ?? ''),
     );
-    switch (placement.kind) {
-      case 'answered':
-        send(ctx, placement.response);
-        return;
-      case 'replayed':
-        send(ctx, placement.response, REPLAYED);
-        return;
-      case 'interrupted':
-        send(ctx, renderCurrent(placement.order), REPLAYED);
-        return;
-    }
+    sendPlacement(ctx, placement);
   });
 
   router.get('/api/orders', (ctx) => {
