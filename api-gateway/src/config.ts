@@ -31,6 +31,11 @@ const schema = z.object({
   UPSTREAM_CONNECTIONS: env.int(64, 1),
   UPSTREAM_MAX_CONCURRENT: env.int(256, 1),
   HEALTH_TIMEOUT_MS: env.int(1000, 1),
+  // How long the aggregate /health is reused (at least 1000: /health never probes more than once a second).
+  HEALTH_CACHE_MS: env.int(1000, 1000),
+  // The largest upstream response body the gateway relays (502 upstream_response_too_large, or a cut
+  // connection when the upstream sent no Content-Length).
+  UPSTREAM_MAX_RESPONSE_BYTES: env.int(5 * 1024 * 1024, 1024),
 
   // GET /api/customers/me/dashboard (docs/features/dashboard.md): each part's deadline, and how many of each.
   DASHBOARD_PART_TIMEOUT_MS: env.int(800, 1),

@@ -26,7 +26,7 @@ const RATE_LIMIT_STORE_WAIT_MS = 2000;
 export const gatewayService = defineService<GatewayConfig>({
   name: SERVICE_NAME,
   loadConfig,
-  async compose({ logger, registry, shuttingDown }, config) {
+  async compose({ logger, registry, tokens, shuttingDown }, config) {
     // In a worker of a multi-core gateway (GATEWAY_WORKERS > 1), /metrics answers for every worker.
     shareMetricsWithPrimary(registry);
     const lanes = createUpstreamLanes(config, ROUTES, logger, registry);
@@ -47,6 +47,9 @@ export const gatewayService = defineService<GatewayConfig>({
       chaosEnabled: config.CHAOS_ENABLED,
       logger,
       localRoutes: [apiIndexRoute(), ...openApiRoutes(gatewayVersion())],
+      // Services key their own per-client budgets on the address the gateway vouches for (signed).
+      vouchForClient: (address) => tokens.signClientAddress(address),
+      maxResponseBytes: config.UPSTREAM_MAX_RESPONSE_BYTES,
     });
     await store.connected(RATE_LIMIT_STORE_WAIT_MS);
     return {
@@ -55,13 +58,18 @@ export const gatewayService = defineService<GatewayConfig>({
       edge: [
         securityHeaders(config.NODE_ENV === 'production'),
         corsAllowlist(config.CORS_ORIGINS),
-        aggregateHealth(healthTargets, config.HEALTH_TIMEOUT_MS, shuttingDown),
+        aggregateHealth(healthTargets, config.HEALTH_TIMEOUT_MS, shuttingDown, {
+          tokens,
+          cacheMs: config.HEALTH_CACHE_MS,
+        }),
       ],
       // After authentication: the route table itself.
       fallback: [proxy],
       readiness: { rateLimitStore: () => store.describe() },
       // The gateway injects no faults into itself; /admin/chaos/:service reaches the services' own.
       chaosEnabled: false,
+      // Its HTTP port is the public one: /metrics there needs an admin or service token (or METRICS_PORT).
+      metricsOnHttpPort: 'authenticated',
       close: [() => lanes.close(), () => dashboard.close(), () => store.close()],
     };
   },

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/tools/testing';
+import { request, tokenFor } from '@shop/platform/tools/testing';
 import { UPSTREAMS } from '../src/routing/route-table.js';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -49,7 +52,9 @@ describe('GET / on the gateway', () => {
   test('When the index is served, then the request metrics count it under the route /', async () => {
     await request(gateway.url, 'GET', '/');
 
-    const metrics = await fetch(`${gateway.url}/metrics`).then((res) => res.text());
+    const metrics = await fetch(`${gateway.url}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_READER}` },
+    }).then((res) => res.text());
     expect(metrics).toMatch(/http_requests_total\{method="GET",route="\/",status="200"[^}]*\} [1-9]/);
   });
 });

@@ -3,6 +3,12 @@ import { request, tokenFor } from '@shop/platform/tools/testing';
 import { abandonableGet } from './support/raw-request.js';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+
+/** /health shows breakers to admins only. */
+const ADMIN = tokenFor({ id: 'health-admin', role: 'admin' });
+
 const customer = tokenFor({ id: 'alice', role: 'customer' });
 
 describe('Per-upstream circuit breakers', () => {
@@ -22,8 +28,11 @@ describe('Per-upstream circuit breakers', () => {
   });
 
   const breakerOf = async (url: string, upstream: string, routeClass = 'read') =>
-    (await request<{ breakers: Record<string, Record<string, string>> }>(url, 'GET', '/health')).body
-      .breakers[upstream]?.[routeClass];
+    (
+      await request<{ breakers: Record<string, Record<string, string>> }>(url, 'GET', '/health', {
+        token: ADMIN,
+      })
+    ).body.breakers[upstream]?.[routeClass];
   const getOrders = (url: string) => request(url, 'GET', '/api/orders', { token: customer });
 
   test('When order-service keeps failing, then the breaker opens, fails fast without calling it, probes once half-open and closes on success', async () => {
@@ -58,7 +67,7 @@ describe('Per-upstream circuit breakers', () => {
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
     expect(calls() - before).toBe(4);
-    const metrics = await request<string>(url, 'GET', '/metrics');
+    const metrics = await request<string>(url, 'GET', '/metrics', { token: METRICS_READER });
     expect(metrics.body).toMatch(
       /circuit_breaker_state\{[^}]*upstream="order-service",route_class="read"[^}]*\} 2/,
     );

@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
 import { startStubs } from './support/gateway.js';
 
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const mainFile = `${root}api-gateway/dist/src/main.js`;
 const SHUTDOWN_TIMEOUT_MS = 5000;
@@ -123,7 +126,9 @@ describe('api-gateway with GATEWAY_WORKERS=2', () => {
   });
 
   test('When the budget is spent, then /metrics counts the refusals of both workers', async () => {
-    const metrics = await fetch(`${gateway.url}/metrics`).then((res) => res.text());
+    const metrics = await fetch(`${gateway.url}/metrics`, {
+      headers: { authorization: `Bearer ${METRICS_READER}` },
+    }).then((res) => res.text());
     expect(metrics).toMatch(/rate_limit_rejections_total\{[^}]*limiter="api"[^}]*\} 20\b/);
   });
 

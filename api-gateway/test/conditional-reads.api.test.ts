@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/tools/testing';
+import { request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 /** inventory-service's product reads answer with an ETag and 304 on a matching If-None-Match; the gateway passes both. */
 describe('conditional product reads through the gateway', () => {
@@ -45,7 +48,7 @@ describe('conditional product reads through the gateway', () => {
       });
       expect(res.status).toBe(304);
     }
-    const metrics = (await request<string>(gateway.url, 'GET', '/metrics')).body;
+    const metrics = (await request<string>(gateway.url, 'GET', '/metrics', { token: METRICS_READER })).body;
     expect(metrics).toMatch(
       /circuit_breaker_state\{[^}]*upstream="inventory-service"[^}]*route_class="read"[^}]*\} 0/,
     );

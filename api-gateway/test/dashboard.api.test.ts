@@ -4,6 +4,9 @@ import { request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway, type Stubs } from './support/gateway.js';
 import type { StubAnswer } from './support/upstream-stub.js';
 
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+
 const PART_TIMEOUT_MS = 300;
 const customerId = randomUUID();
 const token = tokenFor({ id: customerId, role: 'customer' });
@@ -152,7 +155,7 @@ describe('GET /api/customers/me/dashboard', () => {
 
     expect(res.body.degraded).toEqual(['notifications']);
     expect(stubs['notification-service'].requests.length).toBe(calls); // refused by the open breaker
-    const metrics = (await request<string>(gateway.url, 'GET', '/metrics')).body;
+    const metrics = (await request<string>(gateway.url, 'GET', '/metrics', { token: METRICS_READER })).body;
     expect(metrics).toMatch(
       /circuit_breaker_state\{[^}]*upstream="notification-service"[^}]*route_class="dashboard"[^}]*\} 2/,
     );

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/tools/testing';
+import { request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 const ORIGIN = 'https://shop.example.com';
 
@@ -22,7 +25,7 @@ describe('The edge middleware (security headers, CORS, aggregate /health) run in
       headers: { 'x-correlation-id': 'edge-health-1' },
     });
     expect(health.headers.get('x-correlation-id')).toBe('edge-health-1');
-    const metrics = await request<string>(gateway.url, 'GET', '/metrics');
+    const metrics = await request<string>(gateway.url, 'GET', '/metrics', { token: METRICS_READER });
     expect(metrics.body).toMatch(/http_requests_total\{[^}]*route="\/health"/);
   });
 
@@ -37,7 +40,7 @@ describe('The edge middleware (security headers, CORS, aggregate /health) run in
     expect(preflight.status).toBeLessThan(300);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(preflight.headers.get('x-correlation-id')).toBe('edge-preflight-1');
-    const metrics = await request<string>(gateway.url, 'GET', '/metrics');
+    const metrics = await request<string>(gateway.url, 'GET', '/metrics', { token: METRICS_READER });
     expect(metrics.body).toMatch(/http_requests_total\{[^}]*method="OPTIONS"/);
     expect(gateway.lines().some((line) => line.correlationId === 'edge-preflight-1')).toBe(true);
   });

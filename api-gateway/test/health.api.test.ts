@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/tools/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request, tokenFor } from '@shop/platform/tools/testing';
 import { ROUTES, UPSTREAMS } from '../src/routing/route-table.js';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 
@@ -15,7 +16,11 @@ function routeClassesOf(upstream: string): string[] {
   return [...new Set(classes)].sort();
 }
 
-describe('GET /health', () => {
+const admin = tokenFor({ id: 'root', role: 'admin' });
+/** The aggregate is reused for a second: a change is seen by the next refresh. */
+const nextRefresh = () => sleep(1_100);
+
+describe('GET /health (the detailed view, as an admin)', () => {
   let stubs: Awaited<ReturnType<typeof startStubs>>;
   let gateway: RunningGateway;
 
@@ -29,7 +34,7 @@ describe('GET /health', () => {
   });
 
   test('When every service is ready, then 200 with each service’s readiness and each breaker closed', async () => {
-    const res = await request<PlatformHealth>(gateway.url, 'GET', '/health');
+    const res = await request<PlatformHealth>(gateway.url, 'GET', '/health', { token: admin });
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('ok');
     expect(Object.keys(res.body.services).sort()).toEqual([...UPSTREAMS].sort());
@@ -46,7 +51,8 @@ describe('GET /health', () => {
     stubs['payment-service'].ready = false;
     stubs['shipping-service'].readyDelayMs = 2000;
     try {
-      const res = await request<PlatformHealth>(gateway.url, 'GET', '/health');
+      await nextRefresh();
+      const res = await request<PlatformHealth>(gateway.url, 'GET', '/health', { token: admin });
       expect(res.status).toBe(503);
       expect(res.body.status).toBe('degraded');
       expect(res.body.services['payment-service']).toMatchObject({
@@ -59,11 +65,13 @@ describe('GET /health', () => {
       stubs['payment-service'].ready = true;
       stubs['shipping-service'].readyDelayMs = 0;
     }
+    await nextRefresh();
   });
 
   test('When one service is down, then 503 with it unreachable and the others ready', async () => {
     await stubs['notification-service'].close();
-    const res = await request<PlatformHealth>(gateway.url, 'GET', '/health');
+    await nextRefresh();
+    const res = await request<PlatformHealth>(gateway.url, 'GET', '/health', { token: admin });
     expect(res.status).toBe(503);
     expect(res.body.services['notification-service']).toEqual({ status: 'unreachable' });
     expect(res.body.services['customer-service']?.status).toBe('ready');

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rawExchange, request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+
 const customer = tokenFor({ id: 'alice', role: 'customer' });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -80,7 +83,7 @@ describe('Observability through the gateway', () => {
             .map((id) => request(gateway.url, 'GET', `/api/orders/${id}`, { token: customer })),
         );
       }
-      const metrics = await request<string>(gateway.url, 'GET', '/metrics');
+      const metrics = await request<string>(gateway.url, 'GET', '/metrics', { token: METRICS_READER });
       expect(metrics.status).toBe(200);
       const text = metrics.body;
       for (const name of [

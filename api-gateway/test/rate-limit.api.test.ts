@@ -2,6 +2,9 @@ import { afterEach, beforeAll, afterAll, describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+
 describe('Rate limits', () => {
   let stubs: Awaited<ReturnType<typeof startStubs>>;
   let gateway: RunningGateway | undefined;
@@ -46,7 +49,7 @@ describe('Rate limits', () => {
       }
       expect(stubs['inventory-service'].requests.length - before).toBe(3);
 
-      const metrics = await request<string>(gateway.url, 'GET', '/metrics');
+      const metrics = await request<string>(gateway.url, 'GET', '/metrics', { token: METRICS_READER });
       expect(metrics.body).toMatch(/rate_limit_rejections_total\{[^}]*limiter="anonymous"[^}]*\} 3/);
     });
   });

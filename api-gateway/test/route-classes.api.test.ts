@@ -3,6 +3,12 @@ import { request, tokenFor } from '@shop/platform/tools/testing';
 import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
 import type { StubAnswer } from './support/upstream-stub.js';
 
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
+const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+
+/** /health shows breakers to admins only. */
+const ADMIN = tokenFor({ id: 'health-admin', role: 'admin' });
+
 const customerA = tokenFor({ id: 'customer-a', role: 'customer' });
 const customerB = tokenFor({ id: 'customer-b', role: 'customer' });
 const admin = tokenFor({ id: 'admin-1', role: 'admin' });
@@ -55,7 +61,8 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
     await stubs.closeAll();
   });
 
-  const breakers = async (url: string) => (await request<Health>(url, 'GET', '/health')).body.breakers;
+  const breakers = async (url: string) =>
+    (await request<Health>(url, 'GET', '/health', { token: ADMIN })).body.breakers;
   const placeOrder = (url: string, token = customerA) =>
     request(url, 'POST', '/api/orders', { token, body: { items: [{ productId: 1, quantity: 1 }] } });
   const listOrders = (url: string) => request(url, 'GET', '/api/orders', { token: customerB });
@@ -84,7 +91,7 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
     // Every order reached order-service: nothing was short-circuited.
     expect(stubs['order-service'].requests.filter((r) => r.method === 'POST').length - writesBefore).toBe(12);
     expect((await breakers(url))['order-service']).toEqual({ read: 'closed', write: 'closed' });
-    const metrics = (await request<string>(url, 'GET', '/metrics')).body;
+    const metrics = (await request<string>(url, 'GET', '/metrics', { token: METRICS_READER })).body;
     expect(metrics).toMatch(
       /upstream_outcomes_total\{[^}]*upstream="order-service",route_class="write",outcome="dependency_unavailable",breaker="success"[^}]*\} 12/,
     );
@@ -104,7 +111,7 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
     expect(stubs['order-service'].requests.filter((r) => r.method === 'POST')).toHaveLength(writesSeen);
     for (let i = 0; i < 5; i++) expect((await listOrders(url)).status).toBe(200);
     expect((await breakers(url))['order-service']).toEqual({ read: 'closed', write: 'open' });
-    const metrics = (await request<string>(url, 'GET', '/metrics')).body;
+    const metrics = (await request<string>(url, 'GET', '/metrics', { token: METRICS_READER })).body;
     expect(metrics).toMatch(
       /circuit_breaker_state\{[^}]*upstream="order-service",route_class="write"[^}]*\} 2/,
     );

@@ -11,6 +11,7 @@ import type { Clock } from './domain/stores.js';
 import type { CustomerDependencies } from './domain/use-cases.js';
 import { publishCustomerRegistered } from './events/customer-events.js';
 import { createRouters } from './http/routes.js';
+import { securityDependencies } from './data/security-wiring.js';
 
 export const SERVICE_NAME = 'customer-service';
 
@@ -32,7 +33,15 @@ export const customerService = defineService<CustomerServiceConfig, CustomerSeam
   loadConfig,
   migrations: () => loadMigrations(import.meta.url),
   async compose({ db, bus, logger, registry, tokens, seams }, config) {
+    const { budgetStore, revocationWorker, ...security } = securityDependencies({
+      db,
+      tokens,
+      config,
+      logger,
+      registry,
+    });
     const domain: CustomerDependencies = {
+      ...security,
       customers: createCustomerRepository(db),
       refreshTokens: createRefreshTokenRepository(db),
       transaction: transactionRunner(db),
@@ -65,6 +74,11 @@ export const customerService = defineService<CustomerServiceConfig, CustomerSeam
       }
     }
 
-    return { routers: createRouters(domain, logger, registry), exposed: domain };
+    return {
+      routers: createRouters(domain, logger, registry),
+      workers: [revocationWorker],
+      close: [() => budgetStore.close()],
+      exposed: domain,
+    };
   },
 });

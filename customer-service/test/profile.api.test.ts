@@ -66,13 +66,13 @@ describe('PATCH /api/customers/me', () => {
     return service.db.prepare('SELECT id, name, email, role FROM customers WHERE id = ?').get(id);
   }
 
-  test('When name and email change, then 200 with the new profile, the email normalised', async () => {
-    const { session, profile } = await registeredCustomer(service.url);
+  test('When name and email change (with the current password), then 200 with the new profile, the email normalised', async () => {
+    const { session, profile, password } = await registeredCustomer(service.url);
     const newEmail = `Renamed-${Date.now()}@Example.com`;
 
     const res = await request<ProfileBody>(service.url, 'PATCH', '/api/customers/me', {
       token: session.accessToken,
-      body: { name: 'Ann Renamed', email: newEmail },
+      body: { name: 'Ann Renamed', email: newEmail, currentPassword: password },
     });
 
     expect(res.status).toBe(200);
@@ -110,12 +110,12 @@ describe('PATCH /api/customers/me', () => {
 
   test('When the new email belongs to another account (in another case), then 409 email_taken and nothing changes', async () => {
     const other = await registeredCustomer(service.url);
-    const { session, profile } = await registeredCustomer(service.url);
+    const { session, profile, password } = await registeredCustomer(service.url);
     const before = storedRow(profile.id);
 
     const res = await request<ErrorResponseBody>(service.url, 'PATCH', '/api/customers/me', {
       token: session.accessToken,
-      body: { email: other.email.toUpperCase() },
+      body: { email: other.email.toUpperCase(), currentPassword: password },
     });
 
     expect(res.status).toBe(409);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newCustomer, startPlatform, type Platform } from '@shop/resilience-tests';
+import { newCustomer, signToken, startPlatform, type Platform } from '@shop/resilience-tests';
 import { toolsRequired } from './ops-env.js';
 import { repoFileExists } from './repo-files.js';
 import { SERVICES } from './service-catalog.js';
@@ -140,9 +140,14 @@ export interface Scrape {
 
 /** GET <url>/metrics of every service of the platform, by service name. */
 export async function scrapeAll(platform: Platform): Promise<Map<string, Scrape>> {
+  // As Prometheus would: the gateway's public port shows /metrics to a service's token only.
+  const token = signToken(platform.jwt, { id: 'service:prometheus', role: 'service' }, 300);
   const entries = await Promise.all(
     Object.entries(platform.urls).map(async ([name, url]) => {
-      const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`${url}/metrics`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(10_000),
+      });
       const scrape: Scrape = {
         status: response.status,
         contentType: response.headers.get('content-type') ?? '',

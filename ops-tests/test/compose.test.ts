@@ -43,7 +43,12 @@ describe('docker-compose.yml services', () => {
       expect(at(entry, 'build.args.SERVICE')).toBe(name);
       // the image bakes PORT in for its HEALTHCHECK: the same port the service is told to listen on
       expect(at(entry, 'build.args.PORT')).toBe(String(spec.port));
-      expect(publishedPorts(name)).toContain(`${spec.port}:${spec.port}`);
+      // Only the gateway is published, on 127.0.0.1 by default; the services are reached on the compose network.
+      if (name === 'api-gateway') {
+        expect(publishedPorts(name)).toEqual([`\${SHOP_BIND_ADDRESS:-127.0.0.1}:${spec.port}:${spec.port}`]);
+      } else {
+        expect(publishedPorts(name)).toEqual([]);
+      }
       const env = environment(name);
       expect(env.PORT).toBe(String(spec.port));
       expect(env.NODE_ENV).toBe('production');
@@ -184,18 +189,24 @@ describe('docker-compose.yml secrets', () => {
 });
 
 describe('docker-compose.yml infrastructure', () => {
-  test('When infrastructure services are read, then each publishes the documented port', () => {
-    expect(publishedPorts('rabbitmq')).toEqual([
-      `${INFRA_PORTS.rabbitmq}:${INFRA_PORTS.rabbitmq}`,
-      `${INFRA_PORTS.rabbitmqManagement}:${INFRA_PORTS.rabbitmqManagement}`,
-    ]);
-    expect(publishedPorts('prometheus')).toEqual([`${INFRA_PORTS.prometheus}:${INFRA_PORTS.prometheus}`]);
-    expect(publishedPorts('grafana')).toEqual([`${INFRA_PORTS.grafana}:${INFRA_PORTS.grafana}`]);
-    expect(publishedPorts('elasticsearch')).toEqual([
-      `${INFRA_PORTS.elasticsearch}:${INFRA_PORTS.elasticsearch}`,
-    ]);
-    expect(publishedPorts('kibana')).toEqual([`${INFRA_PORTS.kibana}:${INFRA_PORTS.kibana}`]);
-    expect(publishedPorts('logstash')).toContain(`${INFRA_PORTS.logstashBeats}:${INFRA_PORTS.logstashBeats}`);
+  test('When infrastructure services are read, then only Prometheus, Grafana and Kibana are published, on 127.0.0.1 by default', () => {
+    const local = (port: number) => `\${SHOP_BIND_ADDRESS:-127.0.0.1}:${port}:${port}`;
+    expect(publishedPorts('prometheus')).toEqual([local(INFRA_PORTS.prometheus)]);
+    expect(publishedPorts('grafana')).toEqual([local(INFRA_PORTS.grafana)]);
+    expect(publishedPorts('kibana')).toEqual([local(INFRA_PORTS.kibana)]);
+    for (const name of ['rabbitmq', 'redis', 'elasticsearch', 'alertmanager']) {
+      expect(publishedPorts(name), name).toEqual([]);
+    }
+    // The Docker daemon's GELF log driver sends RabbitMQ's and Redis's logs from the host: loopback only.
+    expect(publishedPorts('logstash')).toEqual(['127.0.0.1:12201:12201/udp']);
+  });
+
+  test('When every published port is read, then none of them is a service port, Redis or Elasticsearch', () => {
+    const published = Object.keys(services).flatMap((name) => publishedPorts(name));
+    for (const port of published) {
+      expect(port, port).toMatch(/^(\$\{SHOP_BIND_ADDRESS:-127\.0\.0\.1\}|127\.0\.0\.1):/);
+      expect(port).not.toMatch(/:(500[1-6]|6379|9200|5672|15672)(:|$)/);
+    }
   });
 
   test('When bind mounts are read, then every mounted repository file or folder exists', () => {

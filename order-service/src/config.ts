@@ -39,6 +39,15 @@ const schema = z
     CART_IDLE_TTL_MS: env.int(7 * 24 * 60 * 60_000, 60_000),
     /** How often expired carts are deleted; 0 disables the timer (expired carts still read as empty). */
     CART_PURGE_INTERVAL_MS: env.int(60_000, 0),
+    /** Orders one customer may place per window (429 order_rate_limited with Retry-After beyond). */
+    ORDER_PLACEMENT_POINTS: env.int(10, 1),
+    ORDER_PLACEMENT_DURATION_SECONDS: env.int(60, 1),
+    /** Most units of one product in one order, and in one order overall (422 quantity_limit_exceeded). */
+    ORDER_MAX_QUANTITY_PER_PRODUCT: env.int(20, 1),
+    ORDER_MAX_QUANTITY_PER_ORDER: env.int(50, 1),
+    /** The placement budget in Redis when set (shared by replicas); else in the service's database. */
+    REDIS_URL: env.optionalString(),
+    RATE_LIMIT_KEY_PREFIX: env.string('order-rl'),
   })
   .refine((config) => config.ORDER_RECOVERY_MIN_AGE_MS >= callBudgetMs(config), {
     message:

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { defineService, loadMigrations } from '@shop/platform/runtime';
+import { createBudgetStore, defineService, loadMigrations } from '@shop/platform/runtime';
 import { callBudgetMs, loadConfig, type OrderServiceConfig } from './config.js';
 import { createCartRepository } from './data/cart-repository.js';
 import { createIdempotencyRepository } from './data/idempotency-repository.js';
@@ -26,6 +26,7 @@ import { orderRoutes } from './http/routes.js';
 import { createCartMetrics, createOrderMetrics, reportRefundBound } from './order-metrics.js';
 import { startPeriodicWorker } from './periodic-worker.js';
 import { createCataloguePort } from './upstream/catalogue-client.js';
+import { guardPlacements } from './http/placement-guard.js';
 import { createInventoryPort } from './upstream/inventory-client.js';
 import { createPaymentPort } from './upstream/payment-client.js';
 import { serviceAuthorization } from './upstream/service-credentials.js';
@@ -188,7 +189,24 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
       inFlight,
       deadlines: settings.deadlines,
     });
-    const placements = createOrderPlacement({ saga, idempotency, store, clock });
+    // Business-flow limits ahead of the saga: quantity caps, then the customer's placement budget.
+    const budgetStore = createBudgetStore({
+      db,
+      redisUrl: config.REDIS_URL,
+      keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+      logger,
+    });
+    const limits = {
+      budget: budgetStore.budget({
+        name: 'order_placement',
+        points: config.ORDER_PLACEMENT_POINTS,
+        durationSeconds: config.ORDER_PLACEMENT_DURATION_SECONDS,
+      }),
+      maxQuantityPerProduct: config.ORDER_MAX_QUANTITY_PER_PRODUCT,
+      maxQuantityPerOrder: config.ORDER_MAX_QUANTITY_PER_ORDER,
+    };
+
+    const placements = guardPlacements(createOrderPlacement({ saga, idempotency, store, clock }), limits);
     const cart = createCart({
       carts: createCartRepository(db),
       orders: store,
@@ -220,6 +238,7 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
     });
 
     return {
+      close: [() => budgetStore.close()],
       routers: [orderRoutes({ store, placements, cancellation }), cartRoutes(cart)],
       eventHandlers: {
         ...orderEventHandlers(useCases.shipments, logger),

@@ -1,5 +1,11 @@
 import type { Context, Next } from 'koa';
 import { request } from 'undici';
+import {
+  acceptCorrelationId,
+  bearerToken,
+  CORRELATION_HEADER,
+  type TokenService,
+} from '@shop/platform/runtime';
 import type { BreakerState } from '../proxy/upstream-lanes.js';
 import type { RouteClass, UpstreamName } from '../routing/route-table.js';
 
@@ -22,23 +28,76 @@ export interface PlatformHealth {
   breakers: Record<string, Partial<Record<RouteClass, BreakerState>>>;
 }
 
+/** HEALTH_CACHE_MS's default and floor: the aggregate is refreshed at most once a second. */
+export const HEALTH_CACHE_MS = 1_000;
+
 /**
  * `GET /health`: every upstream's readiness, asked in parallel with a short timeout (outside the breakers,
  * so probing never trips or is blocked by one), and every breaker's state. 200 only when all are ready.
+ *
+ * Anonymous callers get `{status}` only: the topology and breaker states are for admins (and services), who
+ * send their token. Either way the answer comes from one aggregate refreshed at most once per `cacheMs`
+ * (however many callers, the upstreams are probed at most once per interval), so /health cannot amplify
+ * traffic. Every answer carries X-Correlation-ID and Cache-Control: no-store.
  */
 export function aggregateHealth(
   targets: readonly HealthTarget[],
   timeoutMs: number,
   shuttingDown: () => boolean,
+  options: { tokens?: TokenService; cacheMs?: number } = {},
 ) {
+  const cacheMs = Math.max(HEALTH_CACHE_MS, options.cacheMs ?? HEALTH_CACHE_MS);
+  let cached: { at: number; report: Promise<Omit<PlatformHealth, 'breakers'>> } | undefined;
+
+  function currentReport(): Promise<Omit<PlatformHealth, 'breakers'>> {
+    const now = Date.now();
+    if (cached === undefined || now - cached.at >= cacheMs) {
+      cached = { at: now, report: probeAll() };
+    }
+    return cached.report;
+  }
+
   return function platformHealth(ctx: Context, next: Next): Promise<void> {
     if (ctx.path !== '/health' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
     return answer(ctx);
   };
 
   async function answer(ctx: Context): Promise<void> {
+    // The correlation middleware has set it when it runs first; otherwise it is set here.
+    if (ctx.response.get(CORRELATION_HEADER) === '') {
+      ctx.set(CORRELATION_HEADER, acceptCorrelationId(ctx.req.headers['x-correlation-id']));
+    }
+    ctx.set('Cache-Control', 'no-store');
+    const report = await currentReport();
+    const status = shuttingDown() ? 'shutting_down' : report.status;
+    ctx.status = status === 'ok' ? 200 : 503;
+    if (!mayReadDetails(ctx)) {
+      ctx.body = { status };
+      return;
+    }
+    // Breaker states are this process's memory: read now, not from the cached probes.
+    const breakers: PlatformHealth['breakers'] = {};
+    for (const target of targets) breakers[target.name] = target.breakers();
+    ctx.body = { status, services: report.services, breakers };
+  }
+
+  function mayReadDetails(ctx: Context): boolean {
+    const tokens = options.tokens;
+    const header = ctx.req.headers.authorization;
+    if (tokens === undefined || header === undefined) return false;
+    try {
+      const token = bearerToken(header);
+      if (token === undefined) return false;
+      const user = tokens.verifyAccessToken(token);
+      return (user.role === 'admin' || user.role === 'service') && !tokens.revocations.isRevoked(user);
+    } catch {
+      return false;
+    }
+  }
+
+  async function probeAll(): Promise<Omit<PlatformHealth, 'breakers'>> {
     const probes = await Promise.all(targets.map((target) => probeReadiness(target.baseUrl, timeoutMs)));
-    const report: PlatformHealth = { status: 'ok', services: {}, breakers: {} };
+    const report: Omit<PlatformHealth, 'breakers'> = { status: 'ok', services: {} };
     let allReady = true;
     targets.forEach((target, index) => {
       const probe = probes[index] as ServiceHealth & { ready: boolean };
@@ -47,13 +106,9 @@ export function aggregateHealth(
         probe.checks === undefined
           ? { status: probe.status }
           : { status: probe.status, checks: probe.checks };
-      report.breakers[target.name] = target.breakers();
     });
-    if (shuttingDown()) report.status = 'shutting_down';
-    else if (!allReady) report.status = 'degraded';
-    ctx.status = report.status === 'ok' ? 200 : 503;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = report;
+    if (!allReady) report.status = 'degraded';
+    return report;
   }
 }
 

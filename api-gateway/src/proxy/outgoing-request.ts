@@ -24,6 +24,12 @@ const IDENTITY_PREFIXES = [
   'x-consumer-',
 ];
 
+/**
+ * Method overrides: some frameworks let these headers turn a POST into a DELETE or a PUT after the gateway
+ * judged the request by its real method (permission, rate limit, route class). Never forwarded.
+ */
+const METHOD_OVERRIDE_HEADERS = new Set(['x-http-method-override', 'x-http-method', 'x-method-override']);
+
 /** The request body is re-sent as the JSON the gateway parsed, so the client's framing headers go. */
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
 
@@ -46,13 +52,16 @@ export function outgoingRequest(
   incoming: IncomingHttpHeaders,
   clientAddress: string,
   parsedBody: unknown,
+  clientProof?: string,
 ): OutgoingRequest {
   const headers: Record<string, string | string[] | undefined> = {};
   for (const name in incoming) {
-    if (FRAMING_HEADERS.has(name) || isIdentityHeader(name)) continue;
+    if (FRAMING_HEADERS.has(name) || METHOD_OVERRIDE_HEADERS.has(name) || isIdentityHeader(name)) continue;
     headers[name] = incoming[name];
   }
   headers['x-forwarded-for'] = clientAddress;
+  // Whatever a client sent under this name was dropped above (x-forwarded-*); this is the gateway's own.
+  if (clientProof !== undefined) headers['x-forwarded-client'] = clientProof;
   if (parsedBody === undefined) return { headers, body: undefined };
   const body = Buffer.from(JSON.stringify(parsedBody));
   headers['content-length'] = String(body.length);

@@ -18,6 +18,13 @@ export interface ProxyRouterOptions {
   trustProxyHops: number;
   chaosEnabled: boolean;
   logger: Logger;
+  /**
+   * The `X-Forwarded-Client` value for a client address (signed with the platform key): services key their
+   * own per-client budgets on it, and nobody who reaches them directly can forge it.
+   */
+  vouchForClient?: (address: string) => string;
+  /** The largest upstream response body relayed (UPSTREAM_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   /** Routes the gateway answers itself (`GET /`), dispatched with the proxied ones. */
   localRoutes?: readonly RouteDefinition[];
   /** The handlers of the table's composite routes (`composite`), run after the rate limit and permission. */
@@ -68,7 +75,7 @@ function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
     }
 
     const upstream = fixedUpstream ?? upstreamFromParams(route, ctx, options.lanes);
-    const outgoing = outgoingRequest(ctx.req.headers, ip, ctx.request.body);
+    const outgoing = outgoingRequest(ctx.req.headers, ip, ctx.request.body, options.vouchForClient?.(ip));
     const watch = new ClientWatch(ctx.res);
     let answered = false;
     try {
@@ -81,11 +88,13 @@ function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
           signal: watch,
         },
         (head) => {
+          // Throws (502) before anything is written when the answer is too large: not answered then.
+          const target = startUpstreamResponse(ctx, head, options.maxResponseBytes);
           answered = true;
           if (route.loginGuard === true && head.status >= 200 && head.status < 300) {
             forgiveLogin(rateLimits, ip, email, logger);
           }
-          return startUpstreamResponse(ctx, head);
+          return target;
         },
       );
     } catch (error) {

@@ -127,6 +127,14 @@ export const ROUTES: readonly RouteEntry[] = [
     rateLimit: 'api',
   },
   {
+    methods: ['PUT'],
+    path: '/api/customers/me/password',
+    upstream: 'customer-service',
+    routeClass: 'write',
+    permission: can('update', 'Customer'),
+    rateLimit: 'api',
+  },
+  {
     methods: ['GET'],
     path: '/api/customers',
     upstream: 'customer-service',

@@ -17,6 +17,8 @@ export async function startStubs(): Promise<Stubs & { closeAll(): Promise<void> 
 
 export interface RunningGateway {
   url: string;
+  /** With METRICS_PORT in `env`: the internal metrics port. */
+  metricsPort?: number | undefined;
   config: GatewayConfig;
   lines: () => Record<string, unknown>[];
   stop(): Promise<void>;
@@ -39,5 +41,11 @@ export async function startGateway(stubs: Stubs, env: Record<string, string> = {
       ...env,
     },
   });
-  return { url: gateway.url, config: gateway.config, lines: gateway.logLines, stop: () => gateway.stop() };
+  return {
+    url: gateway.url,
+    metricsPort: gateway.started.server.metricsPort,
+    config: gateway.config,
+    lines: gateway.logLines,
+    stop: () => gateway.stop(),
+  };
 }

@@ -10,6 +10,8 @@ interface RefreshTokenRow {
   created_at: string;
   revoked_at: string | null;
   replaced_by: string | null;
+  replaced_at: string | null;
+  replaced_by_client: string | null;
 }
 
 function toRecord(row: RefreshTokenRow): RefreshTokenRecord {
@@ -22,6 +24,8 @@ function toRecord(row: RefreshTokenRow): RefreshTokenRecord {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     replacedBy: row.replaced_by,
+    replacedAt: row.replaced_at,
+    replacedByClient: row.replaced_by_client,
   };
 }
 
@@ -31,7 +35,9 @@ export function createRefreshTokenRepository(db: Db): RefreshTokenStore {
      VALUES (@id, @tokenHash, @familyId, @customerId, @expiresAt, @createdAt)`,
   );
   const byHash = db.prepare<[string], RefreshTokenRow>('SELECT * FROM refresh_tokens WHERE token_hash = ?');
-  const markReplaced = db.prepare<[string, string]>('UPDATE refresh_tokens SET replaced_by = ? WHERE id = ?');
+  const markReplaced = db.prepare<[string, string | null, string | null, string]>(
+    'UPDATE refresh_tokens SET replaced_by = ?, replaced_at = ?, replaced_by_client = ? WHERE id = ?',
+  );
   const revokeFamily = db.prepare<[string, string]>(
     'UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL',
   );
@@ -48,8 +54,8 @@ export function createRefreshTokenRepository(db: Db): RefreshTokenStore {
       const row = byHash.get(tokenHash);
       return row ? toRecord(row) : undefined;
     },
-    markReplaced(id, replacedBy) {
-      markReplaced.run(replacedBy, id);
+    markReplaced(id, replacedBy, at, client) {
+      markReplaced.run(replacedBy, at ?? null, client ?? null, id);
     },
     revokeFamily(familyId, at) {
       return revokeFamily.run(at, familyId).changes;

@@ -3,11 +3,14 @@ import { toProfile, type Customer, type CustomerProfile, type CustomerRole } fro
 import { lastAdmin } from './errors.js';
 import type { RowCheck } from './profile.js';
 import type { Clock, CustomerStore, RunInTransaction } from './stores.js';
+import type { RevokeAccess } from './access-revocation.js';
 
 export interface AdministrationDeps {
   customers: CustomerStore;
   transaction: RunInTransaction;
   clock: Clock;
+  /** Ends the account's access tokens issued before a role change. */
+  revokeAccess?: RevokeAccess | undefined;
 }
 
 export interface CustomerListing {
@@ -29,7 +32,8 @@ export function listCustomers(
 
 /**
  * Sets an account's role. The last admin cannot be demoted, so the platform never ends up without one.
- * The new role reaches the account's tokens at its next login or refresh.
+ * Every access token of the account issued before the change is revoked (refused within seconds everywhere);
+ * the new role reaches the account at its next login or refresh.
  */
 export function changeRole(
   deps: AdministrationDeps,
@@ -42,6 +46,7 @@ export function changeRole(
     if (customer.role === 'admin' && deps.customers.countByRole('admin') <= 1) throw lastAdmin();
     const updatedAt = deps.clock().toISOString();
     deps.customers.update(customer.id, { role: request.role }, updatedAt);
+    deps.revokeAccess?.(customer.id, 'role_change');
     return { ...customer, role: request.role, updatedAt };
   });
 }

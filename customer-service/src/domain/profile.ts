@@ -24,7 +24,13 @@ export function getProfile(deps: ProfileDeps, customerId: string, mayRead: RowCh
 /** Changes name and/or email; every field is checked against the row, a taken email is 409. */
 export function updateProfile(
   deps: ProfileDeps,
-  request: { customerId: string; changes: ProfileChanges; mayUpdate: RowCheck<[ProfileField]> },
+  request: {
+    customerId: string;
+    changes: ProfileChanges;
+    mayUpdate: RowCheck<[ProfileField]>;
+    /** Runs inside the transaction when the email really changes (ends the account's sessions). */
+    onEmailChanged?: (customerId: string) => void;
+  },
 ): Promise<Customer> {
   return deps.transaction(() => {
     const customer = deps.customers.findById(request.customerId);
@@ -40,6 +46,8 @@ export function updateProfile(
     }
     const updatedAt = deps.clock().toISOString();
     deps.customers.update(customer.id, changes, updatedAt);
+    if (changes.email !== undefined && changes.email !== customer.email)
+      request.onEmailChanged?.(customer.id);
     return { ...customer, ...changes, updatedAt };
   });
 }

@@ -4,6 +4,7 @@ import { invalidCredentials, invalidRefreshToken, refreshTokenReused } from './e
 import type { PasswordHasher } from './password-hashing.js';
 import { generateRefreshToken, hashRefreshToken } from './refresh-token.js';
 import type { Clock, CustomerStore, RefreshTokenStore, RunInTransaction } from './stores.js';
+import type { RevokeAccess } from './access-revocation.js';
 
 /** Signs access tokens; the platform's TokenService is one. */
 export interface AccessTokenIssuer {
@@ -19,7 +20,17 @@ export interface SessionDeps {
   transaction: RunInTransaction;
   clock: Clock;
   refreshTokenTtlMs: number;
+  /** Ends the account's access tokens (logout); absent in tests that do not care. */
+  revokeAccess?: RevokeAccess | undefined;
+  /**
+   * How long after a rotation the same client may present the replaced token again and get a new pair instead
+   * of a family revocation (two tabs refreshing at once). 0 turns the grace off.
+   */
+  refreshReuseGraceMs?: number | undefined;
 }
+
+/** REFRESH_REUSE_GRACE_SECONDS's default. */
+export const DEFAULT_REFRESH_REUSE_GRACE_MS = 10_000;
 
 export interface TokenPair {
   accessToken: string;
@@ -88,24 +99,42 @@ type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; reused: boole
 
 /**
  * Rotation: the presented token is replaced by a new one of the same family. Presenting a token that was
- * already replaced means two parties hold the family, so the whole family is revoked (the newest token too).
+ * already replaced means two parties hold the family, so the whole family is revoked (the newest token too),
+ * with one exception: the same client (`client`: its address and user agent) presenting it again within the
+ * grace window (`refreshReuseGraceMs`, 10 s by default) is a parallel refresh (two tabs, a retry after a lost
+ * answer) and gets another pair of the same family.
  */
-export async function refreshSession(deps: SessionDeps, presentedToken: string): Promise<TokenPair> {
+export async function refreshSession(
+  deps: SessionDeps,
+  presentedToken: string,
+  client?: string,
+): Promise<TokenPair> {
   const now = deps.clock();
   const nowIso = now.toISOString();
+  const graceMs = deps.refreshReuseGraceMs ?? DEFAULT_REFRESH_REUSE_GRACE_MS;
   // Decided inside the transaction, thrown outside it: throwing inside would roll back the family revocation.
   const outcome = await deps.transaction((): RefreshOutcome => {
     const record = deps.refreshTokens.findByHash(hashRefreshToken(presentedToken));
     if (!record || record.expiresAt <= nowIso) return { ok: false, reused: false };
+    if (record.revokedAt !== null && record.replacedBy === null) return { ok: false, reused: false };
     if (record.replacedBy !== null) {
-      deps.refreshTokens.revokeFamily(record.familyId, nowIso);
-      return { ok: false, reused: true };
+      const withinGrace =
+        graceMs > 0 &&
+        record.revokedAt === null &&
+        client !== undefined &&
+        record.replacedByClient === client &&
+        typeof record.replacedAt === 'string' &&
+        now.getTime() - Date.parse(record.replacedAt) <= graceMs;
+      if (!withinGrace) {
+        deps.refreshTokens.revokeFamily(record.familyId, nowIso);
+        return { ok: false, reused: true };
+      }
     }
-    if (record.revokedAt !== null) return { ok: false, reused: false };
     const customer = deps.customers.findById(record.customerId);
     if (!customer) return { ok: false, reused: false };
     const next = issueTokenPair(deps, customer, record.familyId, now);
-    deps.refreshTokens.markReplaced(record.id, next.id);
+    // Within the grace window the token keeps its first replacement's time: the window never slides.
+    if (record.replacedBy === null) deps.refreshTokens.markReplaced(record.id, next.id, nowIso, client);
     return { ok: true, pair: next.pair };
   });
   if (!outcome.ok) throw outcome.reused ? refreshTokenReused() : invalidRefreshToken();
@@ -122,5 +151,7 @@ export async function logout(
     // Someone else's token is treated as unknown: it is neither revoked nor confirmed to exist.
     if (!record || record.customerId !== request.customerId) throw invalidRefreshToken();
     deps.refreshTokens.revokeFamily(record.familyId, deps.clock().toISOString());
+    // The access tokens end too: every one of the account issued before now (other devices refresh).
+    deps.revokeAccess?.(request.customerId, 'logout');
   });
 }

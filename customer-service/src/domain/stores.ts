@@ -37,13 +37,18 @@ export interface RefreshTokenRecord {
   createdAt: string;
   revokedAt: string | null;
   replacedBy: string | null;
+  /** When it was replaced, and by which client (see sessions.ts: the parallel-refresh grace window). */
+  replacedAt?: string | null;
+  replacedByClient?: string | null;
 }
 
 /** Persistence for refresh tokens, which exist only as SHA-256 hashes (data/refresh-token-repository.ts). */
 export interface RefreshTokenStore {
-  insert(token: Omit<RefreshTokenRecord, 'revokedAt' | 'replacedBy'>): void;
+  insert(
+    token: Omit<RefreshTokenRecord, 'revokedAt' | 'replacedBy' | 'replacedAt' | 'replacedByClient'>,
+  ): void;
   findByHash(tokenHash: string): RefreshTokenRecord | undefined;
-  markReplaced(id: string, replacedBy: string): void;
+  markReplaced(id: string, replacedBy: string, at?: string, client?: string): void;
   /** Revokes every not yet revoked token of the family; returns how many. */
   revokeFamily(familyId: string, at: string): number;
   /** Revokes every not yet revoked token of the customer, every login; returns how many. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { counter, isAppError, requireUser, type Logger, type Registry } from '@shop/platform/runtime';
@@ -8,7 +9,7 @@ import { loginBody, refreshTokenBody, registerBody } from './schemas.js';
 import { isRecord, parseInput } from './validation.js';
 
 export interface AuthRouteDeps {
-  domain: RegistrationDeps & SessionDeps;
+  domain: RegistrationDeps & SessionDeps & { clientAddress?: (ctx: Context) => string };
   logger: Logger;
   registry: Registry;
 }
@@ -64,7 +65,10 @@ export function authRoutes({ domain, logger, registry }: AuthRouteDeps): Router 
   router.post('/refresh', async (ctx) => {
     const { refreshToken } = parseInput(refreshTokenBody, ctx.request.body);
     try {
-      sendTokens(ctx, await refreshSession(domain, refreshToken));
+      sendTokens(
+        ctx,
+        await refreshSession(domain, refreshToken, refreshingClient(ctx, domain.clientAddress)),
+      );
     } catch (error) {
       if (isAppError(error) && error.code === 'refresh_token_reused') {
         reuse.inc();
@@ -82,4 +86,12 @@ export function authRoutes({ domain, logger, registry }: AuthRouteDeps): Router 
   });
 
   return router;
+}
+
+/** Who refreshes: the client's address and user agent, hashed (the parallel-refresh grace is per client). */
+function refreshingClient(ctx: Context, clientAddress: ((ctx: Context) => string) | undefined): string {
+  const address = clientAddress?.(ctx) ?? ctx.socket.remoteAddress ?? 'unknown';
+  return createHash('sha256')
+    .update(`${address}\n${ctx.get('User-Agent')}`)
+    .digest('base64url');
 }

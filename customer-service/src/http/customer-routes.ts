@@ -4,10 +4,17 @@ import { subject, canActOnEveryRow } from '@shop/platform/contracts';
 import { changeRole, listCustomers, type AdministrationDeps } from '../domain/administration.js';
 import { toProfile } from '../domain/customer.js';
 import { getProfile, updateProfile, type ProfileDeps } from '../domain/profile.js';
+import {
+  currentPasswordRequired,
+  endSessionsAfterEmailChange,
+  verifyCurrentPassword,
+  type CredentialDeps,
+} from '../domain/credentials.js';
+import { normaliseEmail } from '../domain/customer.js';
 import { customerIdParam, listQuery, profileChangesBody, roleChangeBody } from './schemas.js';
 import { parseInput } from './validation.js';
 
-export function customerRoutes(domain: ProfileDeps & AdministrationDeps): Router {
+export function customerRoutes(domain: ProfileDeps & AdministrationDeps & CredentialDeps): Router {
   const router = new Router({ prefix: '/api/customers' });
 
   router.get('/me', (ctx) => {
@@ -22,11 +29,21 @@ export function customerRoutes(domain: ProfileDeps & AdministrationDeps): Router
   router.patch('/me', async (ctx) => {
     const user = requireUser(ctx);
     const ability = abilityOf(ctx);
-    const changes = parseInput(profileChangesBody, ctx.request.body);
+    const { currentPassword, ...changes } = parseInput(profileChangesBody, ctx.request.body);
+    // A new email takes over the account's notices and sign-in: only with the current password, and every
+    // session of the account ends with it.
+    const current = domain.customers.findById(user.id);
+    const emailChanges =
+      changes.email !== undefined && current !== undefined && normaliseEmail(changes.email) !== current.email;
+    if (emailChanges) {
+      if (currentPassword === undefined) throw currentPasswordRequired();
+      await verifyCurrentPassword(domain, user.id, currentPassword);
+    }
     const customer = await updateProfile(domain, {
       customerId: user.id,
       changes,
       mayUpdate: (row, field) => ability.can('update', subject('Customer', { ...row }), field),
+      onEmailChanged: (id) => endSessionsAfterEmailChange(domain, id),
     });
     ctx.body = toProfile(customer);
   });

@@ -9,6 +9,13 @@ import { customerService } from '../../src/service.js';
 
 export const STRONG_PASSWORD = 'correct-horse-battery-42';
 
+/** Every test client is 127.0.0.1: most tests are not about the service's own budgets. */
+export const RELAXED_BUDGETS: Readonly<Record<string, string>> = {
+  RATE_LIMIT_LOGIN_EMAIL_POINTS: '10000',
+  RATE_LIMIT_LOGIN_IP_POINTS: '10000',
+  RATE_LIMIT_REGISTER_POINTS: '10000',
+};
+
 export interface RunningCustomerService {
   url: string;
   db: Db;
@@ -27,10 +34,13 @@ export async function startCustomerService(
     dataDir?: string;
     clock?: Clock;
     onRegistered?: (customer: Customer) => void;
+    /** Environment over the test defaults; the defaults raise the brute-force and registration budgets. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<RunningCustomerService> {
   const service = await startServiceForTest(customerService, {
     ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    env: { ...RELAXED_BUDGETS, ...options.env },
     seams: {
       bootstrapAdmin: false,
       ...(options.clock && { clock: options.clock }),

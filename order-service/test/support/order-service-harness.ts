@@ -10,6 +10,8 @@ export const CALL_WINDOW_MS = 500;
 export const CLOCK_SKEW_MS = 100;
 
 export interface HarnessOptions {
+  /** Environment over the harness's (e.g. the placement budget's own defaults). */
+  env?: Record<string, string>;
   inventoryUrl: string;
   paymentUrl: string;
   /** Per-attempt timeout of calls to inventory and payment. */
@@ -72,6 +74,12 @@ export async function startOrderService(options: HarnessOptions): Promise<OrderS
       // What the config checks; the settings seam below replaces them with the test's.
       ORDER_RECOVERY_MIN_AGE_MS: String(timeoutMs * (retries + 1)),
       ORDER_CALL_DEADLINE_MS: String(Math.max(100, timeoutMs * (retries + 1))),
+      // Most tests place many orders for one customer at once: the placement budget has its own test.
+      ORDER_PLACEMENT_POINTS: '100000',
+      // Tests order up to the request schema's 100 units to run stock out; the caps have their own test.
+      ORDER_MAX_QUANTITY_PER_PRODUCT: '100',
+      ORDER_MAX_QUANTITY_PER_ORDER: '10000',
+      ...options.env,
     },
     seams: {
       settings: { ...settings, ...options.settings },

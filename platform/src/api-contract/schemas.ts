@@ -73,8 +73,15 @@ export const loginBody = z.strictObject({ email: z.string().min(1).max(320), pas
 export const refreshTokenBody = z.strictObject({ refreshToken });
 
 export const profileChangesBody = z
-  .strictObject({ name: customerName.optional(), email: email.optional() })
+  .strictObject({
+    name: customerName.optional(),
+    email: email.optional(),
+    /** Required when `email` changes the address (400 current_password_required). */
+    currentPassword: password.optional(),
+  })
   .refine((body) => body.name !== undefined || body.email !== undefined, 'Send name and/or email to change');
+
+export const passwordChangeBody = z.strictObject({ currentPassword: password, newPassword: password });
 
 export const roleChangeBody = z.strictObject({ role: z.enum(CUSTOMER_ROLES) });
 

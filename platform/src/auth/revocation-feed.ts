@@ -149,3 +149,31 @@ function parsePage(text: string): RevocationPage {
   }
   return { entries, next: value.next };
 }
+
+/**
+ * The feed a service's configuration asks for (REVOCATION_FEED_URL, by default
+ * `<CUSTOMER_SERVICE_URL>/internal/revocations`, polled every REVOCATION_POLL_MS into `tokens.revocations`),
+ * or undefined when REVOCATION_FEED_URL is empty (customer-service itself, tests).
+ */
+export function startConfiguredRevocationFeed(options: {
+  name: string;
+  config: {
+    CUSTOMER_SERVICE_URL?: string | undefined;
+    REVOCATION_FEED_URL?: string | undefined;
+    REVOCATION_POLL_MS?: number | undefined;
+  };
+  tokens: TokenService;
+  logger: Logger;
+  registry: Registry;
+}): RevocationFeed | undefined {
+  const base = (options.config.CUSTOMER_SERVICE_URL ?? 'http://127.0.0.1:5001').replace(/\/+$/, '');
+  const url = options.config.REVOCATION_FEED_URL ?? `${base}/internal/revocations`;
+  if (url === '') return undefined;
+  return startRevocationFeed({
+    source: httpRevocationSource(url, options.tokens, options.name),
+    list: options.tokens.revocations,
+    logger: options.logger,
+    registry: options.registry,
+    intervalMs: options.config.REVOCATION_POLL_MS,
+  });
+}

@@ -159,6 +159,31 @@ export function createTokenService(settings: TokenSettings): TokenService {
   };
 }
 
+/** The token settings of a service's configuration (the JWT_* and ACCESS_TOKEN_* variables). */
+export function tokenSettingsFrom(
+  config: {
+    JWT_ISSUER: string;
+    JWT_AUDIENCE: string;
+    ACCESS_TOKEN_TTL_SECONDS: number;
+    ACCESS_TOKEN_MAX_LIFETIME_SECONDS?: number | undefined;
+    JWT_CLOCK_SKEW_SECONDS?: number | undefined;
+  },
+  secret: string,
+): TokenSettings {
+  return {
+    secret,
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    ...(config.ACCESS_TOKEN_MAX_LIFETIME_SECONDS !== undefined && {
+      maxLifetimeSeconds: config.ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
+    }),
+    ...(config.JWT_CLOCK_SKEW_SECONDS !== undefined && {
+      clockToleranceSeconds: config.JWT_CLOCK_SKEW_SECONDS,
+    }),
+  };
+}
+
 /** 400 `duplicate_authorization`: a request with two Authorization lines is ambiguous, never guessed at. */
 export function assertSingleAuthorization(rawHeaders: readonly string[]): void {
   let seen = 0;

@@ -78,8 +78,8 @@ export function databaseBudgetStore(db: Db, now: () => number = Date.now): Budge
   );
   const remove = db.prepare<[string]>('DELETE FROM rate_budgets WHERE key = ?');
   const refund = db.prepare<[string]>('UPDATE rate_budgets SET used = MAX(0, used - 1) WHERE key = ?');
-  const sweep = db.prepare<[number]>(
-    'DELETE FROM rate_budgets WHERE window_ends_ms <= ?1 AND blocked_until_ms <= ?1',
+  const sweep = db.prepare<[{ now: number }]>(
+    'DELETE FROM rate_budgets WHERE window_ends_ms <= @now AND blocked_until_ms <= @now',
   );
   let sweptAt = 0;
 
@@ -96,7 +96,7 @@ export function databaseBudgetStore(db: Db, now: () => number = Date.now): Budge
             const at = now();
             if (at - sweptAt > 60_000) {
               sweptAt = at;
-              sweep.run(at);
+              sweep.run({ now: at });
             }
             const row = read.get(prefix + key);
             if (row !== undefined && row.blocked_until_ms > at) {

@@ -62,13 +62,14 @@ export const baseConfigShape = {
   ACCESS_TOKEN_MAX_LIFETIME_SECONDS: env.int(900, 30),
   /** Clock skew allowed on `exp`, `nbf` and a future `iat`. */
   JWT_CLOCK_SKEW_SECONDS: env.int(5, 0),
-  /**
-   * customer-service's internal revocation feed, polled in the background; empty turns polling off
-   * (customer-service reads its own database instead).
-   */
-  REVOCATION_FEED_URL: z.string().default('http://127.0.0.1:5001/internal/revocations'),
+  /** customer-service: its internal revocation feed is `<CUSTOMER_SERVICE_URL>/internal/revocations`. */
+  CUSTOMER_SERVICE_URL: env.urlWithDefault('http://127.0.0.1:5001'),
+  /** Overrides that feed URL; empty turns polling off (customer-service reads its own database instead). */
+  REVOCATION_FEED_URL: z.string().optional(),
   /** How often the feed is polled (at most once a second). */
   REVOCATION_POLL_MS: env.int(1_000, 1_000),
+  /** GET /metrics on this port (same HOST) instead of the HTTP port, for Prometheus; unset: the HTTP port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Longest a client may take to send a request's headers (slowloris). */
   HTTP_HEADERS_TIMEOUT_MS: env.int(10_000, 100),
   /** Longest a client may take to send a whole request, body included. */

@@ -15,6 +15,7 @@ export * from '../auth/tokens.js';
 export * from '../auth/revocations.js';
 export * from '../auth/revocation-feed.js';
 export * from '../service/server-limits.js';
+export * from '../service/metrics-exposure.js';
 export * from '../budgets/budget.js';
 export * from '../redis/redis-connection.js';
 export * from '../service/create-service.js';

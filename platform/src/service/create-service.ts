@@ -13,6 +13,7 @@ import { errorMiddleware } from './error-middleware.js';
 import { runReadiness, type ReadinessCheck } from './health.js';
 import { jsonBody } from './json-body.js';
 import { observeRequests } from './observe.js';
+import { assertMayReadMetrics, type MetricsExposure } from './metrics-exposure.js';
 
 /** Answered by createService itself (GET and HEAD). */
 const SERVICE_PATHS = new Set(['/health/live', '/health/ready', '/health', '/metrics']);
@@ -33,6 +34,8 @@ export interface ServiceOptions {
   database?: Db | undefined;
   bodyLimitBytes?: number;
   chaosEnabled?: boolean;
+  /** Who may read /metrics on the HTTP port (default `public`; see metrics-exposure.ts). */
+  metrics?: MetricsExposure;
   /**
    * Middleware at the edge: inside the error handler, the correlation ID and the request metrics, ahead of
    * everything else (the health endpoints included). The gateway's security headers, CORS and aggregate
@@ -92,6 +95,7 @@ export function createService(options: ServiceOptions): Service {
         ctx.body = { status: 'ok', service: options.name };
         return;
       case '/metrics':
+        assertMayReadMetrics(ctx, options.metrics ?? 'public', options.tokens);
         ctx.type = registry.contentType;
         ctx.body = await registry.metrics();
         return;

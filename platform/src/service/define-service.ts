@@ -22,6 +22,7 @@ import { createService, type Service } from './create-service.js';
 import type { ReadinessCheck } from './health.js';
 import { runMain, startServer, type RunningServer } from './run-service.js';
 import { serverLimitsFrom } from './server-limits.js';
+import { metricsExposure } from './metrics-exposure.js';
 import { createRuntime, startRevocationFeedOf, type RuntimeConfig } from './service-runtime.js';
 import { shutdownDeadline, shutdownStep, type ShutdownDeadline } from './shutdown.js';
 
@@ -83,6 +84,11 @@ export interface Composition<Exposed = undefined> {
   fallback?: Middleware[];
   /** Run at shutdown after the workers, before the event bus and the database close. */
   close?: (() => Promise<void> | void)[];
+  /**
+   * Who may read /metrics on the HTTP port while METRICS_PORT is unset: `public` (default, the services'
+   * ports are internal) or `authenticated` (admin or service token: the gateway's public port).
+   */
+  metricsOnHttpPort?: 'public' | 'authenticated';
   /** Fault injection (default: CHAOS_ENABLED). The gateway injects none into itself. */
   chaosEnabled?: boolean;
   /** The domain use cases tests drive directly (`startServiceForTest(...).exposed`); unused in production. */
@@ -298,6 +304,7 @@ export async function composeService<Config extends ServiceConfig, Seams, Expose
       chaosEnabled: composition.chaosEnabled ?? config.CHAOS_ENABLED,
       edge: composition.edge,
       fallback: composition.fallback,
+      metrics: metricsExposure(config, composition.metricsOnHttpPort ?? 'public'),
     });
     const running: { stop(): Promise<void> | void }[] = [];
     let workersStarted = false;
@@ -359,6 +366,7 @@ export async function startService<Config extends ServiceConfig, Seams, Exposed>
       logger,
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       limits: serverLimitsFrom(config),
+      metrics: { port: config.METRICS_PORT, registry: composed.runtime.registry },
       onShutdown: async (deadline) => {
         feed?.stop();
         await composed.close(deadline);

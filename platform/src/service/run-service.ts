@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
 import { startTracing, stopTracing } from '../tracing/tracing.js';
+import type { Registry } from 'prom-client';
+import { startMetricsServer } from './metrics-exposure.js';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../config/config.js';
 import { endLogger, type Logger } from '../logging/logger.js';
@@ -24,12 +26,16 @@ export interface StartOptions {
   onShutdown?: (deadline: ShutdownDeadline) => Promise<void> | void;
   /** Timeouts and connection caps (default DEFAULT_SERVER_LIMITS; `serve` passes the HTTP_* settings). */
   limits?: Partial<ServerLimits> | undefined;
+  /** METRICS_PORT: GET /metrics of `registry` on its own port of the same host (closed with the server). */
+  metrics?: { port: number | undefined; registry: Registry } | undefined;
 }
 
 export interface RunningServer {
   server: Server;
   url: string;
   port: number;
+  /** The METRICS_PORT server's port, when there is one. */
+  metricsPort?: number | undefined;
   /**
    * Graceful stop: readiness 503, no new connections, in-flight requests finish until `deadline.drainBy`
    * (then their connections are closed), then onShutdown. Resolves by `deadline.at` whatever onShutdown does.
@@ -49,6 +55,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     });
   });
   const port = (server.address() as AddressInfo).port;
+  const metricsServer =
+    options.metrics?.port === undefined
+      ? undefined
+      : await startMetricsServer({
+          registry: options.metrics.registry,
+          host: options.host,
+          port: options.metrics.port,
+        });
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   let stopping: Promise<void> | undefined;
 
@@ -66,6 +80,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       });
       server.closeAllConnections();
     }
+    // Metrics stay scrapeable while requests drain, and go with the server.
+    await metricsServer?.close();
     if (options.onShutdown) await settleBy(Promise.resolve(options.onShutdown(deadline)), deadline.at);
   }
 
@@ -73,6 +89,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     server,
     url,
     port,
+    metricsPort: metricsServer?.port,
     stop: (deadline) => {
       stopping ??= drain(
         deadline ?? shutdownDeadline(options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS),

@@ -3,7 +3,7 @@ import { resolveJwtSecret } from '../config/config.js';
 import { createTokenService, type TokenService } from '../auth/tokens.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
-import { httpRevocationSource, startRevocationFeed } from '../auth/revocation-feed.js';
+import { startConfiguredRevocationFeed } from '../auth/revocation-feed.js';
 
 /** The base settings a runtime needs; every service config (baseConfigShape + PORT) has them. */
 export interface RuntimeConfig {
@@ -23,6 +23,7 @@ export interface RuntimeConfig {
   ACCESS_TOKEN_TTL_SECONDS: number;
   ACCESS_TOKEN_MAX_LIFETIME_SECONDS?: number | undefined;
   JWT_CLOCK_SKEW_SECONDS?: number | undefined;
+  CUSTOMER_SERVICE_URL?: string | undefined;
   REVOCATION_FEED_URL?: string | undefined;
   REVOCATION_POLL_MS?: number | undefined;
   HTTP_HEADERS_TIMEOUT_MS?: number | undefined;
@@ -88,18 +89,10 @@ export function createRuntime(
 
 /**
  * Revocations (logout, role, password or email change) from customer-service's internal feed, polled in the
- * background into the token service's in-memory list; none when REVOCATION_FEED_URL is empty (customer-service
+ * background into the token service's in-memory list (REVOCATION_FEED_URL, by default
+ * `<CUSTOMER_SERVICE_URL>/internal/revocations`); none when REVOCATION_FEED_URL is empty (customer-service
  * itself reads its database). `startService` runs it while the service listens.
  */
 export function startRevocationFeedOf(runtime: Runtime): { stop(): void } | undefined {
-  const { config } = runtime;
-  const feedUrl = config.REVOCATION_FEED_URL ?? '';
-  if (feedUrl === '') return undefined;
-  return startRevocationFeed({
-    source: httpRevocationSource(feedUrl, runtime.tokens, runtime.name),
-    list: runtime.tokens.revocations,
-    logger: runtime.logger,
-    registry: runtime.registry,
-    intervalMs: config.REVOCATION_POLL_MS,
-  });
+  return startConfiguredRevocationFeed({ ...runtime, config: runtime.config });
 }

@@ -37,7 +37,7 @@ export function localTarget(platform: Platform): SuiteTarget {
 }
 
 export async function externalTarget(gatewayUrl: string, credentials: Credentials): Promise<SuiteTarget> {
-  const health = await gatewayHealth(gatewayUrl);
+  const health = await gatewayHealth({ gatewayUrl, adminCredentials: credentials });
   const services = Object.entries(health?.services ?? {})
     .filter(([, h]) => h.status === 'ready')
     .map(([name]) => name);
@@ -49,8 +49,18 @@ export async function externalTarget(gatewayUrl: string, credentials: Credential
   };
 }
 
-export async function gatewayHealth(gatewayUrl: string): Promise<GatewayHealth | undefined> {
-  const reply = await send(gatewayUrl, 'GET', '/health', { timeoutMs: 5000 });
+/** The gateway's detailed /health (services and breakers): an admin's view, anonymous callers get `{status}`. */
+export async function gatewayHealth(target: ApiTarget): Promise<GatewayHealth | undefined> {
+  let token: string | undefined;
+  try {
+    token = await adminToken(target);
+  } catch {
+    // Not signed in: the anonymous answer has no details, which reads as "unknown" below.
+  }
+  const reply = await send(target.gatewayUrl, 'GET', '/health', {
+    timeoutMs: 5000,
+    ...(token !== undefined && { token }),
+  });
   const body = reply.body as Partial<GatewayHealth> | undefined;
   if (!body?.services || !body.breakers) return undefined;
   return { status: String(body.status), services: body.services, breakers: body.breakers };
@@ -167,7 +177,7 @@ export async function settle(target: SuiteTarget, timeoutMs = 45_000): Promise<s
   const { value } = await waitFor(
     timeoutMs,
     async () => {
-      const health = await gatewayHealth(target.gatewayUrl);
+      const health = await gatewayHealth(target);
       if (!health) return undefined;
       const notReady = target.services.filter(
         (s) => s !== 'api-gateway' && health.services[s]?.status !== 'ready',
@@ -190,7 +200,7 @@ export async function settle(target: SuiteTarget, timeoutMs = 45_000): Promise<s
     500,
   );
   if (value) return value;
-  const health = await gatewayHealth(target.gatewayUrl);
+  const health = await gatewayHealth(target);
   const open = platform ? await openServiceBreakers(platform) : [];
   return [
     `not settled after ${timeoutMs} ms: ${JSON.stringify(health ?? 'no /health answer')}` +

@@ -248,7 +248,9 @@ describe('Commerce end to end through the gateway (real processes)', () => {
     expect(reads.length).toBeGreaterThanOrEqual(12);
     expect(reads.filter((read) => read.status !== 200)).toEqual([]);
     expect([...breakers].sort()).toEqual(['read closed', 'write closed']);
-    const metrics = await (await fetch(`${platform.gatewayUrl}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${platform.gatewayUrl}/metrics`, { headers: { authorization: `Bearer ${admin}` } })
+    ).text();
     expect(metrics).toMatch(
       /upstream_outcomes_total\{[^}]*upstream="order-service",route_class="write",outcome="dependency_unavailable",breaker="success"[^}]*\} [1-9]/,
     );

@@ -8,6 +8,9 @@ import { Tally } from '../tally.js';
 import { localTarget, missingServices, type SuiteTarget } from '../target.js';
 
 const NEEDED = ['api-gateway', 'customer-service', 'inventory-service'];
+// The order-placement budget (10 a minute per customer by default) needs these too; without them it is skipped.
+const ORDERING = ['order-service', 'payment-service'];
+const ORDER_BURST = 15;
 // The dedicated stack's budgets, small enough to exhaust in a second.
 const LIMITS = {
   RATE_LIMIT_ANONYMOUS_POINTS: '100',
@@ -34,9 +37,9 @@ export const burst: Scenario = {
     let own: Platform | undefined;
     let burstTarget: SuiteTarget = target;
     if (target.platform) {
-      progress('starting a dedicated gateway + customer + inventory with real rate limits');
+      progress('starting a dedicated gateway + customer + inventory + order + payment with real rate limits');
       own = await startPlatform({
-        services: NEEDED,
+        services: [...NEEDED, ...ORDERING],
         rateLimits: 'service-defaults',
         serviceEnv: { 'api-gateway': LIMITS },
       });
@@ -82,20 +85,50 @@ export const burst: Scenario = {
       const limited = traffic.replies.filter((r) => r.status === 429);
       checks.none(
         '429s carry Retry-After and RateLimit-* headers, code rate_limited',
-        limited.flatMap((r) => [
-          ...(Number(r.headers['retry-after']) > 0
-            ? []
-            : [`Retry-After ${r.headers['retry-after'] ?? 'missing'}`]),
-          ...(r.headers['ratelimit-limit'] && r.headers['ratelimit-remaining'] === '0'
-            ? []
-            : ['RateLimit-* missing']),
-          ...(errorCode(r) === 'rate_limited' ? [] : [`code ${errorCode(r) ?? 'missing'}`]),
-        ]),
+        limited
+          .filter((r) => errorCode(r) !== 'order_rate_limited')
+          .flatMap((r) => [
+            ...(Number(r.headers['retry-after']) > 0
+              ? []
+              : [`Retry-After ${r.headers['retry-after'] ?? 'missing'}`]),
+            ...(r.headers['ratelimit-limit'] && r.headers['ratelimit-remaining'] === '0'
+              ? []
+              : ['RateLimit-* missing']),
+            ...(errorCode(r) === 'rate_limited' ? [] : [`code ${errorCode(r) ?? 'missing'}`]),
+          ]),
       );
       checks.none(
         '429s have the error shape',
         limited.slice(0, 20).flatMap((r) => errorShapeProblems(r, '429')),
       );
+
+      // One customer places ORDER_BURST orders at once: the per-customer placement budget answers 429.
+      if (missingServices(burstTarget, ORDERING) === undefined) {
+        const products = await send(burstTarget.gatewayUrl, 'GET', '/api/products?limit=1', {
+          token: customer.token,
+        });
+        const productId = (products.body as { data?: { id?: number }[] } | undefined)?.data?.[0]?.id;
+        const orders = await inParallel(Array.from({ length: ORDER_BURST }), CONCURRENCY, () =>
+          send(burstTarget.gatewayUrl, 'POST', '/api/orders', {
+            token: customer.token,
+            body: { items: [{ productId, quantity: 1 }], payment: { token: 'tok_visa' } },
+          }).then((r) => traffic.add(r)),
+        );
+        figures.orders = tallyOf(orders).summary();
+        const refused = orders.filter((r) => r.status === 429);
+        checks.check(
+          'order burst gets 429s from the placement budget',
+          refused.length > 0,
+          breakdown(orders),
+        );
+        checks.none(
+          'refused orders say order_rate_limited with Retry-After',
+          refused.flatMap((r) => [
+            ...(errorCode(r) === 'order_rate_limited' ? [] : [`code ${errorCode(r) ?? 'missing'}`]),
+            ...(Number(r.headers['retry-after']) > 0 ? [] : ['Retry-After missing']),
+          ]),
+        );
+      }
 
       const ready = await send(burstTarget.gatewayUrl, 'GET', '/health/ready');
       checks.check('the gateway stays ready', ready.status === 200, String(ready.status));

@@ -74,7 +74,7 @@ export const dependencyBehindHealthyService: Scenario = {
           const pace = sleep(ROUND_EVERY_MS);
           const round = await readRound(target, customerB.token, product.id, bOrderId);
           round.forEach((reply) => reads.add(reply));
-          const lanes = (await gatewayHealth(target.gatewayUrl))?.breakers['order-service'] ?? {};
+          const lanes = (await gatewayHealth(target))?.breakers['order-service'] ?? {};
           for (const [routeClass, state] of Object.entries(lanes))
             breakerStates.add(`${routeClass} ${state}`);
           await pace;

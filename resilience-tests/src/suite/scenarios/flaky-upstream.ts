@@ -51,8 +51,7 @@ export const flakyUpstream: Scenario = {
     const opened = () =>
       breakerSeenOpen || traffic.replies.some((r) => errorCode(r) === 'upstream_unavailable');
     const lookAtBreaker = async (): Promise<void> => {
-      breakerSeenOpen ||=
-        (await gatewayHealth(target.gatewayUrl))?.breakers['inventory-service']?.read === 'open';
+      breakerSeenOpen ||= (await gatewayHealth(target))?.breakers['inventory-service']?.read === 'open';
     };
     const reads = (count: number) =>
       inParallel(Array.from({ length: count }), 4, async (_, index) => {
