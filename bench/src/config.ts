@@ -16,9 +16,11 @@ export const settingsSchema = z.object({
     .int(10, 1)
     .describe('Keep-alive connections of the moderate-load run (default 10).'),
   BENCH_TARGETS: env
-    .list('direct,bare-proxy,koa-proxy,gateway,gateway-traced,gateway-workers,e2e,product-cache')
+    .list(
+      'direct,bare-proxy,koa-proxy,gateway,gateway-no-tracing,gateway-traced,gateway-workers,e2e,product-cache',
+    )
     .describe(
-      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, gateway-traced (the gateway with OpenTelemetry tracing on), gateway-workers, e2e, product-cache (always run in that order; default all eight).',
+      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, gateway-no-tracing (the gateway with the tracing code stubbed out), gateway-traced (the gateway with OpenTelemetry tracing on), gateway-workers, e2e, product-cache (always run in that order; default all nine).',
     ),
   BENCH_GATEWAY_WORKERS: env
     .int(availableParallelism(), 1)

@@ -33,6 +33,7 @@ const TARGETS: readonly TargetName[] = [
   'bare-proxy',
   'koa-proxy',
   'gateway',
+  'gateway-no-tracing',
   'gateway-traced',
   'gateway-workers',
 ];
@@ -149,6 +150,19 @@ function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
         jwtSecret,
         dataDir: join(scratch, 'gateway'),
         logFile: join(scratch, 'gateway', 'api-gateway.log'),
+      };
+    case 'gateway-no-tracing':
+      if (!existsSync(join(gatewayDist, 'service.js'))) {
+        return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
+      }
+      return {
+        kind: 'gateway',
+        upstreamUrl,
+        gatewayDist,
+        jwtSecret,
+        dataDir: join(scratch, 'gateway-no-tracing'),
+        logFile: join(scratch, 'gateway-no-tracing', 'api-gateway.log'),
+        withoutTracingCode: true,
       };
     case 'gateway-traced':
       if (!existsSync(join(gatewayDist, 'service.js'))) {

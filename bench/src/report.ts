@@ -7,13 +7,20 @@ export { percentile, summarizeLatencies, type LatencySummary } from '@shop/load-
 export { formatTable } from './format-table.js';
 
 export type TargetName =
-  'direct' | 'bare-proxy' | 'koa-proxy' | 'gateway' | 'gateway-traced' | 'gateway-workers';
+  | 'direct'
+  | 'bare-proxy'
+  | 'koa-proxy'
+  | 'gateway'
+  | 'gateway-no-tracing'
+  | 'gateway-traced'
+  | 'gateway-workers';
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   direct: '(a) direct to upstream',
   'bare-proxy': '(b) node:http + undici Pool proxy',
   'koa-proxy': '(c) Koa + router + undici',
   gateway: '(d) api-gateway (full stack)',
+  'gateway-no-tracing': '(d4) api-gateway, no tracing code',
   'gateway-traced': '(d3) api-gateway, tracing on',
   'gateway-workers': '(d2) api-gateway, N workers',
 };
@@ -67,6 +74,9 @@ export interface Comparison {
   /** (d3) over (d): the gateway with OpenTelemetry tracing on over the same gateway with it off. */
   tracedToUntraced?: number;
   tracedCpuToUntraced?: number;
+  /** (d) over (d4): the gateway with tracing off over the same gateway with the tracing code stubbed out. */
+  offToNoTracing?: number;
+  offCpuToNoTracing?: number;
 }
 
 /** The aims of docs/architecture.md#performance, reported (never asserted): where the measured figures stand against them. */
@@ -148,6 +158,16 @@ export function compare(targets: readonly TargetResult[]): Comparison {
     const untracedCpu = gateway.saturation.cpuMicrosPerRequest;
     if (tracedCpu !== undefined && untracedCpu !== undefined)
       comparison.tracedCpuToUntraced = ratio(tracedCpu, untracedCpu);
+  }
+  const noTracing = measured(targets, 'gateway-no-tracing');
+  if (noTracing && gateway) {
+    comparison.offToNoTracing = ratio(
+      gateway.saturation.requestsPerSecond,
+      noTracing.saturation.requestsPerSecond,
+    );
+    const offCpu = gateway.saturation.cpuMicrosPerRequest;
+    const noneCpu = noTracing.saturation.cpuMicrosPerRequest;
+    if (offCpu !== undefined && noneCpu !== undefined) comparison.offCpuToNoTracing = ratio(offCpu, noneCpu);
   }
   const workers = measured(targets, 'gateway-workers');
   if (workers && gateway) {
@@ -303,6 +323,12 @@ export function formatReport(report: BenchReport): string {
     lines.push(
       `gateway tracing on / off, throughput: ${c.tracedToUntraced.toFixed(2)}` +
         (c.tracedCpuToUntraced === undefined ? '' : `, CPU per request: ${c.tracedCpuToUntraced.toFixed(2)}`),
+    );
+  }
+  if (c.offToNoTracing !== undefined) {
+    lines.push(
+      `gateway tracing off / no tracing code, throughput: ${c.offToNoTracing.toFixed(2)}` +
+        (c.offCpuToNoTracing === undefined ? '' : `, CPU per request: ${c.offCpuToNoTracing.toFixed(2)}`),
     );
   }
   if (c.workersToOneWorker !== undefined) {

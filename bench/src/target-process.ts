@@ -14,10 +14,12 @@ export interface TargetProcess {
 }
 
 const ENTRY = fileURLToPath(new URL('./serve-target.js', import.meta.url));
+const NO_TRACING = new URL('./targets/no-tracing/register.js', import.meta.url).href;
 
 /** Starts serve-target.js in its own process and resolves with the URL it printed once listening. */
 export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promise<TargetProcess> {
-  const child: ChildProcess = spawn(process.execPath, [ENTRY, JSON.stringify(spec)], {
+  const hooks = spec.kind === 'gateway' && spec.withoutTracingCode === true ? ['--import', NO_TRACING] : [];
+  const child: ChildProcess = spawn(process.execPath, [...hooks, ENTRY, JSON.stringify(spec)], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderr = '';

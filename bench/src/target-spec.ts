@@ -14,6 +14,8 @@ const specSchema = z.discriminatedUnion('kind', [
     logFile: z.string(),
     /** (d3): OpenTelemetry tracing on, exporting over OTLP/HTTP to this endpoint. */
     tracingEndpoint: z.url().optional(),
+    /** (d4): the platform's tracing module replaced by no-op stubs (targets/no-tracing), as if never written. */
+    withoutTracingCode: z.boolean().optional(),
   }),
 ]);
 
