@@ -6,6 +6,7 @@ import type {
   TextMapPropagator,
   Tracer,
 } from '@opentelemetry/api';
+import { ConfigError } from '../config/config.js';
 import { currentContext, runWithContext, type RequestContext } from '../context/request-context.js';
 
 /**
@@ -40,10 +41,65 @@ export function tracingEndpoint(env: Record<string, string | undefined> = proces
   return endpoint === undefined || endpoint === '' ? undefined : endpoint;
 }
 
+/** The samplers of OTEL_TRACES_SAMPLER (the OpenTelemetry specification's names). */
+export const TRACES_SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+export type TracesSamplerName = (typeof TRACES_SAMPLERS)[number];
+
+export interface SamplerSetting {
+  name: TracesSamplerName;
+  /** The share of new traces kept (0..1), for the traceidratio samplers. */
+  ratio: number;
+}
+
+/**
+ * OTEL_TRACES_SAMPLER (default parentbased_always_on) and OTEL_TRACES_SAMPLER_ARG (the ratio, default 1).
+ * Unlike the specification's "warn and use the default", an unknown sampler or a ratio outside 0..1 is a
+ * ConfigError: the process says so and does not start.
+ */
+export function samplerSetting(env: Record<string, string | undefined> = process.env): SamplerSetting {
+  const raw = env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() || 'parentbased_always_on';
+  if (!(TRACES_SAMPLERS as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      `OTEL_TRACES_SAMPLER: unknown sampler ${JSON.stringify(env.OTEL_TRACES_SAMPLER)}; use one of ${TRACES_SAMPLERS.join(', ')}`,
+    );
+  }
+  const name = raw as TracesSamplerName;
+  const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim();
+  let ratio = 1;
+  if (name.endsWith('traceidratio') && arg !== undefined && arg !== '') {
+    ratio = Number(arg);
+    if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) {
+      throw new ConfigError(
+        `OTEL_TRACES_SAMPLER_ARG: ${JSON.stringify(arg)} is not a ratio; use a number from 0 to 1 (0.1 keeps one trace in ten)`,
+      );
+    }
+  }
+  return { name, ratio };
+}
+
+function buildSampler(
+  sdk: typeof import('@opentelemetry/sdk-trace'),
+  setting: SamplerSetting,
+): import('@opentelemetry/sdk-trace').Sampler {
+  const root = setting.name.endsWith('always_off')
+    ? new sdk.AlwaysOffSampler()
+    : setting.name.endsWith('traceidratio')
+      ? new sdk.TraceIdRatioBasedSampler(setting.ratio)
+      : new sdk.AlwaysOnSampler();
+  return setting.name.startsWith('parentbased_') ? new sdk.ParentBasedSampler({ root }) : root;
+}
+
 /**
  * Starts the SDK for this process when an endpoint is configured: a tracer provider with the service's name,
  * a batch processor and the OTLP/HTTP exporter (which reads the standard OTEL_EXPORTER_OTLP_* variables:
- * endpoint, headers, timeout). Returns whether tracing is on. A second call is a no-op.
+ * endpoint, headers, timeout) and the sampler of OTEL_TRACES_SAMPLER. Returns whether tracing is on. A second call is a no-op.
  */
 export async function startTracing(
   serviceName: string,
@@ -52,6 +108,7 @@ export async function startTracing(
   if (state !== undefined) return true;
   const endpoint = tracingEndpoint(env);
   if (endpoint === undefined) return false;
+  const sampling = samplerSetting(env);
   const [api, sdk, exporterModule, resources, core] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace'),
@@ -62,6 +119,7 @@ export async function startTracing(
   const url = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || `${endpoint.replace(/\/+$/, '')}/v1/traces`;
   const provider = new sdk.TracerProvider({
     resource: resources.resourceFromAttributes({ 'service.name': serviceName }),
+    sampler: buildSampler(sdk, sampling),
     spanProcessors: [
       new sdk.BatchSpanProcessor({
         exporter: new exporterModule.OTLPTraceExporter({ url }),
