@@ -1,4 +1,4 @@
-import { runWithContext, type Logger } from '@shop/platform/runtime';
+import { runWithContext, withSpan, type Logger } from '@shop/platform/runtime';
 import { chargeFinalAt, type DeadlinePolicy } from './call-deadlines.js';
 import type { TaskRunner } from './follow-up-tasks.js';
 import type { OrderRecord } from './order.js';
@@ -140,8 +140,18 @@ export function createRecovery(deps: {
 
 /**
  * Resolves an order under the correlation ID of the request that created it, so the calls, log lines and
- * events (OrderConfirmed / OrderCancelled) of a recovered order trace back to that request.
+ * events (OrderConfirmed / OrderCancelled) of a recovered order trace back to that request. With tracing on,
+ * each order's recovery is one root span, `recover order` (with `order.id`), its calls' spans under it: the
+ * order does not store its request's traceparent, so the span cannot join the request's trace; the
+ * correlation ID (on the span as `correlation_id`) links the two.
  */
-function underOrderCorrelation<T>(order: OrderRecord, work: () => T): T {
-  return order.correlationId === null ? work() : runWithContext({ correlationId: order.correlationId }, work);
+function underOrderCorrelation<T>(order: OrderRecord, work: () => Promise<T>): Promise<T> {
+  const traced = () =>
+    withSpan('recover order', work, {
+      'order.id': order.id,
+      ...(order.correlationId === null ? {} : { correlation_id: order.correlationId }),
+    });
+  return order.correlationId === null
+    ? traced()
+    : runWithContext({ correlationId: order.correlationId }, traced);
 }
