@@ -43,3 +43,50 @@ export function serviceCallsFromCode(readText: (relativePath: string) => string)
   }
   return calls;
 }
+
+/** The variable the revocation feed's URL is built from (platform/src/auth/revocation-feed.ts). */
+export const REVOCATION_FEED_URL_VARIABLE = 'CUSTOMER_SERVICE_URL';
+
+/**
+ * The revocation feed, read from the code: its owner is the service other services reach through
+ * REVOCATION_FEED_URL_VARIABLE, and every process polls `<that URL>/internal/revocations` unless its
+ * `src/config.ts` turns REVOCATION_FEED_URL off by default (`z.string().default('')`, the owner itself)
+ * or `env` sets it empty.
+ */
+export function revocationFeedFromCode(
+  readText: (relativePath: string) => string,
+  env: (service: string) => Readonly<Record<string, string | undefined>> = () => ({}),
+): { owner: string; pollers: string[] } {
+  const owner = SERVICES.find((spec) => spec.urlVariable === REVOCATION_FEED_URL_VARIABLE)?.name;
+  if (owner === undefined) throw new Error(`no service is reached through ${REVOCATION_FEED_URL_VARIABLE}`);
+  const feed = readText('platform/src/auth/revocation-feed.ts');
+  if (!feed.includes(REVOCATION_FEED_URL_VARIABLE) || !feed.includes('/internal/revocations'))
+    throw new Error(
+      `the revocation feed is no longer <${REVOCATION_FEED_URL_VARIABLE}>/internal/revocations`,
+    );
+  const pollers = SERVICES.filter((spec) => {
+    const offByDefault = /\bREVOCATION_FEED_URL\s*:\s*z\.string\(\)\.default\(''\)/.test(
+      readText(`${spec.name}/src/config.ts`),
+    );
+    const configured = env(spec.name).REVOCATION_FEED_URL;
+    return configured === undefined ? !offByDefault : configured !== '';
+  }).map((spec) => spec.name);
+  return { owner, pollers };
+}
+
+/**
+ * The port on which a process answers GET /metrics without a token, from its environment and code:
+ * METRICS_PORT when set (platform/src/service/metrics-exposure.ts); otherwise its HTTP port, unless its
+ * `src/service.ts` guards that port (`metricsOnHttpPort: 'authenticated'`, the gateway): then none.
+ */
+export function tokenFreeMetricsPort(
+  service: string,
+  env: Readonly<Record<string, string | undefined>>,
+  readText: (relativePath: string) => string,
+): number | undefined {
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== '') return Number(env.METRICS_PORT);
+  const guarded = /metricsOnHttpPort\s*:\s*'authenticated'/.test(readText(`${service}/src/service.ts`));
+  if (guarded) return undefined;
+  const port = env.PORT ?? SERVICES.find((spec) => spec.name === service)?.port;
+  return port === undefined ? undefined : Number(port);
+}

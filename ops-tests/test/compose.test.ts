@@ -1,6 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import { readRepoJson, readRepoText, readRepoYaml, repoFileExists } from '../src/repo-files.js';
-import { INFRA_PORTS, SERVICES, type ServiceSpec } from '../src/service-catalog.js';
+import {
+  INFRA_PORTS,
+  revocationFeedFromCode,
+  SERVICES,
+  tokenFreeMetricsPort,
+  type ServiceSpec,
+} from '../src/service-catalog.js';
 import {
   arrayAt,
   asArray,
@@ -119,6 +125,24 @@ describe('docker-compose.yml services', () => {
     }
     // the gateway reaches all six services
     expect(new Set(checked).size).toBe(6);
+  });
+
+  test("When the revocation feed is read from the code, then every poller's environment points at its owner's compose name and port", () => {
+    const feed = revocationFeedFromCode(readRepoText, environment);
+    const owner = SERVICES.find((spec) => spec.name === feed.owner);
+
+    expect(feed.pollers).toEqual(SERVICES.map((spec) => spec.name).filter((name) => name !== feed.owner));
+    for (const poller of feed.pollers)
+      expect(environment(poller).CUSTOMER_SERVICE_URL, poller).toBe(`http://${feed.owner}:${owner?.port}`);
+  });
+
+  test('When the metrics ports are read, then every service serves /metrics without a token on an unpublished port', () => {
+    for (const spec of SERVICES) {
+      const port = tokenFreeMetricsPort(spec.name, environment(spec.name), readRepoText);
+      expect(port, spec.name).toBeDefined();
+      expect(port, spec.name).not.toBe(spec.port);
+      expect(publishedPorts(spec.name).join(' '), spec.name).not.toContain(`:${port}`);
+    }
   });
 
   test('When other URLs are read, then their hosts are compose services', () => {

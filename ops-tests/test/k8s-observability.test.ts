@@ -6,7 +6,7 @@ import { schemaErrors, unknownFieldErrors } from '../src/k8s-schema.js';
 import { kubectlKustomize, kustomizeBuild, type K8sObject } from '../src/kustomize.js';
 import { requirePromtool, runPromtool } from '../src/promtool.js';
 import { readRepoJson, readRepoText, readRepoYaml, repoPath, repoRoot } from '../src/repo-files.js';
-import { SERVICES } from '../src/service-catalog.js';
+import { SERVICES, tokenFreeMetricsPort } from '../src/service-catalog.js';
 import { arrayAt, asRecord, at, isRecord, recordAt, type JsonRecord } from '../src/shape.js';
 
 const production = kustomizeBuild('k8s/examples/production');
@@ -31,7 +31,27 @@ const pods = production
         port: Number(at(port, 'containerPort')),
       })),
     ),
+    /** The main container's environment: its envFrom ConfigMaps, then its literal env values. */
+    env: envOfMainContainer(asRecord(arrayAt(object.doc, 'spec.template.spec.containers')[0], 'container')),
   }));
+
+function envOfMainContainer(container: JsonRecord): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const source of Array.isArray(container.envFrom) ? container.envFrom : []) {
+    const name = at(source, 'configMapRef.name');
+    const configMap = production.find((object) => object.kind === 'ConfigMap' && object.name === name);
+    if (configMap) Object.assign(env, recordAt(configMap.doc, 'data'));
+  }
+  for (const entry of Array.isArray(container.env) ? container.env : [])
+    if (typeof at(entry, 'value') === 'string') env[String(at(entry, 'name'))] = String(at(entry, 'value'));
+  return env;
+}
+
+/** The port where a rendered service pod answers GET /metrics without a token (from its env and code). */
+function metricsPortOf(name: string): number | undefined {
+  const pod = pods.find((entry) => entry.name === name);
+  return pod === undefined ? undefined : tokenFreeMetricsPort(name, pod.env, readRepoText);
+}
 
 /** Prometheus relabeling (keep and replace), enough to run the scrape config on discovered pods. */
 function relabel(rules: unknown[], input: Record<string, string>): Record<string, string> | undefined {
@@ -102,11 +122,12 @@ describe('k8s/observability (component) and k8s/examples/production', () => {
 
     expect(selected.map((pod) => pod.name).sort()).toEqual(SERVICES.map((spec) => spec.name).sort());
     const endpoint = arrayAt(services, 'spec.podMetricsEndpoints')[0];
-    for (const pod of selected)
-      expect(
-        pod.ports.map((port) => port.name),
-        pod.name,
-      ).toContain(at(endpoint, 'port'));
+    for (const pod of selected) {
+      // the named port is one where the process serves /metrics without a token (not the gateway's public port)
+      const scraped = pod.ports.find((port) => port.name === at(endpoint, 'port'));
+      expect(scraped?.port, pod.name).toBeDefined();
+      expect(scraped?.port, pod.name).toBe(metricsPortOf(pod.name));
+    }
     expect(at(arrayAt(endpoint, 'relabelings')[0], 'targetLabel')).toBe('service');
     expect(at(arrayAt(endpoint, 'relabelings')[0], 'sourceLabels')).toEqual([
       '__meta_kubernetes_pod_label_app_kubernetes_io_name',
@@ -148,7 +169,7 @@ describe('k8s/observability (component) and k8s/examples/production', () => {
     );
     for (const spec of SERVICES) {
       expect(kept.find((target) => target.service === spec.name)).toMatchObject({
-        __address__: `10.0.0.1:${spec.port}`,
+        __address__: `10.0.0.1:${metricsPortOf(spec.name) ?? 'none: /metrics needs a token'}`,
         __metrics_path__: '/metrics',
       });
     }

@@ -6,7 +6,12 @@ import { schemaErrors, unknownFieldErrors } from '../src/k8s-schema.js';
 import { kubectlKustomize, kustomizeBuild, type K8sObject } from '../src/kustomize.js';
 import { allowed, type Pod, type Policy } from '../src/network-policy.js';
 import { readRepoText, readRepoYamlDocuments, repoFileExists, repoPath } from '../src/repo-files.js';
-import { SERVICES, serviceCallsFromCode } from '../src/service-catalog.js';
+import {
+  revocationFeedFromCode,
+  SERVICES,
+  serviceCallsFromCode,
+  tokenFreeMetricsPort,
+} from '../src/service-catalog.js';
 import { arrayAt, asArray, asRecord, at, recordAt, stringAt, type JsonRecord } from '../src/shape.js';
 import { tempDir } from '@shop/platform/tools/testing';
 
@@ -38,6 +43,20 @@ function envOf(workload: JsonRecord): Map<string, JsonRecord> {
       asRecord(entry, 'env[]'),
     ]),
   );
+}
+
+/** What the process sees: the ConfigMap it reads with envFrom, overridden by its literal env values. */
+function effectiveEnv(workload: JsonRecord): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const source of asArray(mainContainer(workload).envFrom ?? [], 'envFrom')) {
+    const name = at(source, 'configMapRef.name');
+    if (typeof name !== 'string') continue;
+    const configMap = objects.find((object) => object.kind === 'ConfigMap' && object.name === name);
+    Object.assign(result, recordAt(configMap?.doc, 'data'));
+  }
+  for (const [name, entry] of envOf(workload))
+    if (typeof entry.value === 'string') result[name] = entry.value;
+  return result;
 }
 
 const workloads = objects.filter((object) =>
@@ -301,7 +320,10 @@ describe('k8s configuration', () => {
       const workload = one(name === 'api-gateway' ? 'Deployment' : 'StatefulSet', name);
       const main = mainContainer(workload);
 
-      expect(arrayAt(main, 'ports')).toEqual([{ name: 'http', containerPort: spec.port }]);
+      expect(arrayAt(main, 'ports')).toEqual([
+        { name: 'http', containerPort: spec.port },
+        { name: 'metrics', containerPort: Number(effectiveEnv(workload).METRICS_PORT) },
+      ]);
       expect(at(envOf(workload).get('PORT'), 'value')).toBe(String(spec.port));
       expect(at(main, 'readinessProbe.httpGet')).toEqual({ path: '/health/ready', port: 'http' });
       expect(at(main, 'livenessProbe.httpGet')).toEqual({ path: '/health/live', port: 'http' });
@@ -380,11 +402,22 @@ describe('k8s network policies', () => {
     outside('prometheus', 'monitoring', { 'app.kubernetes.io/name': 'prometheus' }),
     outside('curl', 'default'),
   ];
+  function metricsPort(name: string): number {
+    const workload = workloads.find((object) => object.name === name);
+    const port = tokenFreeMetricsPort(name, effectiveEnv(workload?.doc ?? {}), readRepoText);
+    if (port === undefined) throw new Error(`${name} serves /metrics to no scraper without a token`);
+    return port;
+  }
   const targets: { label: string; pod: Pod; port: number; protocol?: string }[] = [
     ...SERVICES.map((spec) => ({
       label: `${spec.name}:${spec.port}`,
       pod: podOf(spec.name),
       port: spec.port,
+    })),
+    ...SERVICES.map((spec) => ({
+      label: `${spec.name}:${metricsPort(spec.name)} (metrics)`,
+      pod: podOf(spec.name),
+      port: metricsPort(spec.name),
     })),
     { label: 'rabbitmq:5672', pod: podOf('rabbitmq'), port: 5672 },
     { label: 'rabbitmq:15672 (management UI)', pod: podOf('rabbitmq'), port: 15672 },
@@ -408,15 +441,27 @@ describe('k8s network policies', () => {
       [...spec.upstreams],
     ]),
   );
+  // Every poller of the revocation feed reaches its owner (customer-service), from the services' config code.
+  const feed = revocationFeedFromCode(readRepoText, (name) => {
+    const workload = workloads.find((object) => object.name === name);
+    return workload === undefined ? {} : effectiveEnv(workload.doc);
+  });
   const callers = (callee: string) =>
-    SERVICES.map((spec) => spec.name).filter((caller) => calls[caller]?.includes(callee));
+    SERVICES.map((spec) => spec.name).filter(
+      (caller) =>
+        caller !== 'api-gateway' &&
+        (calls[caller]?.includes(callee) === true ||
+          (callee === feed.owner && feed.pollers.includes(caller))),
+    );
+
   const expected: Record<string, readonly string[]> = {
-    'api-gateway:8080': ['ingress-nginx/controller', 'monitoring/prometheus'],
+    // Prometheus scrapes the metrics ports only, never the HTTP ports.
+    'api-gateway:8080': ['ingress-nginx/controller'],
     ...Object.fromEntries(
-      DATA_SERVICES.map((spec) => [
-        `${spec.name}:${spec.port}`,
-        ['api-gateway', ...callers(spec.name), 'monitoring/prometheus'],
-      ]),
+      DATA_SERVICES.map((spec) => [`${spec.name}:${spec.port}`, ['api-gateway', ...callers(spec.name)]]),
+    ),
+    ...Object.fromEntries(
+      SERVICES.map((spec) => [`${spec.name}:${metricsPort(spec.name)} (metrics)`, ['monitoring/prometheus']]),
     ),
     'rabbitmq:5672': dataServices,
     'rabbitmq:15672 (management UI)': [],
@@ -439,6 +484,18 @@ describe('k8s network policies', () => {
     expect(fromCode['api-gateway']).toEqual(DATA_SERVICES.map((spec) => spec.name));
     delete fromCode['api-gateway'];
     expect(fromCode).toEqual(calls);
+  });
+
+  test('When the revocation feed is read from the code, then every service but its owner polls it, at the URL its pod is given', () => {
+    expect(feed.owner).toBe('customer-service');
+    expect(feed.pollers).toEqual(SERVICES.map((spec) => spec.name).filter((name) => name !== feed.owner));
+    const owner = SERVICES.find((spec) => spec.name === feed.owner);
+    for (const poller of feed.pollers) {
+      const workload = workloads.find((object) => object.name === poller);
+      expect(effectiveEnv(workload?.doc ?? {}).CUSTOMER_SERVICE_URL, poller).toBe(
+        `http://${feed.owner}:${owner?.port}`,
+      );
+    }
   });
 
   test('When the reachability matrix is computed from the policies, then only the intended paths are open', () => {

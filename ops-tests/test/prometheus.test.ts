@@ -4,7 +4,7 @@ import { familyOfSeries, isKnownSeries } from '../src/metric-catalog.js';
 import { metricNamesIn } from '../src/promql-metric-names.js';
 import { requirePromtool, runPromtool } from '../src/promtool.js';
 import { readRepoText, readRepoYaml, repoFileExists, repoPath, repoRoot } from '../src/repo-files.js';
-import { SERVICES } from '../src/service-catalog.js';
+import { SERVICES, tokenFreeMetricsPort } from '../src/service-catalog.js';
 import { arrayAt, asArray, asRecord, asString, at, type JsonRecord } from '../src/shape.js';
 
 const requiredAlerts = [
@@ -45,7 +45,7 @@ describe('prometheus.yml', () => {
     expect(result.output).toContain(`SUCCESS: ${requiredAlerts.length} rules found`);
   });
 
-  test('When the config is read, then every service is scraped at its compose name and port every 15s', () => {
+  test('When the config is read, then every service is scraped at its compose name, on the port that serves /metrics without a token, every 15s', () => {
     const config = readRepoYaml('prometheus.yml');
     const job = arrayAt(config, 'scrape_configs')
       .map((entry) => asRecord(entry, 'scrape_configs[]'))
@@ -57,8 +57,19 @@ describe('prometheus.yml', () => {
       target: asString(arrayAt(entry, 'targets')[0], 'targets[0]'),
       service: at(entry, 'labels.service'),
     }));
+    const compose = readRepoYaml('docker-compose.yml');
+    const envOf = (name: string): Record<string, string> =>
+      Object.fromEntries(
+        Object.entries(recordOrEmpty(at(compose, `services.${name}.environment`))).map(([key, value]) => [
+          key,
+          String(value),
+        ]),
+      );
     expect(targets).toEqual(
-      SERVICES.map((service) => ({ target: `${service.name}:${service.port}`, service: service.name })),
+      SERVICES.map((service) => ({
+        target: `${service.name}:${tokenFreeMetricsPort(service.name, envOf(service.name), readRepoText) ?? 'none: /metrics needs a token'}`,
+        service: service.name,
+      })),
     );
     expect(arrayAt(config, 'rule_files')).toEqual(['prometheus-alerts.yml']);
   });
@@ -198,3 +209,7 @@ describe('prometheus-tests (promtool test rules)', () => {
     }
   });
 });
+
+function recordOrEmpty(value: unknown): JsonRecord {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonRecord) : {};
+}
