@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { SERVICES, WORKSPACES } from '@shop/platform/contracts';
+import { readRepoText } from '../src/repo-files.js';
+import { revocationFeedFromCode } from '../src/service-catalog.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(`${root}${path}`, 'utf8');
@@ -60,7 +62,8 @@ describe('The service list is defined once', () => {
     }
   });
 
-  test('When a service’s config reads another service’s URL, then the list names that service as its upstream', async () => {
+  test('When a service’s config reads another service’s URL, then the list names that service as its upstream (or it polls that service’s revocation feed)', async () => {
+    const feed = revocationFeedFromCode(readRepoText);
     for (const service of SERVICES) {
       const { loadConfig } = await importFile<{
         loadConfig: (env: Record<string, string>) => Record<string, unknown>;
@@ -70,7 +73,11 @@ describe('The service list is defined once', () => {
         (other) =>
           other.urlVariable !== undefined && other.name !== service.name && other.urlVariable in config,
       ).map((other) => other.name);
-      expect([...called].sort(), service.name).toEqual([...service.upstreams].sort());
+      // Every poller of the revocation feed reads its owner's URL (platform/src/auth/revocation-feed.ts).
+      const viaFeed = feed.pollers.includes(service.name) ? [feed.owner] : [];
+      expect([...called].sort(), service.name).toEqual(
+        [...new Set([...service.upstreams, ...viaFeed])].sort(),
+      );
     }
   });
 });
