@@ -20,11 +20,13 @@ export const livePlatformSkipReason: string | undefined =
       `set REQUIRE_SERVICES=1 to make this a failure`;
 
 /** Every service of docs/architecture.md#ports-and-run-modes as real processes on free 127.0.0.1 ports (embedded event transport). */
-export function startLivePlatform(): Promise<Platform> {
+export function startLivePlatform(
+  options: { serviceEnv?: Record<string, Record<string, string>> } = {},
+): Promise<Platform> {
   if (unbuilt.length > 0) {
     throw new Error(`live tests need every service built; missing: ${unbuilt.join(', ')}`);
   }
-  return startPlatform({ services: SERVICES.map((service) => service.name) });
+  return startPlatform({ services: SERVICES.map((service) => service.name), serviceEnv: options.serviceEnv });
 }
 
 /** The status of each request the sample traffic made, so a test can tell the traffic did its job. */

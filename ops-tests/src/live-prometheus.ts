@@ -68,7 +68,8 @@ export function liveScrapeConfig(
   };
 }
 
-async function freePort(): Promise<number> {
+/** A free 127.0.0.1 port (released before the caller binds it). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

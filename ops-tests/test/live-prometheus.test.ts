@@ -10,6 +10,7 @@ import {
 } from '../src/live-platform.js';
 import {
   SERVICES_JOB,
+  freePort,
   liveScrapeConfig,
   pollUntil,
   prometheusAvailable,
@@ -43,6 +44,8 @@ describe.skipIf(skipReason !== undefined)('Prometheus scraping the running platf
   let platform: Platform | undefined;
   let prometheus: PrometheusServer | undefined;
   let traffic: SampleTraffic;
+  /** Each service's METRICS_PORT address, where Prometheus scrapes it. */
+  const metricsUrls: Record<string, string> = {};
 
   function server(): PrometheusServer {
     if (prometheus === undefined) throw new Error('prometheus did not start (see beforeAll)');
@@ -56,10 +59,18 @@ describe.skipIf(skipReason !== undefined)('Prometheus scraping the running platf
           'install it with: apt-get install -y --no-install-recommends prometheus',
       );
     }
-    platform = await startLivePlatform();
+    // As compose and Kubernetes run them: every process serves /metrics on its own METRICS_PORT, without a
+    // token, and prometheus.yml scrapes that port (the gateway's HTTP port would want a token).
+    const serviceEnv: Record<string, Record<string, string>> = {};
+    for (const spec of SERVICES) {
+      const port = await freePort();
+      serviceEnv[spec.name] = { METRICS_PORT: String(port) };
+      metricsUrls[spec.name] = `http://127.0.0.1:${port}`;
+    }
+    platform = await startLivePlatform({ serviceEnv });
     traffic = await driveSampleTraffic(platform);
     prometheus = await startPrometheus({
-      config: liveScrapeConfig(readRepoYaml('prometheus.yml'), platform.urls, {
+      config: liveScrapeConfig(readRepoYaml('prometheus.yml'), metricsUrls, {
         interval: '1s',
         ruleFiles: [repoPath(ALERTS_FILE)],
       }),
@@ -102,7 +113,7 @@ describe.skipIf(skipReason !== undefined)('Prometheus scraping the running platf
       })).sort((a, b) => a.service.localeCompare(b.service)),
     );
     for (const target of targets) {
-      expect(target.scrapeUrl).toBe(`${platform?.urls[target.service ?? '']}/metrics`);
+      expect(target.scrapeUrl).toBe(`${metricsUrls[target.service ?? '']}/metrics`);
     }
   });
 
