@@ -9,6 +9,16 @@ import tseslint from 'typescript-eslint';
  * composes the domain with data the same way.
  */
 const SERVICE_SRC = '**/*-service/src';
+/** The platform's names before the entry points (decision 0073): gone from its exports, kept out by lint. */
+const OLD_PLATFORM_NAMES = [
+  ['@shop/platform', '@shop/platform/runtime or @shop/platform/contracts'],
+  ['@shop/platform/testing', '@shop/platform/tools/testing'],
+  ['@shop/platform/cli', '@shop/platform/tools'],
+  ['@shop/platform/cli/backup', '@shop/platform/tools/backup'],
+].map(([name, instead]) => ({
+  name,
+  message: `Import ${instead} (docs/service-shape.md#platform-entry-points).`,
+}));
 const COMPOSITION_ROOT = {
   regex: '^(\\.\\./)+(service|main)\\.js$',
   message: 'Only main.ts imports the composition root.',
@@ -22,7 +32,10 @@ const ADAPTER_MESSAGE =
 const adapterRule = (extra = {}, allowed = ['domain']) => ({
   'no-restricted-imports': [
     'error',
-    { ...extra, patterns: [otherFolders(allowed, ADAPTER_MESSAGE), COMPOSITION_ROOT] },
+    {
+      paths: [...OLD_PLATFORM_NAMES, ...(extra.paths ?? [])],
+      patterns: [otherFolders(allowed, ADAPTER_MESSAGE), COMPOSITION_ROOT],
+    },
   ],
 });
 const serviceBoundaries = [
@@ -32,11 +45,14 @@ const serviceBoundaries = [
       'no-restricted-imports': [
         'error',
         {
-          paths: ['koa', '@koa/router', 'better-sqlite3', 'amqplib', 'undici', 'ioredis'].map((name) => ({
-            name,
-            message:
-              'The domain knows no HTTP, SQL, cache or broker library: declare a port in domain/ and implement it outside.',
-          })),
+          paths: [
+            ...OLD_PLATFORM_NAMES,
+            ...['koa', '@koa/router', 'better-sqlite3', 'amqplib', 'undici', 'ioredis'].map((name) => ({
+              name,
+              message:
+                'The domain knows no HTTP, SQL, cache or broker library: declare a port in domain/ and implement it outside.',
+            })),
+          ],
           patterns: [
             {
               regex: '^(\\.\\./)+(?!domain/)',
@@ -73,6 +89,7 @@ const serviceBoundaries = [
       'no-restricted-imports': [
         'error',
         {
+          paths: OLD_PLATFORM_NAMES,
           patterns: [
             {
               regex: '^\\./(?!domain/)[^./][^/]*/',
@@ -103,6 +120,8 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/ban-ts-comment': 'error',
+      // Service folders set this rule again below, each with OLD_PLATFORM_NAMES.
+      'no-restricted-imports': ['error', { paths: OLD_PLATFORM_NAMES }],
       'no-console': 'off',
     },
   },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/testing';
+import { request } from '@shop/platform/tools/testing';
 import {
   adminToken,
   customerToken,

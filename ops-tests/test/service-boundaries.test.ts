@@ -151,4 +151,24 @@ describe('Service boundaries: http -> domain <- data, enforced by ESLint', () =>
       ),
     ).toEqual([]);
   });
+  test('When code anywhere imports an old platform name (@shop/platform, /testing, /cli, /cli/backup), then lint fails and names the entry point', async () => {
+    const code = [
+      "import { z } from '@shop/platform';",
+      "import { request } from '@shop/platform/testing';",
+      "import { UsageError } from '@shop/platform/cli';",
+      "import { runBackup } from '@shop/platform/cli/backup';",
+      'export const all = [z, request, UsageError, runBackup];',
+    ].join('\n');
+    for (const path of [
+      'notification-service/src/analytics/analytics.ts',
+      'order-service/src/domain/cart.ts',
+      'order-service/src/order-metrics.ts',
+      'api-gateway/test/routing.api.test.ts',
+      'bench/src/main.ts',
+    ]) {
+      const findings = await boundaryFindings(path, code);
+      expect(findings, path).toHaveLength(4);
+      expect(findings[1], path).toContain('@shop/platform/tools/testing');
+    }
+  });
 });

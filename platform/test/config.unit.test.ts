@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { baseConfigShape, ConfigError, env, parseConfig, resolveJwtSecret, z } from '../src/index.js';
+import { baseConfigShape, ConfigError, env, parseConfig, resolveJwtSecret, z } from '../src/runtime/index.js';
 import { tempDir } from '../src/testing/index.js';
 
 const schema = z.object({ ...baseConfigShape, PORT: env.port(5001) });

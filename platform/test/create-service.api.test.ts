@@ -7,9 +7,9 @@ import {
   notFound,
   requireUser,
   startServer,
-  subject,
   type RunningServer,
-} from '../src/index.js';
+} from '../src/runtime/index.js';
+import { subject } from '../src/contracts/index.js';
 import { captureLogger, request, testTokens, tokenFor } from '../src/testing/index.js';
 
 describe('createService', () => {

@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const entry = `${root}platform/dist/src/index.js`;
+const entry = `${root}platform/dist/src/runtime/index.js`;
 
 /**
  * Which of `packages` a fresh Node process has loaded after running `script` (an ES module body with
- * `platform` bound to @shop/platform's compiled entry point).
+ * `platform` bound to @shop/platform/runtime, compiled).
  */
 function loadedAfter(script: string, packages: string[]): string[] {
   const program = `
@@ -49,7 +49,7 @@ describe('What a configuration does not use is not loaded', () => {
     if (!existsSync(entry)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
   });
 
-  test('When @shop/platform is imported and a logger writes a line, then neither Elasticsearch, amqplib, the APM agent nor Redis is loaded', () => {
+  test('When @shop/platform/runtime is imported and a logger writes a line, then neither Elasticsearch, amqplib, the APM agent nor Redis is loaded', () => {
     const loaded = loadedAfter(
       `const logger = platform.createLogger({ service: 'probe', console: false });
        logger.info('hello');`,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { checkDatabase, openDatabase, type Migration } from '../src/index.js';
+import { checkDatabase, openDatabase, type Migration } from '../src/runtime/index.js';
 import { tempDir } from '../src/testing/index.js';
 
 const migrations: Migration[] = [

@@ -1,7 +1,7 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, test } from 'vitest';
-import { bearerToken, createTokenService } from '../src/index.js';
+import { bearerToken, createTokenService } from '../src/runtime/index.js';
 import { TEST_JWT } from '../src/testing/index.js';
 
 const tokens = createTokenService(TEST_JWT);

@@ -1,4 +1,4 @@
-import type { Db } from '@shop/platform';
+import type { Db } from '@shop/platform/runtime';
 
 export interface StoredEvent {
   type: string;

@@ -1,6 +1,6 @@
 import { Router } from '@koa/router';
+import { abilityFor } from '@shop/platform/contracts';
 import {
-  abilityFor,
   authorize,
   forbidden,
   counter,
@@ -13,7 +13,7 @@ import {
   type Logger,
   type Registry,
   type Subscription,
-} from '@shop/platform';
+} from '@shop/platform/runtime';
 import { createAnalyticsStore } from './analytics-store.js';
 import {
   BUSINESS_EVENT_TYPES,

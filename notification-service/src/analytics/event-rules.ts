@@ -1,4 +1,4 @@
-import { z } from '@shop/platform';
+import { z } from '@shop/platform/runtime';
 
 /** What clients may record. Anything else is 400: the allowlist keeps the store free of surprises. */
 export const CLIENT_EVENT_TYPES = [

@@ -1,4 +1,4 @@
-import { AppError } from '@shop/platform';
+import { AppError } from '@shop/platform/runtime';
 
 /**
  * Fixed-window budget per client for event ingestion (on top of the gateway's per-IP and per-user limits):

@@ -6,7 +6,7 @@ import { integerIdParam, paginationQuery, uuidParam } from '../validation/reques
  * The public API's schemas. The request schemas are the ones the services validate with (each service's http
  * layer imports its own from here), so the OpenAPI document built from them cannot drift from what is
  * accepted. The response schemas describe what the services answer; the component tests check every answer
- * they get against them (see @shop/platform/testing, `contractProblems`).
+ * they get against them (see @shop/platform/tools/testing, `contractProblems`).
  */
 
 // ---------------------------------------------------------------------------------------------- shared

@@ -1,4 +1,4 @@
-// `@shop/platform/cli`: what the repository's commands share (the launcher imports it once built).
+// What the repository's commands share, exported as `@shop/platform/tools` (the launcher imports it once built).
 export * from './command-line.js';
 export * from './console-line.js';
 export * from './terminal-text.js';

@@ -121,7 +121,7 @@ export function contractChecker(): ContractChecker {
 }
 
 /**
- * From now on, `request()` of @shop/platform/testing checks every answer to a public route against the
+ * From now on, `request()` of @shop/platform/tools/testing checks every answer to a public route against the
  * OpenAPI document and throws on the first mismatch. The data services' test projects turn it on in a setup
  * file (vitest.config.ts), so every component test doubles as a contract test.
  */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, test } from 'vitest';
-import { createBudgetStore, openDatabase, type BudgetStore } from '../../src/index.js';
+import { createBudgetStore, openDatabase, type BudgetStore } from '../../src/runtime/index.js';
 import { captureLogger, reachable } from '../../src/testing/index.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

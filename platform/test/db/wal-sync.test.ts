@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { openDatabase, syncToDisk, walSyncOf, type Db } from '../../src/index.js';
+import { openDatabase, syncToDisk, walSyncOf, type Db } from '../../src/runtime/index.js';
 import { tempDir } from '../../src/testing/index.js';
 
 const migrations = [

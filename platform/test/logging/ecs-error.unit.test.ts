@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { runWithContext } from '../../src/index.js';
+import { runWithContext } from '../../src/runtime/index.js';
 import { captureLogger } from '../../src/testing/index.js';
 
 class UpstreamTimeout extends Error {

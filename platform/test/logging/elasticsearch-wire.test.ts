@@ -3,7 +3,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createLogger, runWithContext, type Logger } from '../../src/index.js';
+import { createLogger, runWithContext, type Logger } from '../../src/runtime/index.js';
 import { elasticsearchIndexName } from '../../src/logging/elasticsearch.js';
 import { tempDir } from '../../src/testing/index.js';
 import {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
-import { createLogger, endLogger } from '../../src/index.js';
+import { createLogger, endLogger } from '../../src/runtime/index.js';
 import { captureLogger, tempDir } from '../../src/testing/index.js';
 import { startFakeElasticsearch, type FakeElasticsearch } from './fake-elasticsearch.js';
 

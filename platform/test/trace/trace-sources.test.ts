@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { createLogger, runWithContext } from '../../src/index.js';
+import { createLogger, runWithContext } from '../../src/runtime/index.js';
 import { tempDir } from '../../src/testing/index.js';
 import { searchRequestInElasticsearch } from '../../src/trace/elasticsearch-source.js';
 import { readRequestFromLogFiles } from '../../src/trace/file-source.js';
