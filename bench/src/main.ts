@@ -184,6 +184,12 @@ function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
   }
 }
 
+/** The line of a child's stderr that says what went wrong (`...Error: ...`), else its first line. */
+function firstErrorLine(message: string): string {
+  const lines = message.split('\n');
+  return (lines.find((line) => /^\s*\w*Error: /.test(line)) ?? lines[0] ?? '').trim();
+}
+
 /** One load run, with the CPU time the target process spent on it divided by the requests it answered. */
 async function measuredRun(target: TargetProcess, run: () => Promise<LoadResult>): Promise<LoadResult> {
   const cpuBefore = await target.cpuMicros();
@@ -232,7 +238,7 @@ async function measureProxies(wanted: readonly TargetName[], targets: TargetResu
         try {
           target = await startGatewayWorkers(upstream.url);
         } catch (error) {
-          const reason = `could not start: ${(error as Error).message.split('\n')[0] ?? ''}`;
+          const reason = `could not start: ${firstErrorLine((error as Error).message)}`;
           process.stdout.write(`${name}: skipped, ${reason}\n`);
           targets.push({ name, skipped: reason });
           continue;
@@ -253,7 +259,7 @@ async function measureProxies(wanted: readonly TargetName[], targets: TargetResu
       try {
         target = await startTargetProcess(spec);
       } catch (error) {
-        const reason = `could not start: ${(error as Error).message.split('\n')[0] ?? ''}`;
+        const reason = `could not start: ${firstErrorLine((error as Error).message)}`;
         process.stdout.write(`${name}: skipped, ${reason}\n`);
         targets.push({ name, skipped: reason });
         continue;

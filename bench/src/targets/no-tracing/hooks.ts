@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 const TRACING_MODULE = /\/platform\/dist\/src\/tracing\/tracing\.js$/;
 
-const STUB = `
+export const STUB = `
 export const SPAN_KIND = { INTERNAL: 0, SERVER: 1, CLIENT: 2, PRODUCER: 3, CONSUMER: 4 };
+export const TRACES_SAMPLERS = [];
+export function samplerSetting() { return { name: 'always_off', ratio: 0 }; }
 export function tracingEnabled() { return false; }
 export function tracingEndpoint() { return undefined; }
 export async function startTracing() { return false; }
