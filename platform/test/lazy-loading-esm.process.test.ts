@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const entry = `${root}platform/dist/src/index.js`;
+const entry = `${root}platform/dist/src/runtime/index.js`;
 const scratch = mkdtempSync(join(tmpdir(), 'lazy-esm-'));
 
 // A module hook (node:module register, installed with --import before anything else loads) that appends
