@@ -1,4 +1,5 @@
 import { counter, type Registry } from '@shop/platform/runtime';
+import type { AnalyticsMetrics } from './domain/analytics.js';
 import { NOTIFICATION_STATUSES, type NotificationStatus } from './domain/notification.js';
 
 export interface NotificationMetrics {
@@ -14,4 +15,27 @@ export function notificationMetrics(registry: Registry): NotificationMetrics {
   });
   for (const status of NOTIFICATION_STATUSES) total.inc({ status }, 0);
   return { recorded: (status) => total.inc({ status }) };
+}
+
+/**
+ * `analytics_events_total{type}` (client behaviour events and business events from the bus) and the analytics
+ * limiter's `rate_limit_rejections_total{limiter="analytics"}`.
+ */
+export function analyticsMetrics(registry: Registry, eventTypes: readonly string[]): AnalyticsMetrics {
+  const events = counter(registry, {
+    name: 'analytics_events_total',
+    help: 'Analytics events recorded, by type (client behaviour events and business events from the bus)',
+    labelNames: ['type'] as const,
+  });
+  const rejections = counter(registry, {
+    name: 'rate_limit_rejections_total',
+    help: 'Requests refused by a rate limiter',
+    labelNames: ['limiter'] as const,
+  });
+  for (const type of eventTypes) events.inc({ type }, 0);
+  rejections.inc({ limiter: 'analytics' }, 0);
+  return {
+    recorded: (type) => events.inc({ type }),
+    limited: () => rejections.inc({ limiter: 'analytics' }),
+  };
 }

@@ -1,14 +1,24 @@
 import { join } from 'node:path';
-import { defineService, loadMigrations } from '@shop/platform/runtime';
-import { createAnalytics } from './analytics/analytics.js';
+import {
+  defineService,
+  loadMigrations,
+  startConsumer,
+  type BackgroundWorker,
+  type Subscription,
+} from '@shop/platform/runtime';
 import { loadConfig, type NotificationConfig } from './config.js';
+import { createAnalyticsStore } from './data/analytics-store.js';
 import { createCustomerDirectoryRepository } from './data/customer-directory-repository.js';
 import { createNotificationRepository } from './data/notification-repository.js';
+import { createAnalytics, type Analytics } from './domain/analytics.js';
+import { BUSINESS_EVENT_TYPES, CLIENT_EVENT_TYPES } from './domain/analytics-rules.js';
 import { createNotifier, type Notifier } from './domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from './domain/ports.js';
+import { ANALYTICS_QUEUE_SUFFIX, analyticsEventHandlers } from './events/analytics-handlers.js';
 import { notificationEventHandlers } from './events/handlers.js';
+import { analyticsRoutes } from './http/analytics-routes.js';
 import { notificationRoutes } from './http/routes.js';
-import { notificationMetrics } from './notification-metrics.js';
+import { analyticsMetrics, notificationMetrics } from './notification-metrics.js';
 import { fileSender } from './senders/file-sender.js';
 import { logSender } from './senders/log-sender.js';
 import { customerLookup } from './upstream/customer-lookup.js';
@@ -65,22 +75,68 @@ export const notificationService = defineService<NotificationConfig, Notificatio
       now: seams.now ?? (() => new Date()),
     });
     const analytics = createAnalytics({
-      service: SERVICE_NAME,
-      db,
-      transport: bus.transport,
-      logger,
-      registry,
+      store: createAnalyticsStore(db),
+      metrics: analyticsMetrics(registry, [...CLIENT_EVENT_TYPES, ...BUSINESS_EVENT_TYPES]),
       settings: {
         ratePoints: config.ANALYTICS_RATE_LIMIT_POINTS,
         rateWindowSeconds: config.ANALYTICS_RATE_LIMIT_WINDOW_SECONDS,
         retentionDays: config.ANALYTICS_RETENTION_DAYS,
       },
     });
+    const analyticsWorkers = analyticsBackground(analytics, {
+      start: () =>
+        startConsumer({
+          db,
+          transport: bus.transport,
+          queue: `${SERVICE_NAME}${ANALYTICS_QUEUE_SUFFIX}`,
+          handlers: analyticsEventHandlers(analytics),
+          logger,
+          registry,
+        }),
+      logger,
+    });
     return {
-      routers: [notificationRoutes(notifier), analytics.router],
-      workers: analytics.workers,
+      routers: [notificationRoutes(notifier), analyticsRoutes(analytics)],
+      workers: analyticsWorkers,
       eventHandlers: notificationEventHandlers(notifier, logger, notificationMetrics(registry)),
       exposed: notifier,
     };
   },
 });
+
+/** Consumes the business events on the analytics queue, and purges events past the retention once an hour. */
+function analyticsBackground(
+  analytics: Analytics,
+  deps: {
+    start: () => Promise<Subscription>;
+    logger: { info(message: string, fields?: object): void; error(message: string, fields?: object): void };
+  },
+): BackgroundWorker[] {
+  const { logger } = deps;
+  return [
+    {
+      name: 'analytics consumer',
+      start() {
+        const subscription: Promise<Subscription | undefined> = deps.start().catch((error: unknown) => {
+          logger.error('Analytics consumer could not start: business events are not counted', { err: error });
+          return undefined;
+        });
+        return { stop: async () => (await subscription)?.stop() };
+      },
+    },
+    {
+      name: 'analytics retention',
+      start() {
+        const purge = () => {
+          const removed = analytics.purgeExpired();
+          if (removed > 0)
+            logger.info('Analytics events past their retention deleted', { analytics: { removed } });
+        };
+        purge();
+        const timer = setInterval(purge, 3_600_000);
+        timer.unref();
+        return { stop: () => clearInterval(timer) };
+      },
+    },
+  ];
+}

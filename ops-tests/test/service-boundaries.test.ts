@@ -160,7 +160,7 @@ describe('Service boundaries: http -> domain <- data, enforced by ESLint', () =>
       'export const all = [z, request, UsageError, runBackup];',
     ].join('\n');
     for (const path of [
-      'notification-service/src/analytics/analytics.ts',
+      'notification-service/src/http/analytics-routes.ts',
       'order-service/src/domain/cart.ts',
       'order-service/src/order-metrics.ts',
       'api-gateway/test/routing.api.test.ts',

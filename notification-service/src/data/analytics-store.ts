@@ -1,26 +1,7 @@
 import type { Db } from '@shop/platform/runtime';
+import type { AnalyticsStore, HourSummary, StoredEvent } from '../domain/analytics.js';
 
-export interface StoredEvent {
-  type: string;
-  source: 'client' | 'bus';
-  occurredAt: string;
-  signedIn: boolean;
-  amountCents?: number | undefined;
-  properties?: Record<string, unknown> | undefined;
-}
-
-export interface HourSummary {
-  /** The hour's start, ISO 8601 (UTC). */
-  hour: string;
-  events: Record<string, number>;
-  orders: number;
-  revenueCents: number;
-  refundsCents: number;
-}
-
-export type AnalyticsStore = ReturnType<typeof createAnalyticsStore>;
-
-export function createAnalyticsStore(db: Db) {
+export function createAnalyticsStore(db: Db): AnalyticsStore {
   const insert = db.prepare<{
     type: string;
     source: string;

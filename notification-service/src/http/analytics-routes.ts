@@ -1,0 +1,30 @@
+import { Router } from '@koa/router';
+import { abilityFor } from '@shop/platform/contracts';
+import { authorize, forbidden, parseInput } from '@shop/platform/runtime';
+import type { Analytics } from '../domain/analytics.js';
+import { clientEventBody, summaryQuery } from '../domain/analytics-rules.js';
+
+/** POST /api/analytics/events (anonymous or signed in) and the admin summary. */
+export function analyticsRoutes(analytics: Analytics): Router {
+  const router = new Router({ prefix: '/api/analytics' });
+
+  router.post('/events', (ctx) => {
+    const user = ctx.state.user;
+    // Anonymous callers too (authorize() requires a user): the shared abilities grant it to everyone.
+    if (!abilityFor(user).can('create', 'Analytics')) throw forbidden();
+    const client = user
+      ? `user:${user.id}`
+      : `ip:${(ctx.get('x-forwarded-for').split(',').pop() ?? '').trim() || ctx.ip}`;
+    const event = parseInput(clientEventBody, ctx.request.body, 'body');
+    analytics.recordClientEvent(event, client, user !== undefined);
+    ctx.status = 202;
+    ctx.body = { accepted: true, type: event.type };
+  });
+
+  router.get('/summary', authorize('manage', 'Analytics'), (ctx) => {
+    const { hours } = parseInput(summaryQuery, ctx.query, 'query');
+    ctx.body = analytics.summary(hours);
+  });
+
+  return router;
+}
