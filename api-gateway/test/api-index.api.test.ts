@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
 import { UPSTREAMS } from '../src/routing/route-table.js';
-import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+import {
+  type RunningGateway,
+  startGatewayOverStubs,
+  stopGatewayAndStubs,
+  type StartedStubs,
+} from './support/gateway.js';
 
 /** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
 const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
@@ -12,17 +17,10 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 
 describe('GET / on the gateway', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
+  let stubs: StartedStubs;
   let gateway: RunningGateway;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-    gateway = await startGateway(stubs);
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await stubs.closeAll();
-  });
+  beforeAll(async () => ({ stubs, gateway } = await startGatewayOverStubs()));
+  afterAll(() => stopGatewayAndStubs(gateway, stubs));
 
   test('When anyone opens the gateway URL, then a short JSON index names it, its version and where to go next', async () => {
     const res = await request(gateway.url, 'GET', '/');

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rawExchange, request, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+import {
+  type RunningGateway,
+  startGatewayOverStubs,
+  stopGatewayAndStubs,
+  type StartedStubs,
+} from './support/gateway.js';
 
 /** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
 const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
@@ -9,17 +14,10 @@ const customer = tokenFor({ id: 'alice', role: 'customer' });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('Observability through the gateway', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
+  let stubs: StartedStubs;
   let gateway: RunningGateway;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-    gateway = await startGateway(stubs);
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await stubs.closeAll();
-  });
+  beforeAll(async () => ({ stubs, gateway } = await startGatewayOverStubs()));
+  afterAll(() => stopGatewayAndStubs(gateway, stubs));
 
   const lastOrderCall = () => stubs['order-service'].callsTo('/api/orders').at(-1);
 

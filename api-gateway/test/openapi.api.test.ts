@@ -5,7 +5,12 @@ import { request } from '@shop/platform/tools/testing';
 import { routeTableDifferences } from '../src/openapi/route-coverage.js';
 import { assertPermitted } from '../src/routing/permission.js';
 import { ROUTES, UPSTREAMS, type RouteEntry } from '../src/routing/route-table.js';
-import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+import {
+  type RunningGateway,
+  startGatewayOverStubs,
+  stopGatewayAndStubs,
+  type StartedStubs,
+} from './support/gateway.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -60,17 +65,10 @@ describe('The OpenAPI document against the route table', () => {
 });
 
 describe('GET /openapi.json and GET /docs on the gateway', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
+  let stubs: StartedStubs;
   let gateway: RunningGateway;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-    gateway = await startGateway(stubs);
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await stubs.closeAll();
-  });
+  beforeAll(async () => ({ stubs, gateway } = await startGatewayOverStubs()));
+  afterAll(() => stopGatewayAndStubs(gateway, stubs));
 
   test('When the document is asked for, then it is the OpenAPI 3.1 contract of this gateway version, served without any upstream', async () => {
     const res = await request<OpenApiDocument>(gateway.url, 'GET', '/openapi.json');

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { rawExchange, startProbeService, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, type RunningGateway } from '../support/gateway.js';
+import {
+  type RunningGateway,
+  startGatewayOverStubs,
+  stopGatewayAndStubs,
+  type StartedStubs,
+} from '../support/gateway.js';
 
 /** Sends one request whose head carries every `[name, value]` line as given, on a raw socket. */
 function sendWithLines(
@@ -24,17 +29,10 @@ const alice = tokenFor({ id: 'alice', role: 'customer' });
 const admin = tokenFor({ id: 'root', role: 'admin' });
 
 describe('Attack: two Authorization header lines on one request', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
+  let stubs: StartedStubs;
   let gateway: RunningGateway;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-    gateway = await startGateway(stubs);
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await stubs.closeAll();
-  });
+  beforeAll(async () => ({ stubs, gateway } = await startGatewayOverStubs()));
+  afterAll(() => stopGatewayAndStubs(gateway, stubs));
 
   test('When a request to the gateway carries two Authorization lines, then 400 duplicate_authorization and nothing is relayed', async () => {
     const before = stubs['customer-service'].requests.length;

@@ -1,23 +1,23 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, type RunningGateway } from '../support/gateway.js';
+import {
+  startGateway,
+  startStubs,
+  type RunningGateway,
+  startGatewayOverStubs,
+  stopGatewayAndStubs,
+  type StartedStubs,
+} from '../support/gateway.js';
 
 const serviceToken = tokenFor({ id: 'service:prometheus', role: 'service' });
 const adminToken = tokenFor({ id: 'root', role: 'admin' });
 const customerToken = tokenFor({ id: 'alice', role: 'customer' });
 
 describe('Attack: reading /metrics and the topology from the public port', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
+  let stubs: StartedStubs;
   let gateway: RunningGateway;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-    gateway = await startGateway(stubs);
-  });
-  afterAll(async () => {
-    await gateway.stop();
-    await stubs.closeAll();
-  });
+  beforeAll(async () => ({ stubs, gateway } = await startGatewayOverStubs()));
+  afterAll(() => stopGatewayAndStubs(gateway, stubs));
 
   test('When /metrics is asked anonymously or with a customer token, then 401 and no metric is shown', async () => {
     for (const token of [undefined, customerToken]) {

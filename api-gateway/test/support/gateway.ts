@@ -49,3 +49,22 @@ export async function startGateway(stubs: Stubs, env: Record<string, string> = {
     stop: () => gateway.stop(),
   };
 }
+
+export type StartedStubs = Awaited<ReturnType<typeof startStubs>>;
+
+/** Stubs for every upstream and the gateway in front of them: the usual `beforeAll` of a gateway test. */
+export async function startGatewayOverStubs(
+  env: Record<string, string> = {},
+): Promise<{ stubs: StartedStubs; gateway: RunningGateway }> {
+  const stubs = await startStubs();
+  return { stubs, gateway: await startGateway(stubs, env) };
+}
+
+/** The matching `afterAll`: tolerates a `beforeAll` that failed half-way. */
+export async function stopGatewayAndStubs(
+  gateway: RunningGateway | undefined,
+  stubs: StartedStubs | undefined,
+): Promise<void> {
+  await gateway?.stop();
+  await stubs?.closeAll();
+}
