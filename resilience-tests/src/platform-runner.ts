@@ -52,7 +52,7 @@ export interface StartPlatformOptions {
   /**
    * 'relaxed' (default) raises the gateway's per-IP and per-user budgets (RELAXED_RATE_LIMITS) because every
    * test client is 127.0.0.1; 'service-defaults' keeps the gateway's own limits (rate-limit scenarios).
-   * Login brute-force limits stay as configured either way; `env`/`serviceEnv` still override.
+   * The per-e-mail login limits stay as configured either way; `env`/`serviceEnv` still override.
    */
   rateLimits?: 'relaxed' | 'service-defaults';
   /**
@@ -78,12 +78,13 @@ export const RELAXED_RATE_LIMITS: Readonly<Record<string, string>> = Object.free
 });
 
 /**
- * The services' own business budgets under `rateLimits: 'relaxed'` (customer-service's registrations,
- * order-service's order placements), for the same reason.
+ * The services' own per-client budgets under `rateLimits: 'relaxed'` (customer-service's registrations and
+ * logins per client address, order-service's order placements), for the same reason. The per-e-mail login
+ * budget stays as configured.
  */
 export const RELAXED_SERVICE_BUDGETS: Readonly<Record<string, Readonly<Record<string, string>>>> =
   Object.freeze({
-    'customer-service': { RATE_LIMIT_REGISTER_POINTS: '1000000' },
+    'customer-service': { RATE_LIMIT_REGISTER_POINTS: '1000000', RATE_LIMIT_LOGIN_IP_POINTS: '1000000' },
     'order-service': { ORDER_PLACEMENT_POINTS: '1000000' },
   });
 

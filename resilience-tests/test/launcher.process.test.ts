@@ -106,10 +106,19 @@ describe('npm start (scripts/start.mjs)', () => {
   }, 30_000);
 
   test('When it has started, then every service is ready and register -> login -> me works through the gateway', async () => {
+    // Anonymous callers get {status} only; the admin sees every service.
+    const anonymous = await request<Record<string, unknown>>(gatewayUrl, 'GET', '/health');
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body).toEqual({ status: 'ok' });
+    const adminLogin = await request<{ accessToken: string }>(gatewayUrl, 'POST', '/auth/login', {
+      body: { email: 'admin@shop.local', password: 'Launcher-Admin-Pass-42' },
+    });
+    expect(adminLogin.status).toBe(200);
     const health = await request<{ status: string; services: Record<string, { status: string }> }>(
       gatewayUrl,
       'GET',
       '/health',
+      { token: adminLogin.body.accessToken },
     );
     expect(health.status).toBe(200);
     expect(Object.keys(health.body.services).sort()).toEqual([

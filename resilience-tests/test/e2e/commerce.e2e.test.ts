@@ -216,6 +216,7 @@ describe('Commerce end to end through the gateway (real processes)', () => {
           const health = await api.call<{ breakers: Record<string, Record<string, string>> }>(
             'GET',
             '/health',
+            { token: admin },
           );
           for (const [lane, state] of Object.entries(health.body.breakers['order-service'] ?? {})) {
             breakers.add(`${lane} ${state}`);
@@ -228,6 +229,9 @@ describe('Commerce end to end through the gateway (real processes)', () => {
           await api.placeOrder(customerA.token, { items: [{ productId: product.id, quantity: 1 }] }),
         );
       }
+      // Refused placements are quick once order-service's breaker on payment is open: B keeps reading, with
+      // payment still failing, until it has done at least three rounds.
+      for (const until = Date.now() + 10_000; reads.length < 12 && Date.now() < until;) await sleep(50);
       placing = false;
       await reader;
     } finally {
