@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -12,6 +13,25 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const offset = 20_000 + Math.floor(Math.random() * 20_000);
 const gatewayUrl = `http://127.0.0.1:${8080 + offset}`;
 const customerUrl = `http://127.0.0.1:${5001 + offset}`;
+
+/** Whether a port on 127.0.0.1 can be bound right now. */
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/** Another offset whose seven ports are all free now (other tests hold ephemeral ports in this range too). */
+async function freeOffsetBesides(taken: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = 20_000 + Math.floor(Math.random() * 20_000);
+    if (Math.abs(candidate - taken) < 10) continue;
+    const ports = [8080, 5001, 5002, 5003, 5004, 5005, 5006].map((port) => port + candidate);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return candidate;
+  }
+  throw new Error('no offset with seven free ports found');
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -185,7 +205,7 @@ describe('npm start (scripts/start.mjs)', () => {
   test('When a second launcher has free ports but the same data directory, then it refuses too', async () => {
     const second = await run(['scripts/start.mjs'], {
       DATA_DIR: data.path,
-      SHOP_PORT_OFFSET: String(offset + 1000),
+      SHOP_PORT_OFFSET: String(await freeOffsetBesides(offset)),
     });
 
     expect(second.code).toBe(1);
