@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
 import { abandonableGet } from './support/raw-request.js';
-import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+import { startGateway, startStubs, stubsWithGatewayPerTest } from './support/gateway.js';
 
 /** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
 const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
@@ -12,20 +12,7 @@ const ADMIN = tokenFor({ id: 'health-admin', role: 'admin' });
 const customer = tokenFor({ id: 'alice', role: 'customer' });
 
 describe('Per-upstream circuit breakers', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
-  let gateway: RunningGateway | undefined;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-  });
-  afterEach(async () => {
-    await gateway?.stop();
-    gateway = undefined;
-    stubs['order-service'].answer = { status: 200, body: { ok: true } };
-  });
-  afterAll(async () => {
-    await stubs.closeAll();
-  });
+  const lane = stubsWithGatewayPerTest();
 
   const breakerOf = async (url: string, upstream: string, routeClass = 'read') =>
     (
@@ -36,14 +23,14 @@ describe('Per-upstream circuit breakers', () => {
   const getOrders = (url: string) => request(url, 'GET', '/api/orders', { token: customer });
 
   test('When order-service keeps failing, then the breaker opens, fails fast without calling it, probes once half-open and closes on success', async () => {
-    gateway = await startGateway(stubs, {
+    const gateway = await lane.start({
       BREAKER_VOLUME_THRESHOLD: '4',
       BREAKER_ERROR_THRESHOLD_PERCENTAGE: '50',
       // Long enough that the five refusals below all land while it is open, even on a loaded machine.
       BREAKER_RESET_TIMEOUT_MS: '2000',
     });
     const { url } = gateway;
-    const orders = stubs['order-service'];
+    const orders = lane.stubs['order-service'];
     orders.answer = {
       status: 500,
       body: { error: { code: 'internal_error', message: 'Internal server error' } },
@@ -93,11 +80,11 @@ describe('Per-upstream circuit breakers', () => {
   });
 
   test('When order-service answers 4xx, then the breaker never opens', async () => {
-    gateway = await startGateway(stubs, {
+    const gateway = await lane.start({
       BREAKER_VOLUME_THRESHOLD: '2',
       BREAKER_ERROR_THRESHOLD_PERCENTAGE: '10',
     });
-    const orders = stubs['order-service'];
+    const orders = lane.stubs['order-service'];
     for (const status of [404, 400, 409, 422]) {
       orders.answer = { status, body: { error: { code: 'client_side', message: 'no' } } };
       for (let i = 0; i < 5; i++) expect((await getOrders(gateway.url)).status).toBe(status);
@@ -107,8 +94,8 @@ describe('Per-upstream circuit breakers', () => {
 
   test('When order-service is slower than its timeout, then 504 upstream_timeout about when the timeout fires', async () => {
     const timeoutMs = 300;
-    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: String(timeoutMs) });
-    stubs['order-service'].answer = { status: 200, body: { late: true }, delayMs: 3000 };
+    const gateway = await lane.start({ UPSTREAM_TIMEOUT_MS: String(timeoutMs) });
+    lane.stubs['order-service'].answer = { status: 200, body: { late: true }, delayMs: 3000 };
     const started = performance.now();
     const res = await getOrders(gateway.url);
     const elapsed = performance.now() - started;
@@ -120,9 +107,9 @@ describe('Per-upstream circuit breakers', () => {
   });
 
   test('When the saga takes longer than UPSTREAM_TIMEOUT_MS, then order-service still answers: it has its own, longer timeout', async () => {
-    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: '200', ORDER_SERVICE_TIMEOUT_MS: '3000' });
-    stubs['order-service'].answer = { status: 202, body: { status: 'PENDING' }, delayMs: 500 };
-    stubs['inventory-service'].answer = { status: 200, body: { data: [] }, delayMs: 500 };
+    const gateway = await lane.start({ UPSTREAM_TIMEOUT_MS: '200', ORDER_SERVICE_TIMEOUT_MS: '3000' });
+    lane.stubs['order-service'].answer = { status: 202, body: { status: 'PENDING' }, delayMs: 500 };
+    lane.stubs['inventory-service'].answer = { status: 200, body: { data: [] }, delayMs: 500 };
     const order = await request(gateway.url, 'POST', '/api/orders', {
       token: customer,
       body: { product_id: 1, quantity: 1 },
@@ -130,12 +117,12 @@ describe('Per-upstream circuit breakers', () => {
     expect(order.status).toBe(202);
     const products = await request(gateway.url, 'GET', '/api/products');
     expect(products.status).toBe(504);
-    stubs['inventory-service'].answer = { status: 200, body: { ok: true } };
+    lane.stubs['inventory-service'].answer = { status: 200, body: { ok: true } };
   });
 
   test('When the client gives up while the upstream is slow, then the gateway stops waiting without logging an error', async () => {
-    gateway = await startGateway(stubs, { UPSTREAM_TIMEOUT_MS: '5000' });
-    const orders = stubs['order-service'];
+    const gateway = await lane.start({ UPSTREAM_TIMEOUT_MS: '5000' });
+    const orders = lane.stubs['order-service'];
     orders.answer = { status: 200, body: { late: true }, delayMs: 3000 };
     const before = orders.callsTo('/api/orders').length;
     const client = abandonableGet(gateway.url, '/api/orders', { authorization: `Bearer ${customer}` });
@@ -154,16 +141,15 @@ describe('Per-upstream circuit breakers', () => {
   test('When the upstream refuses connections, then 503 upstream_unavailable with Retry-After', async () => {
     const lonely = await startStubs();
     await lonely['shipping-service'].close();
-    gateway = await startGateway(lonely);
+    const isolated = await startGateway(lonely);
     try {
-      const res = await request(gateway.url, 'GET', '/api/shipments?orderId=1', { token: customer });
+      const res = await request(isolated.url, 'GET', '/api/shipments?orderId=1', { token: customer });
       expect(res.status).toBe(503);
       expect(res.body).toMatchObject({ error: { code: 'upstream_unavailable' } });
       expect(res.headers.get('retry-after')).not.toBeNull();
       expect(JSON.stringify(res.body)).not.toContain('127.0.0.1');
     } finally {
-      await gateway.stop();
-      gateway = undefined;
+      await isolated.stop();
       await lonely.closeAll();
     }
   });

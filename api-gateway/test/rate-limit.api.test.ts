@@ -1,35 +1,22 @@
-import { afterEach, beforeAll, afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+import { stubsWithGatewayPerTest } from './support/gateway.js';
 
 /** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
 const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 describe('Rate limits', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
-  let gateway: RunningGateway | undefined;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-  });
-  afterEach(async () => {
-    await gateway?.stop();
-    gateway = undefined;
-    stubs['customer-service'].answer = { status: 200, body: { ok: true } };
-  });
-  afterAll(async () => {
-    await stubs.closeAll();
-  });
+  const lane = stubsWithGatewayPerTest();
 
   const rotatingForwardedFor = (i: number) => ({ 'x-forwarded-for': `198.51.100.${i + 1}` });
 
   describe('GET /api/products (anonymous, per IP)', () => {
     test('When the budget is spent, then 429 rate_limited with Retry-After, and X-Forwarded-For rotation does not help', async () => {
-      gateway = await startGateway(stubs, {
+      const gateway = await lane.start({
         RATE_LIMIT_ANONYMOUS_POINTS: '3',
         RATE_LIMIT_ANONYMOUS_DURATION_SECONDS: '60',
       });
-      const before = stubs['inventory-service'].requests.length;
+      const before = lane.stubs['inventory-service'].requests.length;
       const remaining: (string | null)[] = [];
       for (let i = 0; i < 3; i++) {
         const res = await request(gateway.url, 'GET', '/api/products', { headers: rotatingForwardedFor(i) });
@@ -47,7 +34,7 @@ describe('Rate limits', () => {
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
         expect(res.headers.get('ratelimit-remaining')).toBe('0');
       }
-      expect(stubs['inventory-service'].requests.length - before).toBe(3);
+      expect(lane.stubs['inventory-service'].requests.length - before).toBe(3);
 
       const metrics = await request<string>(gateway.url, 'GET', '/metrics', { token: METRICS_READER });
       expect(metrics.body).toMatch(/rate_limit_rejections_total\{[^}]*limiter="anonymous"[^}]*\} 3/);
@@ -56,7 +43,7 @@ describe('Rate limits', () => {
 
   describe('GET /api/orders (authenticated, per user)', () => {
     test('When one user spends their budget, then they get 429 and another user is unaffected', async () => {
-      gateway = await startGateway(stubs, { RATE_LIMIT_API_POINTS: '2' });
+      const gateway = await lane.start({ RATE_LIMIT_API_POINTS: '2' });
       const alice = tokenFor({ id: 'alice', role: 'customer' });
       const bob = tokenFor({ id: 'bob', role: 'customer' });
       const statuses = [];
@@ -71,7 +58,7 @@ describe('Rate limits', () => {
 
   describe('POST /auth/register (per IP)', () => {
     test('When the auth budget is spent, then 429', async () => {
-      gateway = await startGateway(stubs, { RATE_LIMIT_AUTH_POINTS: '2' });
+      const gateway = await lane.start({ RATE_LIMIT_AUTH_POINTS: '2' });
       const statuses = [];
       for (let i = 0; i < 3; i++) {
         const res = await request(gateway.url, 'POST', '/auth/register', {
@@ -86,7 +73,7 @@ describe('Rate limits', () => {
 
   describe('TRUST_PROXY_HOPS', () => {
     test('When one proxy is trusted, then the client is the last X-Forwarded-For entry and what it prepends is ignored', async () => {
-      gateway = await startGateway(stubs, { RATE_LIMIT_ANONYMOUS_POINTS: '1', TRUST_PROXY_HOPS: '1' });
+      const gateway = await lane.start({ RATE_LIMIT_ANONYMOUS_POINTS: '1', TRUST_PROXY_HOPS: '1' });
       const first = await request(gateway.url, 'GET', '/api/products', {
         headers: { 'x-forwarded-for': '203.0.113.1' },
       });
@@ -97,13 +84,13 @@ describe('Rate limits', () => {
         headers: { 'x-forwarded-for': '10.9.9.9, 203.0.113.1' },
       });
       expect([first.status, second.status, spoofed.status]).toEqual([200, 200, 429]);
-      expect(stubs['inventory-service'].requests.at(-1)?.headers['x-forwarded-for']).toBe('203.0.113.2');
+      expect(lane.stubs['inventory-service'].requests.at(-1)?.headers['x-forwarded-for']).toBe('203.0.113.2');
     });
   });
 
   describe('POST /auth/login brute force', () => {
     const wrongPassword = () => {
-      stubs['customer-service'].answer = (req) => {
+      lane.stubs['customer-service'].answer = (req) => {
         const body = JSON.parse(req.body) as { password?: string };
         return body.password === 'right-password'
           ? { status: 200, body: { accessToken: 'token', tokenType: 'Bearer' } }
@@ -115,12 +102,12 @@ describe('Rate limits', () => {
     };
 
     test('When one e-mail fails repeatedly (any letter case, rotating X-Forwarded-For), then 429 with Retry-After', async () => {
-      gateway = await startGateway(stubs, {
+      const gateway = await lane.start({
         RATE_LIMIT_LOGIN_EMAIL_POINTS: '3',
         RATE_LIMIT_LOGIN_IP_POINTS: '100',
       });
       wrongPassword();
-      const before = stubs['customer-service'].callsTo('/auth/login').length;
+      const before = lane.stubs['customer-service'].callsTo('/auth/login').length;
       const emails = [
         'victim@example.com',
         'Victim@Example.com',
@@ -140,7 +127,7 @@ describe('Rate limits', () => {
       }
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
       expect(Number(lastRetryAfter)).toBeGreaterThanOrEqual(1);
-      const forwarded = stubs['customer-service'].callsTo('/auth/login').slice(before);
+      const forwarded = lane.stubs['customer-service'].callsTo('/auth/login').slice(before);
       expect(forwarded).toHaveLength(3);
       expect(JSON.parse(forwarded[0]?.body ?? '')).toEqual({
         email: 'victim@example.com',
@@ -149,7 +136,7 @@ describe('Rate limits', () => {
     });
 
     test('When one IP tries many e-mails (rotating X-Forwarded-For), then 429 after the per-IP budget', async () => {
-      gateway = await startGateway(stubs, {
+      const gateway = await lane.start({
         RATE_LIMIT_LOGIN_EMAIL_POINTS: '100',
         RATE_LIMIT_LOGIN_IP_POINTS: '4',
       });
@@ -166,14 +153,14 @@ describe('Rate limits', () => {
     });
 
     test('When a login succeeds, then the e-mail’s earlier failures are forgiven', async () => {
-      gateway = await startGateway(stubs, {
+      const gateway = await lane.start({
         RATE_LIMIT_LOGIN_EMAIL_POINTS: '3',
         RATE_LIMIT_LOGIN_IP_POINTS: '100',
       });
       wrongPassword();
       const attempt = async (password: string) =>
         (
-          await request(gateway!.url, 'POST', '/auth/login', {
+          await request(gateway.url, 'POST', '/auth/login', {
             body: { email: 'carol@example.com', password },
           })
         ).status;

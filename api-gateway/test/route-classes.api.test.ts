@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
+import { startGateway, startStubs, stubsWithGatewayPerTest } from './support/gateway.js';
 import type { StubAnswer } from './support/upstream-stub.js';
 
 /** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
@@ -44,22 +44,7 @@ interface Health {
 }
 
 describe('Route classes: reads, writes and the chaos switch each have their own lane to an upstream', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
-  let gateway: RunningGateway | undefined;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-  });
-  afterEach(async () => {
-    await gateway?.stop();
-    gateway = undefined;
-    for (const stub of Object.values(stubs)) {
-      if (typeof stub === 'object') stub.answer = { status: 200, body: { ok: true } };
-    }
-  });
-  afterAll(async () => {
-    await stubs.closeAll();
-  });
+  const lane = stubsWithGatewayPerTest();
 
   const breakers = async (url: string) =>
     (await request<Health>(url, 'GET', '/health', { token: ADMIN })).body.breakers;
@@ -69,14 +54,14 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
 
   /** order-service answers writes with `write` and reads with a page of orders. */
   function orderService(write: StubAnswer): void {
-    stubs['order-service'].answer = (req) => (req.method === 'GET' ? ORDERS_PAGE : write);
+    lane.stubs['order-service'].answer = (req) => (req.method === 'GET' ? ORDERS_PAGE : write);
   }
 
   test('When customer A places 12 orders that order-service answers 503 dependency_unavailable, then every one is passed through, no breaker opens, and customer B reads 200 throughout', async () => {
-    gateway = await startGateway(stubs, BREAKERS);
+    const gateway = await lane.start(BREAKERS);
     const { url } = gateway;
     orderService(DEPENDENCY_UNAVAILABLE);
-    const writesBefore = stubs['order-service'].requests.filter((r) => r.method === 'POST').length;
+    const writesBefore = lane.stubs['order-service'].requests.filter((r) => r.method === 'POST').length;
 
     const reads: number[] = [];
     for (let i = 0; i < 12; i++) {
@@ -89,7 +74,9 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
 
     expect(reads).toEqual(Array.from({ length: 12 }, () => 200));
     // Every order reached order-service: nothing was short-circuited.
-    expect(stubs['order-service'].requests.filter((r) => r.method === 'POST').length - writesBefore).toBe(12);
+    expect(
+      lane.stubs['order-service'].requests.filter((r) => r.method === 'POST').length - writesBefore,
+    ).toBe(12);
     expect((await breakers(url))['order-service']).toEqual({ read: 'closed', write: 'closed' });
     const metrics = (await request<string>(url, 'GET', '/metrics', { token: METRICS_READER })).body;
     expect(metrics).toMatch(
@@ -98,17 +85,17 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
   });
 
   test('When order-service itself fails its writes (500), then its write breaker opens and fails fast, while reads keep answering 200 through the closed read breaker', async () => {
-    gateway = await startGateway(stubs, BREAKERS);
+    const gateway = await lane.start(BREAKERS);
     const { url } = gateway;
     orderService(SERVER_ERROR);
 
     for (let i = 0; i < 4; i++) expect((await placeOrder(url)).status).toBe(500);
-    const writesSeen = stubs['order-service'].requests.filter((r) => r.method === 'POST').length;
+    const writesSeen = lane.stubs['order-service'].requests.filter((r) => r.method === 'POST').length;
     const refused = await placeOrder(url);
 
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: { code: 'upstream_unavailable' } });
-    expect(stubs['order-service'].requests.filter((r) => r.method === 'POST')).toHaveLength(writesSeen);
+    expect(lane.stubs['order-service'].requests.filter((r) => r.method === 'POST')).toHaveLength(writesSeen);
     for (let i = 0; i < 5; i++) expect((await listOrders(url)).status).toBe(200);
     expect((await breakers(url))['order-service']).toEqual({ read: 'closed', write: 'open' });
     const metrics = (await request<string>(url, 'GET', '/metrics', { token: METRICS_READER })).body;
@@ -121,9 +108,9 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
   });
 
   test('When order-service fails everything (500 on reads too), then the read breaker opens as well: a failing upstream is still a failure', async () => {
-    gateway = await startGateway(stubs, BREAKERS);
+    const gateway = await lane.start(BREAKERS);
     const { url } = gateway;
-    stubs['order-service'].answer = SERVER_ERROR;
+    lane.stubs['order-service'].answer = SERVER_ERROR;
 
     for (let i = 0; i < 4; i++) expect((await listOrders(url)).status).toBe(500);
     const refused = await listOrders(url);
@@ -150,7 +137,7 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
   });
 
   test('When order-service writes hang, then they fill only the write bulkhead: the next write is refused at once and reads still answer 200', async () => {
-    gateway = await startGateway(stubs, {
+    const gateway = await lane.start({
       ...BREAKERS,
       UPSTREAM_MAX_CONCURRENT: '2',
       ORDER_SERVICE_TIMEOUT_MS: '5000',
@@ -158,7 +145,9 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
     const { url } = gateway;
     orderService({ status: 202, body: { status: 'PENDING' }, delayMs: 1500 });
     const hanging = [placeOrder(url), placeOrder(url)];
-    await waitUntil(() => stubs['order-service'].requests.filter((r) => r.method === 'POST').length >= 2);
+    await waitUntil(
+      () => lane.stubs['order-service'].requests.filter((r) => r.method === 'POST').length >= 2,
+    );
 
     const third = await placeOrder(url);
     // Two at a time: the read lane has its own bulkhead of two.
@@ -174,9 +163,9 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
   });
 
   test('When inventory-service has both its breakers open, then the chaos routes (GET, POST, DELETE) still reach it', async () => {
-    gateway = await startGateway(stubs, { ...BREAKERS, CHAOS_ENABLED: 'true' });
+    const gateway = await lane.start({ ...BREAKERS, CHAOS_ENABLED: 'true' });
     const { url } = gateway;
-    const inventory = stubs['inventory-service'];
+    const inventory = lane.stubs['inventory-service'];
     inventory.answer = (req) => {
       if (req.url === '/chaos') {
         if (req.method === 'DELETE') return { status: 204 };
@@ -204,9 +193,9 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
   });
 
   test('When the chaos switch of a service fails repeatedly, then it is never short-circuited: an operator can always retry it', async () => {
-    gateway = await startGateway(stubs, { ...BREAKERS, CHAOS_ENABLED: 'true' });
+    const gateway = await lane.start({ ...BREAKERS, CHAOS_ENABLED: 'true' });
     const { url } = gateway;
-    stubs['payment-service'].answer = SERVER_ERROR;
+    lane.stubs['payment-service'].answer = SERVER_ERROR;
 
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
@@ -214,32 +203,19 @@ describe('Route classes: reads, writes and the chaos switch each have their own 
     }
 
     expect(statuses).toEqual(Array.from({ length: 8 }, () => 500));
-    expect(stubs['payment-service'].callsTo('/chaos')).toHaveLength(8);
+    expect(lane.stubs['payment-service'].callsTo('/chaos')).toHaveLength(8);
   });
 });
 
 describe('Gateway retries: one overall deadline per call', () => {
-  let stubs: Awaited<ReturnType<typeof startStubs>>;
-  let gateway: RunningGateway | undefined;
-
-  beforeAll(async () => {
-    stubs = await startStubs();
-  });
-  afterEach(async () => {
-    await gateway?.stop();
-    gateway = undefined;
-    stubs['inventory-service'].answer = { status: 200, body: { ok: true } };
-  });
-  afterAll(async () => {
-    await stubs.closeAll();
-  });
+  const lane = stubsWithGatewayPerTest();
 
   const products = (url: string) => request(url, 'GET', '/api/products');
-  const attempts = () => stubs['inventory-service'].callsTo('/api/products').length;
+  const attempts = () => lane.stubs['inventory-service'].callsTo('/api/products').length;
 
   test('When a GET hangs with 2 retries configured, then it is tried once and answers 504 within UPSTREAM_TIMEOUT_MS, not three timeouts later', async () => {
-    gateway = await startGateway(stubs, { UPSTREAM_RETRIES: '2', UPSTREAM_TIMEOUT_MS: '400' });
-    stubs['inventory-service'].answer = { status: 200, body: { late: true }, delayMs: 5000 };
+    const gateway = await lane.start({ UPSTREAM_RETRIES: '2', UPSTREAM_TIMEOUT_MS: '400' });
+    lane.stubs['inventory-service'].answer = { status: 200, body: { late: true }, delayMs: 5000 };
     const before = attempts();
 
     const started = performance.now();
@@ -253,12 +229,12 @@ describe('Gateway retries: one overall deadline per call', () => {
   });
 
   test('When each attempt may take part of the budget, then the last attempt gets only what is left', async () => {
-    gateway = await startGateway(stubs, {
+    const gateway = await lane.start({
       UPSTREAM_RETRIES: '2',
       UPSTREAM_TIMEOUT_MS: '520',
       UPSTREAM_ATTEMPT_TIMEOUT_MS: '300',
     });
-    stubs['inventory-service'].answer = { status: 200, body: { late: true }, delayMs: 5000 };
+    lane.stubs['inventory-service'].answer = { status: 200, body: { late: true }, delayMs: 5000 };
     const before = attempts();
 
     const res = await products(gateway.url);
@@ -269,8 +245,8 @@ describe('Gateway retries: one overall deadline per call', () => {
   });
 
   test('When a GET fails fast, then every retry fits in the budget and the last answer is passed on', async () => {
-    gateway = await startGateway(stubs, { UPSTREAM_RETRIES: '2', UPSTREAM_TIMEOUT_MS: '2000' });
-    stubs['inventory-service'].answer = SERVER_ERROR;
+    const gateway = await lane.start({ UPSTREAM_RETRIES: '2', UPSTREAM_TIMEOUT_MS: '2000' });
+    lane.stubs['inventory-service'].answer = SERVER_ERROR;
     const before = attempts();
 
     const res = await products(gateway.url);

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startServiceForTest } from '@shop/platform/tools/testing';
 import type { GatewayConfig } from '../../src/config.js';
 import { upstreamUrlVariable } from '../../src/proxy/upstream-lanes.js';
@@ -67,4 +68,42 @@ export async function stopGatewayAndStubs(
 ): Promise<void> {
   await gateway?.stop();
   await stubs?.closeAll();
+}
+
+export interface GatewayPerTest {
+  /** The stubs of every upstream, shared by the tests of the block (set once `beforeAll` ran). */
+  readonly stubs: StartedStubs;
+  /** A gateway in front of the shared stubs, stopped after the test. */
+  start(env?: Record<string, string>): Promise<RunningGateway>;
+}
+
+/**
+ * Registers the hooks of a block whose tests each start their own gateway (with their own limits) over
+ * one set of stubs: the stubs start once; after each test its gateways stop and every stub answers
+ * 200 `{ ok: true }` again; after the block the stubs close.
+ */
+export function stubsWithGatewayPerTest(): GatewayPerTest {
+  let stubs: StartedStubs | undefined;
+  const started: RunningGateway[] = [];
+  beforeAll(async () => {
+    stubs = await startStubs();
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((gateway) => gateway.stop()));
+    for (const name of UPSTREAMS) if (stubs) stubs[name].answer = { status: 200, body: { ok: true } };
+  });
+  afterAll(() => stubs?.closeAll());
+  const harness: GatewayPerTest = {
+    get stubs() {
+      if (!stubs)
+        throw new Error('stubsWithGatewayPerTest: the stubs start in beforeAll; use them inside a test');
+      return stubs;
+    },
+    async start(env = {}) {
+      const gateway = await startGateway(harness.stubs, env);
+      started.push(gateway);
+      return gateway;
+    },
+  };
+  return harness;
 }
