@@ -131,57 +131,39 @@ function startGatewayWorkers(upstreamUrl: string): Promise<TargetProcess> {
   });
 }
 
-function specFor(name: TargetName, upstreamUrl: string): TargetSpec | string {
-  switch (name) {
-    case 'direct':
-      return { kind: 'upstream' };
-    case 'bare-proxy':
-      return { kind: 'bare-proxy', upstreamUrl };
-    case 'koa-proxy':
-      return { kind: 'koa-proxy', upstreamUrl };
-    case 'gateway':
-      if (!existsSync(join(gatewayDist, 'service.js'))) {
-        return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
-      }
-      return {
-        kind: 'gateway',
-        upstreamUrl,
-        gatewayDist,
-        jwtSecret,
-        dataDir: join(scratch, 'gateway'),
-        logFile: join(scratch, 'gateway', 'api-gateway.log'),
-      };
-    case 'gateway-no-tracing':
-      if (!existsSync(join(gatewayDist, 'service.js'))) {
-        return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
-      }
-      return {
-        kind: 'gateway',
-        upstreamUrl,
-        gatewayDist,
-        jwtSecret,
-        dataDir: join(scratch, 'gateway-no-tracing'),
-        logFile: join(scratch, 'gateway-no-tracing', 'api-gateway.log'),
-        withoutTracingCode: true,
-      };
-    case 'gateway-traced':
-      if (!existsSync(join(gatewayDist, 'service.js'))) {
-        return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
-      }
-      return {
-        kind: 'gateway',
-        upstreamUrl,
-        gatewayDist,
-        jwtSecret,
-        dataDir: join(scratch, 'gateway-traced'),
-        logFile: join(scratch, 'gateway-traced', 'api-gateway.log'),
-        tracingEndpoint: upstreamUrl,
-      };
-    case 'gateway-workers':
-      return existsSync(join(gatewayDist, 'main.js'))
-        ? 'started by startGatewayWorkers'
-        : 'api-gateway is not built (api-gateway/dist/src/main.js missing)';
+/** How to start target `name` in front of the upstream, or why it is skipped ('direct' is the upstream). */
+function starterFor(
+  name: Exclude<TargetName, 'direct'>,
+  upstreamUrl: string,
+): (() => Promise<TargetProcess>) | string {
+  if (name === 'gateway-workers') {
+    return existsSync(join(gatewayDist, 'main.js'))
+      ? () => startGatewayWorkers(upstreamUrl)
+      : 'api-gateway is not built (api-gateway/dist/src/main.js missing)';
   }
+  const spec = specFor(name, upstreamUrl);
+  return typeof spec === 'string' ? spec : () => startTargetProcess(spec);
+}
+
+function specFor(
+  name: Exclude<TargetName, 'direct' | 'gateway-workers'>,
+  upstreamUrl: string,
+): TargetSpec | string {
+  if (name === 'bare-proxy' || name === 'koa-proxy') return { kind: name, upstreamUrl };
+  if (!existsSync(join(gatewayDist, 'service.js'))) {
+    return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
+  }
+  const gateway: Extract<TargetSpec, { kind: 'gateway' }> = {
+    kind: 'gateway',
+    upstreamUrl,
+    gatewayDist,
+    jwtSecret,
+    dataDir: join(scratch, name),
+    logFile: join(scratch, name, 'api-gateway.log'),
+  };
+  if (name === 'gateway-no-tracing') return { ...gateway, withoutTracingCode: true };
+  if (name === 'gateway-traced') return { ...gateway, tracingEndpoint: upstreamUrl };
+  return gateway;
 }
 
 /** The line of a child's stderr that says what went wrong (`...Error: ...`), else its first line. */
@@ -232,32 +214,15 @@ async function measureProxies(wanted: readonly TargetName[], targets: TargetResu
         targets.push(await measure(name, upstream));
         continue;
       }
-      const spec = specFor(name, upstream.url);
-      if (name === 'gateway-workers' && spec === 'started by startGatewayWorkers') {
-        let target: TargetProcess;
-        try {
-          target = await startGatewayWorkers(upstream.url);
-        } catch (error) {
-          const reason = `could not start: ${firstErrorLine((error as Error).message)}`;
-          process.stdout.write(`${name}: skipped, ${reason}\n`);
-          targets.push({ name, skipped: reason });
-          continue;
-        }
-        try {
-          targets.push(await measure(name, target));
-        } finally {
-          await target.stop();
-        }
-        continue;
-      }
-      if (typeof spec === 'string') {
-        process.stdout.write(`${name}: skipped, ${spec}\n`);
-        targets.push({ name, skipped: spec });
+      const start = starterFor(name, upstream.url);
+      if (typeof start === 'string') {
+        process.stdout.write(`${name}: skipped, ${start}\n`);
+        targets.push({ name, skipped: start });
         continue;
       }
       let target: TargetProcess;
       try {
-        target = await startTargetProcess(spec);
+        target = await start();
       } catch (error) {
         const reason = `could not start: ${firstErrorLine((error as Error).message)}`;
         process.stdout.write(`${name}: skipped, ${reason}\n`);
