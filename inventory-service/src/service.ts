@@ -58,8 +58,8 @@ export const inventoryService = defineService<InventoryConfig, InventorySeams>({
       name: 'stock_reservations_total',
       help: 'Stock reservation state changes by outcome',
       labelNames: ['outcome'] as const,
+      startAtZero: { outcome: RESERVATION_OUTCOMES },
     });
-    for (const outcome of RESERVATION_OUTCOMES) outcomes.inc({ outcome }, 0);
 
     const catalog = createCatalog({ products, reservations, transaction, events, now });
     const book = createReservationBook({ products, reservations, transaction, hooks, now });

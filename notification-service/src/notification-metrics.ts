@@ -12,8 +12,8 @@ export function notificationMetrics(registry: Registry): NotificationMetrics {
     name: 'notifications_total',
     help: 'Notifications recorded, by status (SENT, FAILED)',
     labelNames: ['status'] as const,
+    startAtZero: { status: NOTIFICATION_STATUSES },
   });
-  for (const status of NOTIFICATION_STATUSES) total.inc({ status }, 0);
   return { recorded: (status) => total.inc({ status }) };
 }
 
@@ -26,14 +26,14 @@ export function analyticsMetrics(registry: Registry, eventTypes: readonly string
     name: 'analytics_events_total',
     help: 'Analytics events recorded, by type (client behaviour events and business events from the bus)',
     labelNames: ['type'] as const,
+    startAtZero: { type: eventTypes },
   });
   const rejections = counter(registry, {
     name: 'rate_limit_rejections_total',
     help: 'Requests refused by a rate limiter',
     labelNames: ['limiter'] as const,
+    startAtZero: { limiter: ['analytics'] },
   });
-  for (const type of eventTypes) events.inc({ type }, 0);
-  rejections.inc({ limiter: 'analytics' }, 0);
   return {
     recorded: (type) => events.inc({ type }),
     limited: () => rejections.inc({ limiter: 'analytics' }),

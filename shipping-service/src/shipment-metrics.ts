@@ -11,7 +11,7 @@ export function shipmentMetrics(registry: Registry): ShipmentMetrics {
     name: 'shipments_total',
     help: 'Shipments that entered a status (SCHEDULED, IN_TRANSIT, DELIVERED, CANCELLED)',
     labelNames: ['status'] as const,
+    startAtZero: { status: SHIPMENT_STATUSES },
   });
-  for (const status of SHIPMENT_STATUSES) transitions.inc({ status }, 0);
   return { entered: (status) => transitions.inc({ status }) };
 }

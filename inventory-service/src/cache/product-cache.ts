@@ -39,33 +39,31 @@ export function createProductCache(
     name: 'product_cache_hits_total',
     help: 'Product reads answered from the cache, by kind (item or list)',
     labelNames: ['kind'] as const,
+    startAtZero: { kind: ['item', 'list'] },
   });
   const misses = counter(registry, {
     name: 'product_cache_misses_total',
     help: 'Product reads the cache could not answer (read from the database), by kind',
     labelNames: ['kind'] as const,
+    startAtZero: { kind: ['item', 'list'] },
   });
   const evictions = counter(registry, {
     name: 'product_cache_evictions_total',
     help: 'In-process cache entries dropped to stay within the bounds (size) or found expired (expired)',
     labelNames: ['reason'] as const,
+    startAtZero: { reason: ['size', 'expired'] },
   });
   const errors = counter(registry, {
     name: 'product_cache_errors_total',
     help: 'Cache operations the cache store could not do (the database answered instead), by operation',
     labelNames: ['operation'] as const,
+    startAtZero: { operation: ['read', 'write', 'invalidate'] },
   });
   const invalidations = counter(registry, {
     name: 'product_cache_invalidations_total',
     help: 'Committed product or stock changes that invalidated cached product answers',
+    startAtZero: {},
   });
-  for (const kind of ['item', 'list'] as const) {
-    hits.inc({ kind }, 0);
-    misses.inc({ kind }, 0);
-  }
-  for (const reason of ['size', 'expired'] as const) evictions.inc({ reason }, 0);
-  for (const operation of ['read', 'write', 'invalidate'] as const) errors.inc({ operation }, 0);
-  invalidations.inc(0);
 
   if (!settings.enabled) {
     return {

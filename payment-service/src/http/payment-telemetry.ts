@@ -28,20 +28,20 @@ export function createPaymentTelemetry(registry: Registry, logger: Logger): Paym
     name: 'payments_total',
     help: 'Payment state changes by outcome',
     labelNames: ['outcome'] as const,
+    startAtZero: { outcome: PAYMENT_OUTCOMES },
   });
   const refunds = counter(registry, {
     name: 'payment_refunds_total',
     help: 'Refunds by reason (order_cancelled, late_capture, unknown_order, manual, unspecified)',
     labelNames: ['reason'] as const,
+    startAtZero: { reason: REFUND_REASONS },
   });
   const refusals = counter(registry, {
     name: 'payment_charges_refused_total',
     help: 'Charges refused unprocessed, by reason (deadline_passed, order_cancelled)',
     labelNames: ['reason'] as const,
+    startAtZero: { reason: CHARGE_REFUSALS },
   });
-  for (const outcome of PAYMENT_OUTCOMES) outcomes.inc({ outcome }, 0);
-  for (const reason of REFUND_REASONS) refunds.inc({ reason }, 0);
-  for (const reason of CHARGE_REFUSALS) refusals.inc({ reason }, 0);
 
   return {
     changed: (outcome) => outcomes.inc({ outcome }),
