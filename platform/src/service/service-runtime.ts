@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { resolveJwtSecret } from '../config/config.js';
-import { createTokenService, type TokenService } from '../auth/tokens.js';
+import { createTokenService, tokenSettingsFrom, type TokenService } from '../auth/tokens.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
 import { startConfiguredRevocationFeed } from '../auth/revocation-feed.js';
@@ -68,22 +68,12 @@ export function createRuntime(
   const registry = given.registry ?? createMetricsRegistry(name);
   const tokens =
     given.tokens ??
-    createTokenService({
-      secret: resolveJwtSecret({
-        nodeEnv: config.NODE_ENV,
-        secret: config.JWT_SECRET,
-        dataDir: config.DATA_DIR,
-      }),
-      issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
-      accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-      ...(config.ACCESS_TOKEN_MAX_LIFETIME_SECONDS !== undefined && {
-        maxLifetimeSeconds: config.ACCESS_TOKEN_MAX_LIFETIME_SECONDS,
-      }),
-      ...(config.JWT_CLOCK_SKEW_SECONDS !== undefined && {
-        clockToleranceSeconds: config.JWT_CLOCK_SKEW_SECONDS,
-      }),
-    });
+    createTokenService(
+      tokenSettingsFrom(
+        config,
+        resolveJwtSecret({ nodeEnv: config.NODE_ENV, secret: config.JWT_SECRET, dataDir: config.DATA_DIR }),
+      ),
+    );
   return { name, config, logger, registry, tokens };
 }
 
