@@ -16,23 +16,35 @@ export interface TargetProcess {
 const ENTRY = fileURLToPath(new URL('./serve-target.js', import.meta.url));
 const NO_TRACING = new URL('./targets/no-tracing/register.js', import.meta.url).href;
 
-/** Starts serve-target.js in its own process and resolves with the URL it printed once listening. */
-export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promise<TargetProcess> {
-  const hooks = spec.kind === 'gateway' && spec.withoutTracingCode === true ? ['--import', NO_TRACING] : [];
-  const child: ChildProcess = spawn(process.execPath, [...hooks, ENTRY, JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+/**
+ * What every target started here needs: its stderr collected (for the error that says why it did not start)
+ * and a stop that sends SIGTERM, then SIGKILL after `graceMs`, and resolves once the process is gone.
+ */
+export function watchChild(
+  child: ChildProcess,
+  graceMs = 5000,
+): { stderr: () => string; stop: () => Promise<void> } {
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+      const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(force);
     }
   };
+  return { stderr: () => stderr, stop };
+}
+
+/** Starts serve-target.js in its own process and resolves with the URL it printed once listening. */
+export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promise<TargetProcess> {
+  const hooks = spec.kind === 'gateway' && spec.withoutTracingCode === true ? ['--import', NO_TRACING] : [];
+  const child: ChildProcess = spawn(process.execPath, [...hooks, ENTRY, JSON.stringify(spec)], {
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const { stderr, stop } = watchChild(child);
   const cpuMicros = () =>
     new Promise<number>((resolve, reject) => {
       const onMessage = (message: unknown) => {
@@ -52,7 +64,7 @@ export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promis
     let stdout = '';
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`${spec.kind} did not start within ${timeoutMs} ms: ${stderr.trim()}`));
+      reject(new Error(`${spec.kind} did not start within ${timeoutMs} ms: ${stderr().trim()}`));
     }, timeoutMs);
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
@@ -70,7 +82,7 @@ export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promis
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(
-        new Error(`${spec.kind} exited (${signal ?? `code ${code}`}) before listening: ${stderr.trim()}`),
+        new Error(`${spec.kind} exited (${signal ?? `code ${code}`}) before listening: ${stderr().trim()}`),
       );
     });
   });
@@ -115,28 +127,18 @@ export async function startGatewayMainProcess(options: {
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 12_000);
-      await exited;
-      clearTimeout(force);
-    }
-  };
+  const { stderr, stop } = watchChild(child, 12_000);
   const pid = child.pid ?? 0;
   const cpuMicros = () =>
     Promise.resolve([pid, ...childPids(pid)].reduce((sum, each) => sum + (cpuMicrosOf(each) ?? 0), 0));
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`api-gateway exited before serving: ${stderr.trim()}`);
+      throw new Error(`api-gateway exited before serving: ${stderr().trim()}`);
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`api-gateway did not start in time: ${stderr.trim()}`);
+      throw new Error(`api-gateway did not start in time: ${stderr().trim()}`);
     }
     const ready = await fetch(`${url}/health/ready`).then(
       (res) => res.status === 200,

@@ -2,13 +2,13 @@
 // and is serialised: a cold cache) and with the in-process cache warm, side by side in one run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cpuMicrosOf, procAvailable } from '../e2e/process-stats.js';
 import { formatTable } from '../format-table.js';
 import { runLoad, type LoadResult } from '../load.js';
+import { freePort, watchChild } from '../target-process.js';
 
 export interface ProductCacheRun {
   side: 'cold' | 'warm';
@@ -39,17 +39,6 @@ const READS = [
   { read: 'list', path: '/api/products?limit=12' },
 ] as const;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 interface Inventory {
   url: string;
   pid: number;
@@ -73,22 +62,12 @@ async function startInventory(entry: string, dataDir: string, cacheEnabled: bool
       PRODUCT_CACHE_ENABLED: String(cacheEnabled),
     },
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(force);
-    }
-  };
+  const { stderr, stop } = watchChild(child);
   const url = `http://127.0.0.1:${port}`;
   const end = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null)
-      throw new Error(`inventory-service exited: ${stderr.trim().split('\n')[0] ?? ''}`);
+      throw new Error(`inventory-service exited: ${stderr().trim().split('\n')[0] ?? ''}`);
     try {
       if ((await fetch(`${url}/health/ready`)).ok) break;
     } catch {
