@@ -128,6 +128,20 @@ function ratio(a: number, b: number): number | undefined {
   return b > 0 ? a / b : undefined;
 }
 
+type Measured = NonNullable<ReturnType<typeof measured>>;
+
+/** a's saturation req/s over b's. */
+function throughputRatio(a: Measured, b: Measured): number | undefined {
+  return ratio(a.saturation.requestsPerSecond, b.saturation.requestsPerSecond);
+}
+
+/** a's CPU per request at saturation over b's, when both were measured. */
+function cpuRatio(a: Measured, b: Measured): number | undefined {
+  const aCpu = a.saturation.cpuMicrosPerRequest;
+  const bCpu = b.saturation.cpuMicrosPerRequest;
+  return aCpu === undefined || bCpu === undefined ? undefined : ratio(aCpu, bCpu);
+}
+
 export function compare(targets: readonly TargetResult[]): Comparison {
   const direct = measured(targets, 'direct');
   const bare = measured(targets, 'bare-proxy');
@@ -135,7 +149,7 @@ export function compare(targets: readonly TargetResult[]): Comparison {
   const gateway = measured(targets, 'gateway');
   const comparison: Comparison = {};
   if (bare && gateway) {
-    comparison.gatewayToBare = ratio(gateway.saturation.requestsPerSecond, bare.saturation.requestsPerSecond);
+    comparison.gatewayToBare = throughputRatio(gateway, bare);
     comparison.gatewayAddedAtSaturation = delta(gateway.saturation, bare.saturation);
     comparison.gatewayAddedAtModerate = delta(gateway.moderate, bare.moderate);
     comparison.gatewayCpuMicros = gateway.saturation.cpuMicrosPerRequest;
@@ -143,45 +157,26 @@ export function compare(targets: readonly TargetResult[]): Comparison {
   }
   if (koa && gateway) {
     comparison.koaCpuMicros = koa.saturation.cpuMicrosPerRequest;
-    const gatewayCpu = gateway.saturation.cpuMicrosPerRequest;
-    const koaCpu = koa.saturation.cpuMicrosPerRequest;
-    if (gatewayCpu !== undefined && koaCpu !== undefined)
-      comparison.gatewayCpuToKoa = ratio(gatewayCpu, koaCpu);
+    comparison.gatewayCpuToKoa = cpuRatio(gateway, koa);
   }
   const traced = measured(targets, 'gateway-traced');
   if (traced && gateway) {
-    comparison.tracedToUntraced = ratio(
-      traced.saturation.requestsPerSecond,
-      gateway.saturation.requestsPerSecond,
-    );
-    const tracedCpu = traced.saturation.cpuMicrosPerRequest;
-    const untracedCpu = gateway.saturation.cpuMicrosPerRequest;
-    if (tracedCpu !== undefined && untracedCpu !== undefined)
-      comparison.tracedCpuToUntraced = ratio(tracedCpu, untracedCpu);
+    comparison.tracedToUntraced = throughputRatio(traced, gateway);
+    comparison.tracedCpuToUntraced = cpuRatio(traced, gateway);
   }
   const noTracing = measured(targets, 'gateway-no-tracing');
   if (noTracing && gateway) {
-    comparison.offToNoTracing = ratio(
-      gateway.saturation.requestsPerSecond,
-      noTracing.saturation.requestsPerSecond,
-    );
-    const offCpu = gateway.saturation.cpuMicrosPerRequest;
-    const noneCpu = noTracing.saturation.cpuMicrosPerRequest;
-    if (offCpu !== undefined && noneCpu !== undefined) comparison.offCpuToNoTracing = ratio(offCpu, noneCpu);
+    comparison.offToNoTracing = throughputRatio(gateway, noTracing);
+    comparison.offCpuToNoTracing = cpuRatio(gateway, noTracing);
   }
   const workers = measured(targets, 'gateway-workers');
-  if (workers && gateway) {
-    comparison.workersToOneWorker = ratio(
-      workers.saturation.requestsPerSecond,
-      gateway.saturation.requestsPerSecond,
-    );
-  }
+  if (workers && gateway) comparison.workersToOneWorker = throughputRatio(workers, gateway);
   if (bare && koa) {
-    comparison.koaToBare = ratio(koa.saturation.requestsPerSecond, bare.saturation.requestsPerSecond);
+    comparison.koaToBare = throughputRatio(koa, bare);
     comparison.koaAddedAtModerate = delta(koa.moderate, bare.moderate);
   }
   if (bare && direct) {
-    comparison.bareToDirect = ratio(bare.saturation.requestsPerSecond, direct.saturation.requestsPerSecond);
+    comparison.bareToDirect = throughputRatio(bare, direct);
   }
   return comparison;
 }
