@@ -29,6 +29,10 @@ describe('createService', () => {
     router.post('/api/echo', (ctx) => {
       ctx.body = { received: ctx.request.body ?? null };
     });
+    router.get('/internal/revocations', (ctx) => {
+      if (ctx.query.fail === '1') throw new Error('feed broken');
+      ctx.body = { revocations: [] };
+    });
     router.get('/boom', () => {
       throw new Error('secret database detail');
     });
@@ -110,5 +114,18 @@ describe('createService', () => {
       'http_requests_total{method="GET",route="/api/orders/:id",status="404",service="demo-service"}',
     );
     expect(text).not.toContain('/api/orders/x1');
+  });
+
+  test('When the revocation feed is polled, then no access log line (a 5xx is still logged), while other requests are', async () => {
+    // An access line's message is `<method> <route> <status>`.
+    const accessLines = (methodAndRoute: string) =>
+      lines().filter((line) => String(line.message).startsWith(`${methodAndRoute} `));
+    for (let i = 0; i < 3; i++)
+      expect((await request(server.url, 'GET', '/internal/revocations')).status).toBe(200);
+    expect(accessLines('GET /internal/revocations')).toHaveLength(0);
+    expect((await request(server.url, 'GET', '/internal/revocations?fail=1')).status).toBe(500);
+    expect(accessLines('GET /internal/revocations')).toHaveLength(1);
+    await request(server.url, 'POST', '/api/echo', { body: {} });
+    expect(accessLines('POST /api/echo')).toHaveLength(1);
   });
 });

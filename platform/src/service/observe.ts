@@ -4,7 +4,15 @@ import type { Logger } from '../logging/logger.js';
 import { logAccess } from '../logging/access-log.js';
 import { counter, histogram } from '../metrics/registry.js';
 
-const QUIET_PATHS = new Set(['/health/live', '/health/ready', '/metrics', '/health']);
+// Probes and polls that arrive every second or so: metrics count them, the access log only records their
+// failures (5xx). `/internal/revocations` is polled by every other service every REVOCATION_POLL_MS.
+const QUIET_PATHS = new Set([
+  '/health/live',
+  '/health/ready',
+  '/metrics',
+  '/health',
+  '/internal/revocations',
+]);
 
 /** The route template Koa's router matched, never the raw path (1,000 ids must not make 1,000 series). */
 export function routeTemplate(ctx: Context): string {
