@@ -84,6 +84,18 @@ describe('POST /api/analytics/events', () => {
     expect(after.conversion.checkoutsStarted).toBe(before.conversion.checkoutsStarted + 1);
   });
 
+  test('When the event is at every bound (10 properties, 32-character keys, 64-character strings), then 202', async () => {
+    const properties = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`${'k'.repeat(30)}_${i}`, 'red shoe '.repeat(8).slice(0, 64)]),
+    );
+    const before = await summary();
+
+    const res = await record({ type: 'search', properties });
+
+    expect(res.status).toBe(202);
+    expect((await summary()).totals.events.search).toBe((before.totals.events.search ?? 0) + 1);
+  });
+
   test.each([
     ['an unknown type', { type: 'mouse_moved' }],
     ['no type', { properties: {} }],
@@ -95,6 +107,7 @@ describe('POST /api/analytics/events', () => {
     ['a nested object', { type: 'search', properties: { filter: { colour: 'red' } } }],
     ['an array value', { type: 'search', properties: { ids: [1, 2] } }],
     ['a key that is not lower_snake_case', { type: 'search', properties: { 'Bad-Key': 1 } }],
+    ['a key past 32 characters', { type: 'search', properties: { ['k'.repeat(33)]: 1 } }],
     ['free text past 64 characters', { type: 'search', properties: { query: 'x'.repeat(65) } }],
     ['an e-mail address', { type: 'search', properties: { query: 'ann@example.com' } }],
     ['a bearer token', { type: 'search', properties: { note: 'Bearer abc' } }],
