@@ -31,6 +31,8 @@ async function tracedRequest(ctx: Context, next: Next, correlationId: string): P
   try {
     await runWithContext({ correlationId, span }, next);
     status = ctx.status;
+    // An answered 5xx; a thrown one is marked with its message below (setting it again would drop the message).
+    if (status >= 500) span?.setStatus({ code: 2 });
   } catch (error) {
     const thrown = (error as { status?: unknown } | null)?.status;
     status = typeof thrown === 'number' ? thrown : 500;
@@ -38,10 +40,10 @@ async function tracedRequest(ctx: Context, next: Next, correlationId: string): P
     throw error;
   } finally {
     if (span !== undefined) {
-      span.updateName(`${method} ${routeTemplate(ctx)}`);
-      span.setAttribute('http.route', routeTemplate(ctx));
+      const route = routeTemplate(ctx);
+      span.updateName(`${method} ${route}`);
+      span.setAttribute('http.route', route);
       span.setAttribute('http.response.status_code', status);
-      if (status >= 500) span.setStatus({ code: 2 });
       span.end();
     }
   }

@@ -18,6 +18,11 @@ interface Export {
   spans: number;
 }
 
+interface ExportedSpan {
+  name?: string;
+  status?: { code?: number; message?: string };
+}
+
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -25,17 +30,21 @@ async function listen(server: Server): Promise<string> {
 
 // A local OTLP/HTTP receiver: counts the spans of every JSON export it gets.
 const exports: Export[] = [];
+const exportedSpans: ExportedSpan[] = [];
 const receiver = createServer((req, res) => {
   let body = '';
   req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
   req.on('end', () => {
     const parsed = JSON.parse(body || '{}') as {
-      resourceSpans?: { scopeSpans?: { spans?: unknown[] }[] }[];
+      resourceSpans?: { scopeSpans?: { spans?: ExportedSpan[] }[] }[];
     };
     const spans = (parsed.resourceSpans ?? [])
       .flatMap((resource) => resource.scopeSpans ?? [])
       .reduce((count, scope) => count + (scope.spans?.length ?? 0), 0);
     exports.push({ path: req.url ?? '', contentType: req.headers['content-type'], spans });
+    for (const resource of parsed.resourceSpans ?? []) {
+      for (const scope of resource.scopeSpans ?? []) exportedSpans.push(...(scope.spans ?? []));
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 });
@@ -61,6 +70,7 @@ afterAll(async () => {
 afterEach(async () => {
   await stopTracing();
   exports.length = 0;
+  exportedSpans.length = 0;
   calls.length = 0;
 });
 
@@ -150,6 +160,37 @@ describe('Trace sampling (OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG)', () => 
       await fetch(`${url}/x`, { headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` } });
       await stopTracing();
       expect(exports.reduce((sum, e) => sum + e.spans, 0)).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  test('When a request throws a 5xx, then its server span is an error carrying the error message; an answered 5xx is an error too', async () => {
+    expect(await startTracing('probe', { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl })).toBe(true);
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch {
+        ctx.status = 503;
+      }
+    });
+    app.use(correlationMiddleware);
+    app.use((ctx) => {
+      if (ctx.path === '/thrown')
+        throw Object.assign(new Error('stock database unreachable'), { status: 503 });
+      ctx.status = 502;
+    });
+    const server = createServer(app.callback());
+    const url = await listen(server);
+    try {
+      expect((await fetch(`${url}/thrown`)).status).toBe(503);
+      expect((await fetch(`${url}/answered`)).status).toBe(502);
+      await stopTracing();
+      expect(exportedSpans.map((span) => span.status)).toEqual([
+        { code: 2, message: 'stock database unreachable' },
+        { code: 2 },
+      ]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
