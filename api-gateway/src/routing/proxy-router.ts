@@ -54,6 +54,11 @@ function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
   const { rateLimits, trustProxyHops, logger } = options;
   const fixedUpstream =
     typeof route.upstream === 'string' ? options.lanes.client(route.upstream, route.routeClass) : undefined;
+  // Resolved at start-up like the lane: a composite route without its handler is a bug found before listening.
+  const composite = route.composite === undefined ? undefined : options.composites?.[route.composite];
+  if (route.composite !== undefined && composite === undefined) {
+    throw new Error(`No handler for the composite route ${route.composite}`);
+  }
 
   return async function proxy(ctx: Context): Promise<void> {
     if (UNSAFE_PATH.test(ctx.path)) throw notFound('Route');
@@ -67,9 +72,7 @@ function proxyTo(route: RouteEntry, options: ProxyRouterOptions) {
     if (route.loginGuard === true) quota = tighter(quota, await consumeLoginAttempt(rateLimits, ip, email));
     setQuotaHeaders(ctx, quota);
 
-    if (route.composite !== undefined) {
-      const composite = options.composites?.[route.composite];
-      if (composite === undefined) throw new Error(`No handler for the composite route ${route.composite}`);
+    if (composite !== undefined) {
       await composite(ctx);
       return;
     }
