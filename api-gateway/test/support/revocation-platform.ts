@@ -3,10 +3,8 @@ import { request, startServiceForTest } from '@shop/platform/tools/testing';
 import { ensureAdminAccount } from '../../../customer-service/src/domain/admin-bootstrap.js';
 import { customerService } from '../../../customer-service/src/service.js';
 import { inventoryService } from '../../../inventory-service/src/service.js';
-import { UPSTREAMS } from '../../src/routing/route-table.js';
 import { upstreamUrlVariable } from '../../src/proxy/upstream-lanes.js';
-import { gatewayService } from '../../src/service.js';
-import { startStubs } from './gateway.js';
+import { startGateway, startStubs } from './gateway.js';
 
 export const PASSWORD = 'correct-horse-battery-42';
 
@@ -59,19 +57,10 @@ export async function startRevocationPlatform(
       env: { SEED_DEMO_CATALOG: 'false', REVOCATION_FEED_URL: feed },
     });
     started.push(inventory);
-    const gateway = await startServiceForTest(gatewayService, {
-      env: {
-        SHUTDOWN_TIMEOUT_MS: '2000',
-        RATE_LIMIT_ANONYMOUS_POINTS: '10000',
-        RATE_LIMIT_AUTH_POINTS: '10000',
-        RATE_LIMIT_API_POINTS: '10000',
-        RATE_LIMIT_LOGIN_EMAIL_POINTS: '10000',
-        RATE_LIMIT_LOGIN_IP_POINTS: '10000',
-        ...Object.fromEntries(UPSTREAMS.map((name) => [upstreamUrlVariable(name), stubs[name].url])),
-        [upstreamUrlVariable('customer-service')]: customers.url,
-        [upstreamUrlVariable('inventory-service')]: inventory.url,
-        REVOCATION_FEED_URL: feed,
-      },
+    const gateway = await startGateway(stubs, {
+      [upstreamUrlVariable('customer-service')]: customers.url,
+      [upstreamUrlVariable('inventory-service')]: inventory.url,
+      REVOCATION_FEED_URL: feed,
     });
     started.push(gateway);
     return platform(customers.url, customers.exposed, inventory.url, gateway.url, async () => {
