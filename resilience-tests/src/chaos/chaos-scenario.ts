@@ -7,11 +7,10 @@ import { send, type Reply } from '../suite/http.js';
 import type { Scenario, ScenarioContext } from '../suite/scenario.js';
 import { outcomeOf, Tally } from '../suite/tally.js';
 import {
-  chaosAvailable,
   createProduct,
   healFault,
   injectFault,
-  missingServices,
+  unmetNeeds,
   placeOrder,
   type Product,
   type SuiteTarget,
@@ -69,13 +68,7 @@ export function chaosScenario(settings: ChaosSettings): Scenario {
     timeoutMs: settings.durationMs + 240_000,
     // Every component fails at some point; the scenario checks the cascade invariant itself, per fault window.
     failing: [...DATA_SERVICES, 'event-bus'],
-    async skipReason(target) {
-      if (!target.platform)
-        return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';
-      const missing = missingServices(target, NEEDED);
-      if (missing) return missing;
-      return (await chaosAvailable(target)) ? undefined : 'chaos is not enabled on the target';
-    },
+    skipReason: (target) => unmetNeeds(target, NEEDED, { processControl: true, chaos: true }),
     run: (context) => runChaos(settings, context),
   };
 }

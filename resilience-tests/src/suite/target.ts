@@ -71,6 +71,24 @@ export function missingServices(target: SuiteTarget, needed: readonly string[]):
   return missing.length ? `needs ${missing.join(', ')} (not built or not running)` : undefined;
 }
 
+/**
+ * Why a scenario cannot run on `target`, or undefined: process control asked for and the suite did not
+ * start the platform, a needed service missing, or chaos asked for and not enabled on the target.
+ */
+export async function unmetNeeds(
+  target: SuiteTarget,
+  needed: readonly string[],
+  needs: { processControl?: boolean; chaos?: boolean } = {},
+): Promise<string | undefined> {
+  if (needs.processControl === true && !target.platform)
+    return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';
+  const missing = missingServices(target, needed);
+  if (missing) return missing;
+  if (needs.chaos === true && !(await chaosAvailable(target)))
+    return 'chaos is not enabled on the target (CHAOS_ENABLED=true)';
+  return undefined;
+}
+
 const chaosProbe = new WeakMap<object, Promise<boolean>>();
 
 /** Whether the stack accepts fault injection (CHAOS_ENABLED=true: the gateway routes /admin/chaos/:service). */

@@ -4,7 +4,7 @@ import { eventuallyInvariants } from '../../invariants.js';
 import { errorCode, inParallel, send } from '../http.js';
 import type { Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
-import { createProduct, missingServices, placeOrder, waitFor, type SuiteTarget } from '../target.js';
+import { createProduct, placeOrder, unmetNeeds, waitFor, type SuiteTarget } from '../target.js';
 
 const NEEDED = [
   'api-gateway',
@@ -28,11 +28,7 @@ export const brokerOutage: Scenario = {
   timeoutMs: 150_000,
   // RabbitMQ loses the vhost, or (embedded transport) notification-service, the consumer, is stopped.
   failing: ['event-bus', 'notification-service'],
-  skipReason(target) {
-    if (!target.platform)
-      return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';
-    return missingServices(target, NEEDED);
-  },
+  skipReason: (target) => unmetNeeds(target, NEEDED, { processControl: true }),
   async run({ target, platform, broker, checks, figures, progress }) {
     if (!platform) return undefined;
     const customer = await newCustomer(target);

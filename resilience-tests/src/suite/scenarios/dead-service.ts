@@ -5,7 +5,7 @@ import { errorShapeProblems } from '../error-shape.js';
 import { errorCode, inParallel } from '../http.js';
 import type { Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
-import { createProduct, missingServices, placeOrder, productStock, waitFor } from '../target.js';
+import { createProduct, placeOrder, productStock, unmetNeeds, waitFor } from '../target.js';
 
 const NEEDED = ['api-gateway', 'customer-service', 'inventory-service', 'order-service', 'payment-service'];
 const ORDERS_DURING_OUTAGE = 30;
@@ -21,11 +21,7 @@ export const deadService: Scenario = {
   title: 'payment-service killed mid-traffic',
   timeoutMs: 120_000,
   failing: ['payment-service'],
-  skipReason(target) {
-    if (!target.platform)
-      return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';
-    return missingServices(target, NEEDED);
-  },
+  skipReason: (target) => unmetNeeds(target, NEEDED, { processControl: true }),
   async run({ target, checks, figures, progress }) {
     const platform = target.platform;
     if (!platform) return undefined;

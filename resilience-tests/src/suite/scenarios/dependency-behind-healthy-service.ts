@@ -6,12 +6,11 @@ import { errorCode, send, type Reply } from '../http.js';
 import type { Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
 import {
-  chaosAvailable,
   createProduct,
   gatewayHealth,
   healFault,
   injectFault,
-  missingServices,
+  unmetNeeds,
   placeOrder,
   waitFor,
   type SuiteTarget,
@@ -36,13 +35,7 @@ export const dependencyBehindHealthyService: Scenario = {
   title: `payment-service errorRate 1 behind a healthy order-service; ${ORDERS} orders and other customers' reads`,
   timeoutMs: 120_000,
   failing: ['payment-service'],
-  async skipReason(target) {
-    const missing = missingServices(target, NEEDED);
-    if (missing) return missing;
-    return (await chaosAvailable(target))
-      ? undefined
-      : 'chaos is not enabled on the target (CHAOS_ENABLED=true)';
-  },
+  skipReason: (target) => unmetNeeds(target, NEEDED, { chaos: true }),
   async run({ target, checks, figures, progress }) {
     const [customerA, customerB] = await Promise.all([newCustomer(target), newCustomer(target)]);
     const product = await createProduct(target, 1000);

@@ -4,14 +4,7 @@ import { errorShapeProblems } from '../error-shape.js';
 import { errorCode, inParallel, send } from '../http.js';
 import type { Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
-import {
-  chaosAvailable,
-  gatewayHealth,
-  healFault,
-  injectFault,
-  missingServices,
-  waitFor,
-} from '../target.js';
+import { gatewayHealth, healFault, injectFault, unmetNeeds, waitFor } from '../target.js';
 
 const NEEDED = ['api-gateway', 'inventory-service'];
 const READS = 80;
@@ -34,13 +27,7 @@ export const flakyUpstream: Scenario = {
   title: 'inventory-service errorRate 0.5 on reads',
   timeoutMs: 90_000,
   failing: ['inventory-service'],
-  async skipReason(target) {
-    const missing = missingServices(target, NEEDED);
-    if (missing) return missing;
-    return (await chaosAvailable(target))
-      ? undefined
-      : 'chaos is not enabled on the target (CHAOS_ENABLED=true)';
-  },
+  skipReason: (target) => unmetNeeds(target, NEEDED, { chaos: true }),
   async run({ target, checks, figures, progress }) {
     // Two customers: the reads under fault and the recovery reads each spend a budget of their own.
     const [{ token }, reader] = await Promise.all([newCustomer(target), newCustomer(target)]);

@@ -10,11 +10,10 @@ import { send, type Reply } from '../http.js';
 import type { Checks, Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
 import {
-  chaosAvailable,
   createProduct,
   healFault,
   injectFault,
-  missingServices,
+  unmetNeeds,
   placeOrder,
   productStock,
   waitFor,
@@ -57,13 +56,7 @@ export function lateCapture(settings: LateCaptureSettings): Scenario {
     timeoutMs: 180_000,
     // Payment, then inventory, hold new requests past their deadline.
     failing: ['payment-service', 'inventory-service'],
-    async skipReason(target) {
-      const missing = missingServices(target, NEEDED);
-      if (missing) return missing;
-      return (await chaosAvailable(target))
-        ? undefined
-        : 'chaos is not enabled on the target (CHAOS_ENABLED=true)';
-    },
+    skipReason: (target) => unmetNeeds(target, NEEDED, { chaos: true }),
     async run({ target, platform, checks, figures, progress }) {
       const customer = await newCustomer(target);
       const product = await createProduct(target, 1000);

@@ -2,7 +2,7 @@ import { newCustomer } from '../../accounts.js';
 import { send, type Reply } from '../http.js';
 import type { Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
-import { missingServices, waitFor } from '../target.js';
+import { unmetNeeds, waitFor } from '../target.js';
 
 const NEEDED = [
   'api-gateway',
@@ -39,11 +39,7 @@ export const pausedShippingDashboard: Scenario = {
   title: 'shipping-service paused (SIGSTOP): the dashboard degrades, still 200 in time',
   timeoutMs: 60_000,
   failing: ['shipping-service'],
-  skipReason(target) {
-    if (!target.platform)
-      return 'needs process control (the suite must start the platform; GATEWAY_URL is set)';
-    return missingServices(target, NEEDED);
-  },
+  skipReason: (target) => unmetNeeds(target, NEEDED, { processControl: true }),
   async run({ target, checks, figures, progress }) {
     const platform = target.platform;
     if (!platform) return undefined;

@@ -4,15 +4,7 @@ import { errorShapeProblems } from '../error-shape.js';
 import { errorCode, inParallel, send, type Reply } from '../http.js';
 import type { Scenario } from '../scenario.js';
 import { Tally } from '../tally.js';
-import {
-  chaosAvailable,
-  createProduct,
-  healFault,
-  injectFault,
-  missingServices,
-  placeOrder,
-  waitFor,
-} from '../target.js';
+import { createProduct, healFault, injectFault, unmetNeeds, placeOrder, waitFor } from '../target.js';
 
 const NEEDED = ['api-gateway', 'customer-service', 'inventory-service', 'order-service', 'payment-service'];
 const ORDERS = 8;
@@ -33,13 +25,7 @@ export function slowService(settings: SlowServiceSettings): Scenario {
     title: `payment-service +${settings.latencyMs} ms (above the order timeout)`,
     timeoutMs: 150_000,
     failing: ['payment-service'],
-    async skipReason(target) {
-      const missing = missingServices(target, NEEDED);
-      if (missing) return missing;
-      return (await chaosAvailable(target))
-        ? undefined
-        : 'chaos is not enabled on the target (CHAOS_ENABLED=true)';
-    },
+    skipReason: (target) => unmetNeeds(target, NEEDED, { chaos: true }),
     async run({ target, checks, figures, progress }) {
       const customer = await newCustomer(target);
       const product = await createProduct(target, 1000);
