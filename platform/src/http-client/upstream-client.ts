@@ -761,25 +761,13 @@ class ResilientUpstreamClient implements UpstreamClient {
           if (needsBodyToClassify(statusCode, head.headers)) {
             inspected = new InspectedBody(head, () => {
               // Too large for the platform's error shape: a failure, passed on as it comes.
-              let target: NodeJS.WritableStream;
-              try {
-                target = into(head);
-              } catch (error) {
-                reject(new CallerSideFailure(error));
-                throw error;
-              }
+              const target = openTarget(into, head, reject);
               settle('server_error', statusCode);
               return target;
             });
             return inspected;
           }
-          let target: NodeJS.WritableStream;
-          try {
-            target = into(head);
-          } catch (error) {
-            reject(new CallerSideFailure(error));
-            throw error;
-          }
+          const target = openTarget(into, head, reject);
           settle(outcomeOfStatus(statusCode), statusCode);
           return target as Writable;
         },
@@ -856,4 +844,21 @@ class ResilientUpstreamClient implements UpstreamClient {
  */
 export function createUpstreamClient(options: UpstreamOptions): UpstreamClient {
   return new ResilientUpstreamClient(options);
+}
+
+/**
+ * The caller's writable for an answer's head. When `into` throws (the caller refused the answer, e.g. too
+ * large), the attempt is the caller's failure and undici gets the error to end the call.
+ */
+function openTarget(
+  into: (head: ForwardedHead) => NodeJS.WritableStream,
+  head: ForwardedHead,
+  reject: (error: unknown) => void,
+): NodeJS.WritableStream {
+  try {
+    return into(head);
+  } catch (error) {
+    reject(new CallerSideFailure(error));
+    throw error;
+  }
 }
