@@ -58,8 +58,10 @@ export function settingsFromConfig(config: OrderServiceConfig): OrderSettings {
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS,
     cart: {
       idleTtlMs: config.CART_IDLE_TTL_MS,
-      // The cart holds what an order may hold (order-requests.ts), so checkout never refuses a cart's size.
-      maxQuantity: MAX_QUANTITY,
+      // The cart holds what an order may hold (the request schema's bound and the configured caps), so
+      // checkout never refuses a cart's size.
+      maxQuantity: Math.min(MAX_QUANTITY, config.ORDER_MAX_QUANTITY_PER_PRODUCT),
+      maxTotalQuantity: config.ORDER_MAX_QUANTITY_PER_ORDER,
       maxItems: MAX_LINES,
       purgeBatchSize: 500,
     },

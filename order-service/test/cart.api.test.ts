@@ -11,6 +11,8 @@ import {
   type OrderBody,
 } from './support/order-service-harness.js';
 import { until } from './support/until.js';
+import { loadConfig } from '../src/config.js';
+import { settingsFromConfig } from '../src/service.js';
 
 interface CartBody {
   customerId: string;
@@ -281,6 +283,56 @@ describe('Cart and checkout (order-service, real HTTP API and SQLite)', () => {
     expect((await getCart(customerB)).body.items).toEqual([]);
     const metrics = (await request<string>(s.orders.url, 'GET', '/metrics')).body;
     expect(metricValue(metrics, 'carts_expired_total', {})).toBe(2);
+  });
+});
+
+describe('Cart caps follow the order caps (ORDER_MAX_QUANTITY_PER_PRODUCT / _PER_ORDER)', () => {
+  let s: Scenario;
+  const caps = { ORDER_MAX_QUANTITY_PER_PRODUCT: '20', ORDER_MAX_QUANTITY_PER_ORDER: '25' };
+
+  beforeEach(async () => {
+    // The cart settings as main.ts derives them from this configuration.
+    s = await startScenario({ env: caps, settings: { cart: settingsFromConfig(loadConfig(caps)).cart } });
+    s.inventory.products.set(KEYBOARD.id, {
+      name: KEYBOARD.name,
+      priceCents: KEYBOARD.priceCents,
+      stock: 100,
+    });
+    s.inventory.products.set(CABLE.id, { name: CABLE.name, priceCents: CABLE.priceCents, stock: 100 });
+  });
+  afterEach(async () => {
+    await s.stop();
+  });
+
+  const setItem = (productId: number, quantity: number) =>
+    request<CartBody & ErrorBody>(s.orders.url, 'PUT', `/api/cart/items/${productId}`, {
+      token: tokenOf(customerA),
+      body: { quantity },
+    });
+
+  test('When a cart line or the whole cart would pass what one order may hold, then 422 cart_quantity_limit at once, not at checkout, and what it holds checks out', async () => {
+    const perProduct = await setItem(KEYBOARD.id, 21);
+    expect(perProduct.status).toBe(422);
+    expect(perProduct.body.error.code).toBe('cart_quantity_limit');
+    expect(perProduct.body.error.message).toContain('20');
+
+    expect((await setItem(KEYBOARD.id, 20)).status).toBe(200);
+    const overall = await setItem(CABLE.id, 6);
+    expect(overall.status).toBe(422);
+    expect(overall.body.error.code).toBe('cart_quantity_limit');
+    expect(overall.body.error.message).toContain('25');
+    // Setting a line's quantity counts its new quantity, not old + new.
+    expect((await setItem(KEYBOARD.id, 19)).status).toBe(200);
+    expect((await setItem(CABLE.id, 6)).status).toBe(200);
+    expect((await setItem(CABLE.id, 7)).status).toBe(422);
+
+    const order = await request<OrderBody & ErrorBody>(s.orders.url, 'POST', '/api/cart/checkout', {
+      token: tokenOf(customerA),
+      body: { paymentToken: 'tok_visa' },
+      headers: { 'idempotency-key': 'caps-1' },
+    });
+    expect(order.status).toBe(201);
+    expect(order.body.items.map((item) => item.quantity).sort((a, b) => a - b)).toEqual([6, 19]);
   });
 });
 

@@ -18,6 +18,8 @@ export interface CartSettings {
   idleTtlMs: number;
   /** Most units of one product in the cart: the same cap as one product in an order. */
   maxQuantity: number;
+  /** Most units in the cart, all products: the same cap as the units of an order. */
+  maxTotalQuantity: number;
   /** Most distinct products in the cart: the same cap as the lines of an order. */
   maxItems: number;
   /** Carts deleted per purge pass at most. */
@@ -235,6 +237,22 @@ export function createCart(deps: {
             'cart_item_limit',
             `The cart holds at most ${settings.maxItems} different products; remove one first`,
             422,
+          );
+        }
+        const others = lines.reduce(
+          (sum, line) => (line.productId === productId ? sum : sum + line.quantity),
+          0,
+        );
+        if (others + quantity > settings.maxTotalQuantity) {
+          throw new AppError(
+            'cart_quantity_limit',
+            `At most ${settings.maxTotalQuantity} units fit in the cart, all products together`,
+            422,
+            {
+              details: [
+                { path: 'quantity', message: `at most ${settings.maxTotalQuantity - others}`, productId },
+              ],
+            },
           );
         }
         const at = clock.now().toISOString();

@@ -53,7 +53,13 @@ export const settings: OrderSettings = {
   taskBackoff: { baseMs: 1000, capMs: 30_000 },
   idempotencyKeyTtlMs: 24 * 60 * 60_000,
   deadlines: { windowMs: CALL_WINDOW_MS, clockSkewMs: CLOCK_SKEW_MS },
-  cart: { idleTtlMs: 24 * 60 * 60_000, maxQuantity: 100, maxItems: 50, purgeBatchSize: 500 },
+  cart: {
+    idleTtlMs: 24 * 60 * 60_000,
+    maxQuantity: 100,
+    maxTotalQuantity: 10_000,
+    maxItems: 50,
+    purgeBatchSize: 500,
+  },
 };
 
 /**
