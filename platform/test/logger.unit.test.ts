@@ -36,4 +36,20 @@ describe('createLogger', () => {
     expect(text).not.toContain('4242424242424242');
     expect(text).toContain('[REDACTED]');
   });
+
+  test('When a key names a card number (PAN) as a word, then it is redacted; words merely ending in "pan" are not', () => {
+    const { logger, lines } = captureLogger('payments');
+    logger.info('keys ending in pan', {
+      pan: '4000-0001',
+      PAN: '4000-0002',
+      card_pan: '4000-0003',
+      accountPan: '4000-0004',
+      span: { id: 'span-id-1' },
+      timespan: 'timespan-1',
+      lifespan: 'lifespan-1',
+    });
+    const text = JSON.stringify(lines());
+    for (const secret of ['4000-0001', '4000-0002', '4000-0003', '4000-0004']) expect(text).not.toContain(secret);
+    for (const kept of ['span-id-1', 'timespan-1', 'lifespan-1']) expect(text).toContain(kept);
+  });
 });

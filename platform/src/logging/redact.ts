@@ -1,4 +1,6 @@
-const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|card|cvc|cvv|pan$/i;
+const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|card|cvc|cvv|(^|[_.-])pan$/i;
+/** A card number (PAN) as the last word of a camelCase key (`accountPan`); `span`, `lifespan` are not. */
+const CAMEL_CASE_PAN = /[a-z0-9]Pan$/;
 const BEARER = /Bearer\s+[A-Za-z0-9._~+/=-]+/g;
 const JWT_LIKE = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 
@@ -21,10 +23,10 @@ export function redactString(text: string): string {
 }
 
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) && !isHarmlessKey(key);
+  return (SECRET_KEY.test(key) || CAMEL_CASE_PAN.test(key)) && !isHarmlessKey(key);
 }
 
-// Counters and flags about tokens are not secrets, nor is ECS `span` (its `pan` ending is no card number).
+// Counters and flags about tokens are not secrets.
 function isHarmlessKey(key: string): boolean {
-  return /^(token_?type|tokenType|expiresIn|payment_?token_?kind|span)$/i.test(key);
+  return /^(token_?type|tokenType|expiresIn|payment_?token_?kind)$/i.test(key);
 }
