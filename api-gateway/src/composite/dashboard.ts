@@ -26,7 +26,7 @@ export type DashboardPart = (typeof DASHBOARD_PARTS)[number];
 export type OptionalPart = Exclude<DashboardPart, 'profile'>;
 
 /** The route class of the dashboard's own clients: their breakers are not the proxied routes' ones. */
-export const DASHBOARD_ROUTE_CLASS = 'dashboard';
+const DASHBOARD_ROUTE_CLASS = 'dashboard';
 
 const UPSTREAM_OF: Record<DashboardPart, UpstreamName> = {
   profile: 'customer-service',

@@ -34,7 +34,7 @@ export function upstreamBaseUrl(config: GatewayConfig, upstream: UpstreamName): 
  * The call budget of a lane: order-service's writes run the whole saga (reserve, then charge, each with
  * its own timeout and retry), so they get ORDER_SERVICE_TIMEOUT_MS; everything else UPSTREAM_TIMEOUT_MS.
  */
-export function laneBudgetMs(config: GatewayConfig, upstream: UpstreamName, routeClass: RouteClass): number {
+function laneBudgetMs(config: GatewayConfig, upstream: UpstreamName, routeClass: RouteClass): number {
   return upstream === 'order-service' && routeClass === 'write'
     ? config.ORDER_SERVICE_TIMEOUT_MS
     : config.UPSTREAM_TIMEOUT_MS;

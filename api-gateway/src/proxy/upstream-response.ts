@@ -27,7 +27,7 @@ const DROPPED = new Set([
 const NAMES_A_HOST = /^(?:[a-z][a-z0-9+.-]*:|[\\/]{2})/i;
 
 /** UPSTREAM_MAX_RESPONSE_BYTES's default: the largest body the gateway relays. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
 /**
  * Starts the client's response with the upstream's status and headers, and returns where the upstream

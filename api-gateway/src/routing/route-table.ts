@@ -27,9 +27,7 @@ export type RateLimitBucket = 'auth' | 'api';
  * `control` is the operator's chaos switch: it has no breaker, so it works while the service's read or
  * write breaker is open. See docs/upstream-failures.md.
  */
-export const ROUTE_CLASSES = ['read', 'write', 'control'] as const;
-
-export type RouteClass = (typeof ROUTE_CLASSES)[number];
+export type RouteClass = 'read' | 'write' | 'control';
 
 export interface RouteEntry {
   methods: readonly HttpMethod[];
