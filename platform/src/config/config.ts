@@ -78,7 +78,7 @@ export const baseConfigShape = {
   HTTP_KEEP_ALIVE_TIMEOUT_MS: env.int(5_000, 100),
   /** Most connections the server holds at once; more are refused (closed) at once. */
   HTTP_MAX_CONNECTIONS: env.int(1_024, 1),
-  /** Most connections one client address may hold at once; 0 = no per-address cap (the gateway sets 64). */
+  /** Most connections one client address may hold at once; 0 = no per-address cap (the gateway defaults to 256). */
   HTTP_MAX_CONNECTIONS_PER_IP: env.int(0, 0),
   AMQP_URL: env.optionalString(),
   EVENT_BUS_FILE: env.optionalString(),
