@@ -1,5 +1,6 @@
 import { Router } from '@koa/router';
 import { authorize, parseInput, paginated } from '@shop/platform/runtime';
+// The request schemas are the shared contract's, the ones the OpenAPI document is built from.
 import {
   productCreateBody,
   productIdPath,
@@ -11,13 +12,6 @@ import type { Context } from 'koa';
 import type { CachedBody, ProductCache } from '../domain/ports.js';
 import type { Catalog } from '../domain/catalog.js';
 import { normaliseSearch } from '../domain/product.js';
-
-// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
-const listQuery = productListQuery;
-const createBody = productCreateBody;
-const replaceBody = productReplaceBody;
-const stockBody = stockChangeBody;
-const idPath = productIdPath;
 
 /**
  * A cached product answer with its ETag: `If-None-Match` with the same tag gets 304 and no body.
@@ -52,7 +46,7 @@ export function productRoutes(catalog: Catalog, cache: ProductCache): Router {
   const router = new Router();
 
   router.get('/api/products', async (ctx) => {
-    const query = parseInput(listQuery, ctx.query, 'query');
+    const query = parseInput(productListQuery, ctx.query, 'query');
     const q = query.q?.trim() ? query.q.trim() : undefined;
     // One key per distinct answer: equivalent queries (defaults spelled out or not) share an entry.
     const key = JSON.stringify([
@@ -69,12 +63,12 @@ export function productRoutes(catalog: Catalog, cache: ProductCache): Router {
   });
 
   router.get('/api/products/:id', async (ctx) => {
-    const { id } = parseInput(idPath, ctx.params, 'path');
+    const { id } = parseInput(productIdPath, ctx.params, 'path');
     sendCached(ctx, await cache.item(id, () => catalog.get(id)));
   });
 
   router.post('/api/products', authorize('create', 'Product'), async (ctx) => {
-    const { currency: _currency, ...product } = parseInput(createBody, ctx.request.body, 'body');
+    const { currency: _currency, ...product } = parseInput(productCreateBody, ctx.request.body, 'body');
     const created = await catalog.create(product);
     ctx.status = 201;
     ctx.set('Location', `/api/products/${created.id}`);
@@ -82,20 +76,20 @@ export function productRoutes(catalog: Catalog, cache: ProductCache): Router {
   });
 
   router.put('/api/products/:id', authorize('update', 'Product'), async (ctx) => {
-    const { id } = parseInput(idPath, ctx.params, 'path');
-    const { currency: _currency, ...fields } = parseInput(replaceBody, ctx.request.body, 'body');
+    const { id } = parseInput(productIdPath, ctx.params, 'path');
+    const { currency: _currency, ...fields } = parseInput(productReplaceBody, ctx.request.body, 'body');
     ctx.body = await catalog.replace(id, fields);
   });
 
   router.delete('/api/products/:id', authorize('delete', 'Product'), async (ctx) => {
-    const { id } = parseInput(idPath, ctx.params, 'path');
+    const { id } = parseInput(productIdPath, ctx.params, 'path');
     await catalog.remove(id);
     ctx.status = 204;
   });
 
   router.patch('/api/products/:id/stock', authorize('update', 'Stock'), async (ctx) => {
-    const { id } = parseInput(idPath, ctx.params, 'path');
-    ctx.body = await catalog.changeStock(id, parseInput(stockBody, ctx.request.body, 'body'));
+    const { id } = parseInput(productIdPath, ctx.params, 'path');
+    ctx.body = await catalog.changeStock(id, parseInput(stockChangeBody, ctx.request.body, 'body'));
   });
 
   return router;

@@ -1,13 +1,10 @@
 import { Router } from '@koa/router';
 import { abilityOf, authorize, notFound, parseInput, requireUser } from '@shop/platform/runtime';
 import { subject, type AppAbility, canActOnEveryRow } from '@shop/platform/contracts';
+// The request schemas are the shared contract's, the ones the OpenAPI document is built from.
 import { notificationIdPath, notificationListQuery } from '@shop/platform/api-contract';
 import type { Notification } from '../domain/notification.js';
 import type { Notifier } from '../domain/notifier.js';
-
-// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
-const listQuery = notificationListQuery;
-const idPath = notificationIdPath;
 
 function visible(ability: AppAbility, notification: Notification): boolean {
   return ability.can('read', subject('Notification', notification));
@@ -21,7 +18,7 @@ export function notificationRoutes(notifier: Notifier): Router {
   router.get('/', authorize('read', 'Notification'), (ctx) => {
     const user = requireUser(ctx);
     const ability = abilityOf(ctx);
-    const query = parseInput(listQuery, ctx.query, 'query');
+    const query = parseInput(notificationListQuery, ctx.query, 'query');
     const everyone = canActOnEveryRow(ability, 'read', 'Notification');
     const pagination = { page: query.page, limit: query.limit };
     if (!everyone && query.customerId !== undefined && query.customerId !== user.id) {
@@ -43,7 +40,7 @@ export function notificationRoutes(notifier: Notifier): Router {
   });
 
   router.get('/:id', authorize('read', 'Notification'), (ctx) => {
-    const { id } = parseInput(idPath, ctx.params, 'path');
+    const { id } = parseInput(notificationIdPath, ctx.params, 'path');
     const notification = notifier.find(id);
     // Another customer's notification answers exactly like a missing one.
     if (!notification || !visible(abilityOf(ctx), notification)) throw notFound('Notification');
@@ -53,7 +50,7 @@ export function notificationRoutes(notifier: Notifier): Router {
   // The customer marks their own notification read (idempotent: the first instant stays). Reading is the
   // permission: whoever may see a notification may mark it; another customer's answers 404, like a missing one.
   router.post('/:id/read', authorize('read', 'Notification'), (ctx) => {
-    const { id } = parseInput(idPath, ctx.params, 'path');
+    const { id } = parseInput(notificationIdPath, ctx.params, 'path');
     const notification = notifier.find(id);
     if (!notification || !visible(abilityOf(ctx), notification)) throw notFound('Notification');
     ctx.body = notifier.markRead(id);

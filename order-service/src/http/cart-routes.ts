@@ -1,14 +1,10 @@
 import { Router } from '@koa/router';
 import { AppError, authorize, currentCorrelationId, parseInput, requireUser } from '@shop/platform/runtime';
+// The request schemas are the shared contract's, the ones the OpenAPI document is built from.
 import { cartCheckoutBody, cartItemPath, cartQuantityBody } from '@shop/platform/api-contract';
 import type { Cart } from '../domain/cart.js';
 import { parseIdempotencyKey } from './order-requests.js';
 import { renderOutcome, sendPlacement } from './order-responses.js';
-
-// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
-const productPath = cartItemPath;
-const quantityBody = cartQuantityBody;
-const checkoutBody = cartCheckoutBody;
 
 /**
  * The caller's own cart (docs/features/cart.md): there is no cart id in any path, so no customer can name
@@ -22,13 +18,13 @@ export function cartRoutes(cart: Cart): Router {
   });
 
   router.put('/api/cart/items/:productId', authorize('update', 'Cart'), async (ctx) => {
-    const { productId } = parseInput(productPath, ctx.params, 'path');
-    const { quantity } = parseInput(quantityBody, ctx.request.body ?? {}, 'body');
+    const { productId } = parseInput(cartItemPath, ctx.params, 'path');
+    const { quantity } = parseInput(cartQuantityBody, ctx.request.body ?? {}, 'body');
     ctx.body = await cart.setQuantity(requireUser(ctx).id, productId, quantity);
   });
 
   router.delete('/api/cart/items/:productId', authorize('update', 'Cart'), async (ctx) => {
-    const { productId } = parseInput(productPath, ctx.params, 'path');
+    const { productId } = parseInput(cartItemPath, ctx.params, 'path');
     ctx.body = await cart.removeItem(requireUser(ctx).id, productId);
   });
 
@@ -51,7 +47,7 @@ export function cartRoutes(cart: Cart): Router {
           400,
         );
       }
-      const { paymentToken } = parseInput(checkoutBody, ctx.request.body ?? {}, 'body');
+      const { paymentToken } = parseInput(cartCheckoutBody, ctx.request.body ?? {}, 'body');
       const correlationId = currentCorrelationId();
       const placement = await cart.checkout(customerId, key, paymentToken, correlationId, (outcome) =>
         renderOutcome(outcome, correlationId ?? ''),

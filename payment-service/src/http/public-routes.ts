@@ -1,14 +1,11 @@
 import { Router } from '@koa/router';
 import { abilityOf, authorize, notFound, requireUser, parseInput } from '@shop/platform/runtime';
 import { subject, type AppAbility, canActOnEveryRow } from '@shop/platform/contracts';
+// The request schemas are the shared contract's, the ones the OpenAPI document is built from.
 import { paymentIdPath, paymentListQuery, refundBody } from '@shop/platform/api-contract';
 import type { Payment } from '../domain/payment.js';
 import type { PaymentDesk } from '../domain/payments.js';
 import type { PaymentTelemetry } from './payment-telemetry.js';
-
-// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
-const listQuery = paymentListQuery;
-const idPath = paymentIdPath;
 
 function visible(ability: AppAbility, payment: Payment): boolean {
   return ability.can('read', subject('Payment', payment));
@@ -21,7 +18,7 @@ export function publicRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): Ro
   router.get('/', authorize('read', 'Payment'), (ctx) => {
     const user = requireUser(ctx);
     const ability = abilityOf(ctx);
-    const query = parseInput(listQuery, ctx.query, 'query');
+    const query = parseInput(paymentListQuery, ctx.query, 'query');
     const offset = (query.page - 1) * query.limit;
     const pagination = { page: query.page, limit: query.limit };
 
@@ -46,7 +43,7 @@ export function publicRoutes(desk: PaymentDesk, telemetry: PaymentTelemetry): Ro
   });
 
   router.post('/:id/refund', authorize('refund', 'Payment'), async (ctx) => {
-    const { id } = parseInput(idPath, ctx.params, 'path');
+    const { id } = parseInput(paymentIdPath, ctx.params, 'path');
     parseInput(refundBody, ctx.request.body ?? {}, 'body');
     const { payment, changed } = await desk.refundById(id);
     if (changed) telemetry.refunded(payment, 'manual');
