@@ -2,8 +2,8 @@ import type { Context, Next } from 'koa';
 import { request } from 'undici';
 import {
   acceptCorrelationId,
-  bearerToken,
   CORRELATION_HEADER,
+  isOperatorAuthorization,
   type TokenService,
 } from '@shop/platform/runtime';
 import type { BreakerState } from '../proxy/upstream-lanes.js';
@@ -82,17 +82,9 @@ export function aggregateHealth(
   }
 
   function mayReadDetails(ctx: Context): boolean {
-    const tokens = options.tokens;
-    const header = ctx.req.headers.authorization;
-    if (tokens === undefined || header === undefined) return false;
-    try {
-      const token = bearerToken(header);
-      if (token === undefined) return false;
-      const user = tokens.verifyAccessToken(token);
-      return (user.role === 'admin' || user.role === 'service') && !tokens.revocations.isRevoked(user);
-    } catch {
-      return false;
-    }
+    return (
+      options.tokens !== undefined && isOperatorAuthorization(ctx.req.headers.authorization, options.tokens)
+    );
   }
 
   async function probeAll(): Promise<Omit<PlatformHealth, 'breakers'>> {

@@ -184,6 +184,21 @@ export function tokenSettingsFrom(
   };
 }
 
+/**
+ * Whether an Authorization header carries a valid, unrevoked admin or service token: the callers who may read
+ * operational details (the gateway's /metrics and /health). Never throws: anything else is false.
+ */
+export function isOperatorAuthorization(header: string | undefined, tokens: TokenService): boolean {
+  try {
+    const token = bearerToken(header);
+    if (token === undefined) return false;
+    const user = tokens.verifyAccessToken(token);
+    return (user.role === 'admin' || user.role === 'service') && !tokens.revocations.isRevoked(user);
+  } catch {
+    return false;
+  }
+}
+
 /** 400 `duplicate_authorization`: a request with two Authorization lines is ambiguous, never guessed at. */
 export function assertSingleAuthorization(rawHeaders: readonly string[]): void {
   let seen = 0;

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Context } from 'koa';
 import type { Registry } from 'prom-client';
-import { bearerToken, type TokenService } from '../auth/tokens.js';
+import { isOperatorAuthorization, type TokenService } from '../auth/tokens.js';
 import { AppError, unauthorized } from '../errors/app-error.js';
 import { createLimitedServer, DEFAULT_SERVER_LIMITS } from './server-limits.js';
 
@@ -25,18 +25,9 @@ export function metricsExposure(
 export function assertMayReadMetrics(ctx: Context, exposure: MetricsExposure, tokens: TokenService): void {
   if (exposure === 'public') return;
   if (exposure === 'elsewhere') throw new AppError('not_found', 'Route not found', 404);
-  const header = ctx.req.headers.authorization;
-  let role: string | undefined;
-  try {
-    const token = bearerToken(header);
-    if (token !== undefined) {
-      const user = tokens.verifyAccessToken(token);
-      if (!tokens.revocations.isRevoked(user)) role = user.role;
-    }
-  } catch {
-    role = undefined;
+  if (!isOperatorAuthorization(ctx.req.headers.authorization, tokens)) {
+    throw unauthorized('Metrics need an admin or service token');
   }
-  if (role !== 'admin' && role !== 'service') throw unauthorized('Metrics need an admin or service token');
 }
 
 /**
