@@ -44,7 +44,7 @@ export const OPTIONS = {
 } as const;
 
 export const DEFAULT_RATE = 10;
-export const MAX_RATE = 5000;
+const MAX_RATE = 5000;
 export const DEFAULT_DURATION = '1m';
 
 export interface CommandOptions {

@@ -4,8 +4,8 @@ import { BUDGET_SETTING, type BudgetMirror } from './budgets.js';
 import type { GatewayClient, Reply } from './gateway-client.js';
 
 /** The products the generator orders: its own, so a stack's catalog keeps its stock. */
-export const LOAD_PRODUCT_PREFIX = 'LOADGEN-';
-export const LOAD_PRODUCT_NAME = 'Load generator item';
+const LOAD_PRODUCT_PREFIX = 'LOADGEN-';
+const LOAD_PRODUCT_NAME = 'Load generator item';
 /** Stock each load product is set to at setup (inventory's ceiling). */
 export const LOAD_PRODUCT_STOCK = 1_000_000;
 

@@ -45,7 +45,7 @@ export function serviceCallsFromCode(readText: (relativePath: string) => string)
 }
 
 /** The variable the revocation feed's URL is built from (platform/src/auth/revocation-feed.ts). */
-export const REVOCATION_FEED_URL_VARIABLE = 'CUSTOMER_SERVICE_URL';
+const REVOCATION_FEED_URL_VARIABLE = 'CUSTOMER_SERVICE_URL';
 
 /**
  * The revocation feed, read from the code: its owner is the service other services reach through

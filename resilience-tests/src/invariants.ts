@@ -312,11 +312,7 @@ function paymentViolations(
 }
 
 /** How much of [from, to] the windows cover (overlapping windows counted once). */
-export function overlapMs(
-  from: number,
-  to: number,
-  windows: readonly { from: number; to: number }[],
-): number {
+function overlapMs(from: number, to: number, windows: readonly { from: number; to: number }[]): number {
   const clipped = windows
     .map((w) => ({ from: Math.max(from, w.from), to: Math.min(to, w.to) }))
     .filter((w) => w.to > w.from)

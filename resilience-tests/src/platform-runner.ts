@@ -82,11 +82,10 @@ export const RELAXED_RATE_LIMITS: Readonly<Record<string, string>> = Object.free
  * logins per client address, order-service's order placements), for the same reason. The per-e-mail login
  * budget stays as configured.
  */
-export const RELAXED_SERVICE_BUDGETS: Readonly<Record<string, Readonly<Record<string, string>>>> =
-  Object.freeze({
-    'customer-service': { RATE_LIMIT_REGISTER_POINTS: '1000000', RATE_LIMIT_LOGIN_IP_POINTS: '1000000' },
-    'order-service': { ORDER_PLACEMENT_POINTS: '1000000' },
-  });
+const RELAXED_SERVICE_BUDGETS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
+  'customer-service': { RATE_LIMIT_REGISTER_POINTS: '1000000', RATE_LIMIT_LOGIN_IP_POINTS: '1000000' },
+  'order-service': { ORDER_PLACEMENT_POINTS: '1000000' },
+});
 
 export interface Platform {
   /** The gateway's base URL; throws when api-gateway is not part of this platform. */

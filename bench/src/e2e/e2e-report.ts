@@ -89,7 +89,7 @@ export function countErrors(statusCodes: Record<string, number>): number {
 }
 
 /** Aims of issue 11 for the platform end to end (reported, never asserted). */
-export const END_TO_END_AIMS = {
+const END_TO_END_AIMS = {
   confirmedPerSecond: 300,
   singleP50Ms: 5,
   fixedRate: 200,

@@ -48,7 +48,7 @@ export function procAvailable(): boolean {
 let ticksPerSecond: number | undefined;
 
 /** The kernel's clock ticks per second (`getconf CLK_TCK`, 100 on Linux almost everywhere). */
-export function clockTicksPerSecond(): number {
+function clockTicksPerSecond(): number {
   if (ticksPerSecond === undefined) {
     try {
       ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;

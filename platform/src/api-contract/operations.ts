@@ -35,7 +35,7 @@ export interface ApiOperation {
 }
 
 /** What any operation can answer at the edge or in any service, whatever its own rules. */
-export const EDGE_ERRORS: Record<number, readonly string[]> = {
+const EDGE_ERRORS: Record<number, readonly string[]> = {
   400: ['duplicate_authorization'],
   401: ['unauthorized'],
   429: ['rate_limited'],
@@ -46,7 +46,7 @@ export const EDGE_ERRORS: Record<number, readonly string[]> = {
 };
 
 /** What any operation that reads a JSON body can answer before it is validated. */
-export const BODY_ERRORS: Record<number, readonly string[]> = {
+const BODY_ERRORS: Record<number, readonly string[]> = {
   400: ['invalid_json'],
   413: ['payload_too_large'],
   415: ['unsupported_media_type'],

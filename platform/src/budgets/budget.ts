@@ -34,7 +34,7 @@ export interface BudgetStore {
 }
 
 /** 429 with Retry-After (seconds), the platform's answer to a spent budget. */
-export function budgetExceeded(
+function budgetExceeded(
   retryAfterSeconds: number,
   code = 'rate_limited',
   message = 'Too many requests, retry later',
@@ -60,7 +60,7 @@ interface BudgetRow {
  * and restart sees the same counts. Fixed windows; a key that spends its budget is refused until
  * `blockSeconds` have passed (or its window ends). Each use is one short IMMEDIATE transaction.
  */
-export function databaseBudgetStore(db: Db, now: () => number = Date.now): BudgetStore {
+function databaseBudgetStore(db: Db, now: () => number = Date.now): BudgetStore {
   db.exec(`CREATE TABLE IF NOT EXISTS rate_budgets (
     key TEXT PRIMARY KEY,
     used INTEGER NOT NULL,

@@ -91,7 +91,7 @@ export const DATA_SERVICES: readonly DataServiceName[] = SERVICES.flatMap((servi
 
 /** The workspaces besides the services, in the order package.json lists them. */
 export const LIBRARY_WORKSPACES = ['platform'] as const;
-export const TOOL_WORKSPACES = ['resilience-tests', 'load-generator', 'bench', 'ops-tests'] as const;
+const TOOL_WORKSPACES = ['resilience-tests', 'load-generator', 'bench', 'ops-tests'] as const;
 
 /** Every workspace: platform, the services, the tools (package.json, vitest, tsconfig references). */
 export const WORKSPACES: readonly string[] = [

@@ -2,8 +2,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /** Data files are readable by their owner only: they hold password hashes, orders and payments. */
-export const DATA_FILE_MODE = 0o600;
-export const DATA_DIR_MODE = 0o700;
+const DATA_FILE_MODE = 0o600;
+const DATA_DIR_MODE = 0o700;
 
 /**
  * Creates the directory of a SQLite `file` (0700) and the file itself (0600) before SQLite opens it, and

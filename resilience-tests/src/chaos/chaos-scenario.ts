@@ -74,7 +74,7 @@ export function chaosScenario(settings: ChaosSettings): Scenario {
 }
 
 /** The schedule a run with these settings uses on this platform. */
-export function scheduleFor(settings: ChaosSettings, platform: Platform): ScheduledFault[] {
+function scheduleFor(settings: ChaosSettings, platform: Platform): ScheduledFault[] {
   return chaosSchedule({
     seed: settings.seed,
     durationMs: settings.durationMs,
@@ -290,10 +290,7 @@ async function shop(
 }
 
 /** Replies that failed although nothing they depend on was disturbed between sending and answering. */
-export function undisturbedFailures(
-  replies: readonly TimedReply[],
-  disturbances: readonly Disturbance[],
-): string[] {
+function undisturbedFailures(replies: readonly TimedReply[], disturbances: readonly Disturbance[]): string[] {
   const timedOut = new Set(['TimeoutError', 'AbortError', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
   return replies
     .filter(({ reply }) => reply.status >= 500 || (reply.status === 0 && timedOut.has(reply.error ?? '')))
