@@ -17,17 +17,30 @@ describe('Attack: a compromised or misconfigured upstream, and method overrides 
     await stubs.closeAll();
   });
 
-  test('When an upstream sets a cookie and names its server, then the client sees neither', async () => {
+  test('When an upstream sets a cookie, names its server and sends hop-by-hop headers, then the client sees none of them', async () => {
     stubs['inventory-service'].answer = {
       status: 200,
       body: { data: [] },
-      headers: { 'set-cookie': 'session=stolen; Path=/', server: 'internal/1.0', 'x-powered-by': 'koa' },
+      headers: {
+        'set-cookie': 'session=stolen; Path=/',
+        server: 'internal/1.0',
+        'x-powered-by': 'koa',
+        'proxy-authenticate': 'Basic realm="internal"',
+        // A header the Connection line names is hop-by-hop too.
+        connection: 'keep-alive, x-internal-route',
+        'x-internal-route': 'inventory-db-7',
+        'x-request-shard': 'kept',
+      },
     };
     const res = await request(gateway.url, 'GET', '/api/products');
     expect(res.status).toBe(200);
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('server')).toBeNull();
     expect(res.headers.get('x-powered-by')).toBeNull();
+    expect(res.headers.get('proxy-authenticate')).toBeNull();
+    expect(res.headers.get('x-internal-route')).toBeNull();
+    // End-to-end headers still pass: the drop is by name, not everything.
+    expect(res.headers.get('x-request-shard')).toBe('kept');
   });
 
   test('When an upstream redirects to an internal host, then the Location is not relayed', async () => {
