@@ -45,12 +45,15 @@ describe('Attack: two Authorization header lines on one request', () => {
     expect(stubs['customer-service'].requests.length).toBe(before);
   });
 
-  test('When the two lines differ only in case of the name, then 400 as well', async () => {
+  test('When the two lines differ only in case of the name, then 400 duplicate_authorization as well, nothing relayed', async () => {
+    const before = stubs['customer-service'].requests.length;
     const res = await sendWithLines(gateway.url, '/api/customers/me', [
       ['authorization', `Bearer ${alice}`],
       ['AUTHORIZATION', `Bearer ${admin}`],
     ]);
     expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'duplicate_authorization' } });
+    expect(stubs['customer-service'].requests.length).toBe(before);
   });
 
   test('When one Authorization line is sent, then the request goes through', async () => {
