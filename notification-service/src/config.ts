@@ -19,6 +19,9 @@ const schema = z.object({
   /** Analytics ingestion (docs/features/analytics.md): events per client (user, else address) per window. */
   ANALYTICS_RATE_LIMIT_POINTS: env.int(60, 1),
   ANALYTICS_RATE_LIMIT_WINDOW_SECONDS: env.int(60, 1),
+  /** Where that budget is kept: Redis when set (shared by every replica), else the service's database. */
+  REDIS_URL: env.optionalString(),
+  RATE_LIMIT_KEY_PREFIX: env.string('notification-rl'),
   /** Analytics events older than this are deleted (hourly). */
   ANALYTICS_RETENTION_DAYS: env.int(90, 1),
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import {
+  createBudgetStore,
   defineService,
   loadMigrations,
   startConsumer,
@@ -74,14 +75,21 @@ export const notificationService = defineService<NotificationConfig, Notificatio
       sender,
       now: seams.now ?? (() => new Date()),
     });
+    const budgetStore = createBudgetStore({
+      db,
+      redisUrl: config.REDIS_URL,
+      keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+      logger,
+    });
     const analytics = createAnalytics({
       store: createAnalyticsStore(db),
       metrics: analyticsMetrics(registry, [...CLIENT_EVENT_TYPES, ...BUSINESS_EVENT_TYPES]),
-      settings: {
-        ratePoints: config.ANALYTICS_RATE_LIMIT_POINTS,
-        rateWindowSeconds: config.ANALYTICS_RATE_LIMIT_WINDOW_SECONDS,
-        retentionDays: config.ANALYTICS_RETENTION_DAYS,
-      },
+      settings: { retentionDays: config.ANALYTICS_RETENTION_DAYS },
+      ingestion: budgetStore.budget({
+        name: 'analytics',
+        points: config.ANALYTICS_RATE_LIMIT_POINTS,
+        durationSeconds: config.ANALYTICS_RATE_LIMIT_WINDOW_SECONDS,
+      }),
     });
     const analyticsWorkers = analyticsBackground(analytics, {
       start: () =>
@@ -100,6 +108,7 @@ export const notificationService = defineService<NotificationConfig, Notificatio
       workers: analyticsWorkers,
       eventHandlers: notificationEventHandlers(notifier, logger, notificationMetrics(registry)),
       exposed: notifier,
+      close: [() => budgetStore.close()],
     };
   },
 });

@@ -1,10 +1,5 @@
-import {
-  BUSINESS_EVENT_TYPES,
-  CLIENT_EVENT_TYPES,
-  type BusinessEventType,
-  type ClientEvent,
-} from './analytics-rules.js';
-import { ingestionLimit } from './analytics-ingestion-limit.js';
+import { assertAllowed, type Budget } from '@shop/platform/runtime';
+import type { BusinessEventType, ClientEvent } from './analytics-rules.js';
 
 export interface StoredEvent {
   type: string;
@@ -39,8 +34,6 @@ export interface AnalyticsMetrics {
 }
 
 export interface AnalyticsSettings {
-  ratePoints: number;
-  rateWindowSeconds: number;
   retentionDays: number;
 }
 
@@ -53,23 +46,25 @@ export function createAnalytics(deps: {
   store: AnalyticsStore;
   metrics: AnalyticsMetrics;
   settings: AnalyticsSettings;
+  /**
+   * Events per client per window (ANALYTICS_RATE_LIMIT_POINTS per ANALYTICS_RATE_LIMIT_WINDOW_SECONDS), on top
+   * of the gateway's limits; kept in the service's database, or Redis with REDIS_URL, so replicas share it.
+   */
+  ingestion: Budget;
   now?: () => Date;
 }) {
-  const { store, metrics, settings } = deps;
+  const { store, metrics, settings, ingestion } = deps;
   const now = deps.now ?? (() => new Date());
-  const limit = ingestionLimit({ points: settings.ratePoints, windowMs: settings.rateWindowSeconds * 1000 });
 
   return {
-    eventTypes: [...CLIENT_EVENT_TYPES, ...BUSINESS_EVENT_TYPES],
-
-    /** A client's behaviour event; `client` is the user when signed in, else the address the gateway saw. */
-    recordClientEvent(event: ClientEvent, client: string, signedIn: boolean): void {
-      try {
-        limit.consume(client);
-      } catch (error) {
-        metrics.limited();
-        throw error;
-      }
+    /**
+     * A client's behaviour event; `client` is the user when signed in, else the address the gateway saw. Past
+     * the client's ingestion budget: 429 `rate_limited` with Retry-After, nothing recorded.
+     */
+    async recordClientEvent(event: ClientEvent, client: string, signedIn: boolean): Promise<void> {
+      const outcome = await ingestion.consume(client);
+      if (!outcome.allowed) metrics.limited();
+      assertAllowed(outcome, 'rate_limited', 'Too many analytics events; slow down');
       store.add({
         type: event.type,
         source: 'client',

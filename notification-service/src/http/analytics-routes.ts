@@ -8,7 +8,7 @@ import { clientEventBody, summaryQuery } from '../domain/analytics-rules.js';
 export function analyticsRoutes(analytics: Analytics): Router {
   const router = new Router({ prefix: '/api/analytics' });
 
-  router.post('/events', (ctx) => {
+  router.post('/events', async (ctx) => {
     const user = ctx.state.user;
     // Anonymous callers too (authorize() requires a user): the shared abilities grant it to everyone.
     if (!abilityFor(user).can('create', 'Analytics')) throw forbidden();
@@ -16,7 +16,7 @@ export function analyticsRoutes(analytics: Analytics): Router {
       ? `user:${user.id}`
       : `ip:${(ctx.get('x-forwarded-for').split(',').pop() ?? '').trim() || ctx.ip}`;
     const event = parseInput(clientEventBody, ctx.request.body, 'body');
-    analytics.recordClientEvent(event, client, user !== undefined);
+    await analytics.recordClientEvent(event, client, user !== undefined);
     ctx.status = 202;
     ctx.body = { accepted: true, type: event.type };
   });
