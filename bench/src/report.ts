@@ -1,10 +1,9 @@
 import type { LatencySummary } from '@shop/load-generator';
 import { formatEndToEnd, type EndToEndResult } from './e2e/e2e-report.js';
-import { formatTable } from './format-table.js';
+import { formatTable } from '@shop/platform/tools';
 import type { ProductCacheResult } from './product-cache/product-cache-bench.js';
 
 export { percentile, summarizeLatencies, type LatencySummary } from '@shop/load-generator';
-export { formatTable } from './format-table.js';
 
 export type TargetName =
   | 'direct'

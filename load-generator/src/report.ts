@@ -1,3 +1,4 @@
+import { formatTable } from '@shop/platform/tools';
 import { BUDGET_SETTING, type SharedBudget } from './budgets.js';
 import { formatDuration } from './duration.js';
 import type { Recorder } from './recorder.js';
@@ -27,20 +28,6 @@ export function progressLine(recorder: Recorder, elapsedMs: number, plannedMs: n
     `${window.ratePerSecond.toFixed(1)} req/s (max ${rate})  p50 ${ms(window.p50Ms)}  p99 ${ms(window.p99Ms)}  ` +
     `flows ${flows}  orders ${orders}  errors ${recorder.errors}: ${topErrors(recorder.errorsByCode(), 3)}`
   );
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, column) =>
-        column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
-      )
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
 }
 
 const OUTCOME_LABELS: Record<keyof LoadSummary['outcomes'], string> = {
@@ -79,7 +66,7 @@ export function formatSummary(summary: LoadSummary): string {
   );
   lines.push('');
   lines.push(
-    ...table(
+    formatTable(
       ['step', 'requests', 'p50', 'p99', 'unexpected'],
       summary.steps.map((step) => [
         step.step,
@@ -88,11 +75,12 @@ export function formatSummary(summary: LoadSummary): string {
         ms(step.p99Ms),
         String(step.errors),
       ]),
+      { rule: false },
     ),
   );
   lines.push('');
   lines.push(
-    ...table(
+    formatTable(
       ['flow', 'completed', 'failed', 'held back'],
       Object.entries(summary.flows)
         .sort((a, b) => b[1].completed + b[1].failed - (a[1].completed + a[1].failed))
@@ -102,6 +90,7 @@ export function formatSummary(summary: LoadSummary): string {
           String(tally.failed),
           String(tally.heldBack),
         ]),
+      { rule: false },
     ),
   );
   lines.push('');
@@ -121,7 +110,7 @@ export function formatSummary(summary: LoadSummary): string {
       String(entry.count),
       entry.example ?? '-',
     ]);
-    lines.push(...table(['  code', 'count', 'example correlation ID'], rows));
+    lines.push(formatTable(['  code', 'count', 'example correlation ID'], rows, { rule: false }));
   }
   const held = Object.entries(summary.heldBack) as [SharedBudget, number][];
   for (const [budget, count] of held) {

@@ -1,5 +1,5 @@
 import { summarizeLatencies, type LatencySummary } from '@shop/load-generator';
-import { formatTable } from '../format-table.js';
+import { formatTable } from '@shop/platform/tools';
 import type { OrderRunCounts } from './order-load.js';
 
 export type OrderRunName = 'single' | 'fixed-rate' | 'saturation';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cpuMicrosOf, procAvailable } from '../e2e/process-stats.js';
-import { formatTable } from '../format-table.js';
+import { formatTable } from '@shop/platform/tools';
 import { runLoad, type LoadResult } from '../load.js';
 import { freePort, watchChild } from '../target-process.js';
 

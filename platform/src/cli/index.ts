@@ -4,3 +4,4 @@ export * from './console-line.js';
 export * from './terminal-text.js';
 export * from './settings-help.js';
 export * from './stack-location.js';
+export * from './text-table.js';
