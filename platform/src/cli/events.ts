@@ -29,7 +29,8 @@ Options:
   --wait <seconds>  how long replay waits for the consumer before its summary (default 10, 0: none)
   -h, --help        this help
 
-Queues are named after the consuming service: shipping-service, notification-service, order-service.
+Queues are named after the consuming service: shipping-service, notification-service, order-service,
+payment-service, and notification-service.analytics (its analytics module).
 An unknown queue is an error.
 
 Which event transport: the one the stack's DATA_DIR/stack.json names (npm start writes it), the stack
