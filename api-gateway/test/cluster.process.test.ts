@@ -1,17 +1,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
+import { buildGateway, GATEWAY_MAIN, REPO_ROOT } from './support/built-gateway.js';
 import { startStubs } from './support/gateway.js';
 
 /** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
 const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const mainFile = `${root}api-gateway/dist/src/main.js`;
+const root = REPO_ROOT;
+const mainFile = GATEWAY_MAIN;
 const SHUTDOWN_TIMEOUT_MS = 5000;
 
 /** The pids of `pid`'s child processes, from /proc. */
@@ -45,11 +45,7 @@ describe('api-gateway with GATEWAY_WORKERS=2', () => {
   let gateway: { child: ChildProcess; url: string; exitCode: Promise<number | null>; output: () => string };
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/tsc.mjs', '-b', 'api-gateway'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (!existsSync(mainFile)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    buildGateway();
     stubs = await startStubs();
     const child = spawn(process.execPath, [mainFile], {
       cwd: root,

@@ -1,29 +1,22 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { reachable, request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
+import { buildGateway, GATEWAY_MAIN, REPO_ROOT } from './support/built-gateway.js';
 import { startStubs } from './support/gateway.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = REPO_ROOT;
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisUp = await reachable(`http://${new URL(redisUrl).host}`);
-const mainFile = `${root}api-gateway/dist/src/main.js`;
+const mainFile = GATEWAY_MAIN;
 
 describe('api-gateway process', () => {
   let stubs: Awaited<ReturnType<typeof startStubs>>;
   const dataDir = tempDir('gateway-shutdown-');
 
   beforeAll(async () => {
-    const build = spawnSync(process.execPath, ['scripts/tsc.mjs', '-b', 'api-gateway'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    // Another workspace's half-written file may fail the build while still emitting ours; only a missing
-    // entry point is fatal here.
-    if (!existsSync(mainFile)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    buildGateway();
     stubs = await startStubs();
   });
   afterAll(async () => {
