@@ -490,12 +490,23 @@ class ResilientUpstreamClient implements UpstreamClient {
     }
   }
 
-  async forward(req: ForwardRequest): Promise<ForwardResponse> {
+  forward(req: ForwardRequest): Promise<ForwardResponse> {
     const method = req.method.toUpperCase();
     const headers = forwardedHeaders(req.headers);
     const body = passThroughBody(req.body, req.headers);
     const retryable =
       !(body instanceof Readable) && isRetryable(method, headers['idempotency-key'] !== undefined);
+    return this.forwardPrepared(req, method, headers, body, retryable);
+  }
+
+  /** forward() once the request's method, headers, body and retryability are worked out (forwardInto has them). */
+  private async forwardPrepared(
+    req: ForwardRequest,
+    method: string,
+    headers: Record<string, string | string[]>,
+    body: Buffer | Readable | null,
+    retryable: boolean,
+  ): Promise<ForwardResponse> {
     const path = this.pathPrefix + req.path;
     const span = this.clientSpan(method, req.path, headers);
     this.enterBulkhead();
@@ -529,7 +540,7 @@ class ResilientUpstreamClient implements UpstreamClient {
     const retryable =
       !(body instanceof Readable) && isRetryable(method, headers['idempotency-key'] !== undefined);
     if (retryable && this.retries > 0) {
-      const response = await this.forward(req);
+      const response = await this.forwardPrepared(req, method, headers, body, retryable);
       await pipeline(response.body, into({ status: response.status, headers: response.headers }));
       return response.status;
     }
