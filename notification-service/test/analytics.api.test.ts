@@ -96,6 +96,14 @@ describe('POST /api/analytics/events', () => {
     expect((await summary()).totals.events.search).toBe((before.totals.events.search ?? 0) + 1);
   });
 
+  test('When keys only contain words of personal data inside other words (product_name, card_brand), then 202', async () => {
+    const res = await record({
+      type: 'product_viewed',
+      properties: { product_name: 'Desk lamp', card_brand: 'visa', list: 'home', named_list: 'deals' },
+    });
+    expect(res.status).toBe(202);
+  });
+
   test.each([
     ['an unknown type', { type: 'mouse_moved' }],
     ['no type', { properties: {} }],
@@ -114,6 +122,9 @@ describe('POST /api/analytics/events', () => {
     ['a JWT', { type: 'cart_updated', properties: { t: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc' } }],
     ['an opaque secret', { type: 'cart_updated', properties: { t: 'A'.repeat(40) } }],
     ['a card number', { type: 'checkout_started', properties: { card: '4111 1111 1111 1111' } }],
+    ['a key that names a secret', { type: 'signup_started', properties: { password: 'hunter2' } }],
+    ['a key that names a person', { type: 'signup_started', properties: { first_name: 'Ada' } }],
+    ['a key that names contact data', { type: 'checkout_started', properties: { phone_number: 'x' } }],
     ['not an object', 'product_viewed'],
   ])('When the event has %s, then 400 validation_failed and nothing is recorded', async (_case, body) => {
     const before = await summary();

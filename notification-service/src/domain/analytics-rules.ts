@@ -55,12 +55,54 @@ const propertyValue = z.union([
   z.null(),
 ]);
 
+// Keys that name personal data or a secret: whatever the value looks like, it is not analytics. Matched
+// on the key's `_`-separated words, so `product_name` or `card_brand` stay allowed.
+const PERSONAL_KEY_WORDS = new Set([
+  'email',
+  'mail',
+  'password',
+  'passwd',
+  'pwd',
+  'secret',
+  'token',
+  'phone',
+  'mobile',
+  'address',
+  'street',
+  'postcode',
+  'zip',
+  'ssn',
+  'iban',
+  'cvv',
+  'cvc',
+  'dob',
+  'birthday',
+  'surname',
+  'firstname',
+  'lastname',
+  'fullname',
+  'username',
+]);
+const PERSONAL_KEY_PHRASES = /(^|_)(first|last|full|user|customer|real)_name$|^name$/;
+
+/** Why a property key is refused as naming personal data, or undefined when it may be stored. */
+export function personalKey(key: string): string | undefined {
+  if (PERSONAL_KEY_PHRASES.test(key) || key.split('_').some((word) => PERSONAL_KEY_WORDS.has(word))) {
+    return 'names personal data or a secret';
+  }
+  return undefined;
+}
+
 const propertyKey = z
   .string()
   .regex(
     new RegExp(`^[a-z][a-z0-9_]{0,${MAX_KEY_LENGTH - 1}}$`),
     `keys are 1-${MAX_KEY_LENGTH} lower-case letters, digits or underscores, starting with a letter`,
-  );
+  )
+  .refine((key) => personalKey(key) === undefined, {
+    error: (issue) =>
+      `key ${String(issue.input)} ${personalKey(String(issue.input)) ?? 'refused'}: no personal data in analytics`,
+  });
 
 export const clientEventBody = z.strictObject({
   type: z.enum(CLIENT_EVENT_TYPES),

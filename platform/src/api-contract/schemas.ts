@@ -423,7 +423,7 @@ export const customerDashboard = z.strictObject({
   degraded: z.array(z.enum(['orders', 'shipments', 'notifications', 'featuredProducts'])),
 });
 
-/** POST /api/analytics/events (notification-service's analytics module; the rules are its event-rules.ts). */
+/** POST /api/analytics/events (notification-service's analytics module; the rules are its domain/analytics-rules.ts). */
 export const analyticsEventBody = z.strictObject({
   type: z.enum([
     'page_viewed',
