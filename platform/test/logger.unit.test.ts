@@ -49,7 +49,8 @@ describe('createLogger', () => {
       lifespan: 'lifespan-1',
     });
     const text = JSON.stringify(lines());
-    for (const secret of ['4000-0001', '4000-0002', '4000-0003', '4000-0004']) expect(text).not.toContain(secret);
+    for (const secret of ['4000-0001', '4000-0002', '4000-0003', '4000-0004'])
+      expect(text).not.toContain(secret);
     for (const kept of ['span-id-1', 'timespan-1', 'lifespan-1']) expect(text).toContain(kept);
   });
 });
