@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ANALYTICS_CLIENT_EVENT_TYPES } from '@shop/platform/api-contract';
 import {
   createBudgetStore,
   defineService,
@@ -12,7 +13,7 @@ import { createAnalyticsStore } from './data/analytics-store.js';
 import { createCustomerDirectoryRepository } from './data/customer-directory-repository.js';
 import { createNotificationRepository } from './data/notification-repository.js';
 import { createAnalytics, type Analytics } from './domain/analytics.js';
-import { BUSINESS_EVENT_TYPES, CLIENT_EVENT_TYPES } from './domain/analytics-rules.js';
+import { BUSINESS_EVENT_TYPES } from './domain/analytics-rules.js';
 import { createNotifier, type Notifier } from './domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from './domain/ports.js';
 import { ANALYTICS_QUEUE_SUFFIX, analyticsEventHandlers } from './events/analytics-handlers.js';
@@ -83,7 +84,7 @@ export const notificationService = defineService<NotificationConfig, Notificatio
     });
     const analytics = createAnalytics({
       store: createAnalyticsStore(db),
-      metrics: analyticsMetrics(registry, [...CLIENT_EVENT_TYPES, ...BUSINESS_EVENT_TYPES]),
+      metrics: analyticsMetrics(registry, [...ANALYTICS_CLIENT_EVENT_TYPES, ...BUSINESS_EVENT_TYPES]),
       settings: { retentionDays: config.ANALYTICS_RETENTION_DAYS },
       ingestion: budgetStore.budget({
         name: 'analytics',

@@ -1,5 +1,6 @@
+import type { AnalyticsClientEvent } from '@shop/platform/api-contract';
 import { assertAllowed, type Budget } from '@shop/platform/runtime';
-import type { BusinessEventType, ClientEvent } from './analytics-rules.js';
+import type { BusinessEventType } from './analytics-rules.js';
 
 export interface StoredEvent {
   type: string;
@@ -61,7 +62,7 @@ export function createAnalytics(deps: {
      * A client's behaviour event; `client` is the user when signed in, else the address the gateway saw. Past
      * the client's ingestion budget: 429 `rate_limited` with Retry-After, nothing recorded.
      */
-    async recordClientEvent(event: ClientEvent, client: string, signedIn: boolean): Promise<void> {
+    async recordClientEvent(event: AnalyticsClientEvent, client: string, signedIn: boolean): Promise<void> {
       const outcome = await ingestion.consume(client);
       if (!outcome.allowed) metrics.limited();
       assertAllowed(outcome, 'rate_limited', 'Too many analytics events; slow down');

@@ -1,8 +1,8 @@
 import { Router } from '@koa/router';
+import { analyticsEventBody, analyticsSummaryQuery } from '@shop/platform/api-contract';
 import { abilityFor } from '@shop/platform/contracts';
 import { authorize, forbidden, parseInput } from '@shop/platform/runtime';
 import type { Analytics } from '../domain/analytics.js';
-import { clientEventBody, summaryQuery } from '../domain/analytics-rules.js';
 
 /** POST /api/analytics/events (anonymous or signed in) and the admin summary. */
 export function analyticsRoutes(analytics: Analytics): Router {
@@ -15,14 +15,14 @@ export function analyticsRoutes(analytics: Analytics): Router {
     const client = user
       ? `user:${user.id}`
       : `ip:${(ctx.get('x-forwarded-for').split(',').pop() ?? '').trim() || ctx.ip}`;
-    const event = parseInput(clientEventBody, ctx.request.body, 'body');
+    const event = parseInput(analyticsEventBody, ctx.request.body, 'body');
     await analytics.recordClientEvent(event, client, user !== undefined);
     ctx.status = 202;
     ctx.body = { accepted: true, type: event.type };
   });
 
   router.get('/summary', authorize('manage', 'Analytics'), (ctx) => {
-    const { hours } = parseInput(summaryQuery, ctx.query, 'query');
+    const { hours } = parseInput(analyticsSummaryQuery, ctx.query, 'query');
     ctx.body = analytics.summary(hours);
   });
 

@@ -423,26 +423,15 @@ export const customerDashboard = z.strictObject({
   degraded: z.array(z.enum(['orders', 'shipments', 'notifications', 'featuredProducts'])),
 });
 
-/** POST /api/analytics/events (notification-service's analytics module; the rules are its domain/analytics-rules.ts). */
-export const analyticsEventBody = z.strictObject({
-  type: z.enum([
-    'page_viewed',
-    'product_viewed',
-    'product_list_viewed',
-    'search',
-    'cart_updated',
-    'checkout_started',
-    'signup_started',
-  ]),
-  properties: z
-    .record(
-      z.string().regex(/^[a-z][a-z0-9_]{0,31}$/),
-      z.union([z.string().max(64), z.number(), z.boolean(), z.null()]),
-    )
-    .optional(),
-});
+/** POST /api/analytics/events: the allowlist and the property rules, in analytics-event.ts. */
+export {
+  ANALYTICS_CLIENT_EVENT_TYPES,
+  analyticsEventBody,
+  type AnalyticsClientEvent,
+} from './analytics-event.js';
 export const analyticsAccepted = z.strictObject({ accepted: z.literal(true), type: z.string() });
 export const analyticsSummaryQuery = z.strictObject({
+  /** The last N whole hours, the current one included (default 24, at most 7 days). */
   hours: z.coerce.number().int().min(1).max(168).default(24),
 });
 const analyticsHour = z.strictObject({
