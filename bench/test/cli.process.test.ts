@@ -1,30 +1,16 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tempDir } from '@shop/platform/tools/testing';
+import { runCommand, tempDir, type FinishedCommand } from '@shop/platform/tools/testing';
 import { buildAll } from '@shop/resilience-tests';
 import type { BenchReport } from '../src/report.js';
 
 // The bench as a command, on the paths that must not measure anything: no load leaves this process.
 const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'src', 'main.js');
 
-function bench(
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function bench(env: Record<string, string>): Promise<FinishedCommand> {
+  return runCommand(process.execPath, [entry], { env });
 }
 
 describe('npm run bench, refusing', () => {

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createEnvelope, createMetricsRegistry, EmbeddedTransport } from '@shop/platform/runtime';
-import { captureLogger, tempDir } from '@shop/platform/tools/testing';
+import { captureLogger, runCommand, tempDir, type FinishedCommand } from '@shop/platform/tools/testing';
 import { buildAll } from '../src/index.js';
 import { repositoryRoot } from '../src/service-map.js';
 
@@ -11,34 +10,16 @@ import { repositoryRoot } from '../src/service-map.js';
 // directory of their own (so ./data is whatever the test makes it), with only PATH and HOME inherited.
 const root = repositoryRoot();
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function command(
   name: 'trace' | 'events',
   args: string[],
   options: { cwd: string; env?: Record<string, string> },
-): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'platform', 'dist', 'src', 'cli', `${name}.js`), ...args],
-      {
-        cwd: options.cwd,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+): Promise<FinishedCommand> {
+  return runCommand(
+    process.execPath,
+    [join(root, 'platform', 'dist', 'src', 'cli', `${name}.js`), ...args],
+    options,
+  );
 }
 
 // What a hostile value in a log line or a dead letter would carry: set the window title, clear the screen,

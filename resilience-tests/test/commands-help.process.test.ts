@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tempDir } from '@shop/platform/tools/testing';
+import { runCommand, tempDir, type FinishedCommand } from '@shop/platform/tools/testing';
 import { settingsSchema } from '../src/config.js';
 import { buildAll } from '../src/index.js';
 import { repositoryRoot } from '../src/service-map.js';
@@ -11,26 +10,8 @@ import { repositoryRoot } from '../src/service-map.js';
 // its options and exit 0 without doing the work (no stack, no build of a stack, no load, no files).
 const root = repositoryRoot();
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function npm(args: string[], env: Record<string, string>): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['--silent', ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function npm(args: string[], env: Record<string, string>): Promise<FinishedCommand> {
+  return runCommand('npm', ['--silent', ...args], { cwd: root, env });
 }
 
 const COMMANDS = [

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request, tempDir } from '@shop/platform/tools/testing';
+import { request, runCommand, tempDir, type FinishedCommand } from '@shop/platform/tools/testing';
 import { buildAll } from '../src/index.js';
 
 // `npm start` as a user runs it: the launcher script, every service as its own process, on ports shifted by
@@ -55,27 +55,9 @@ async function until<T>(
   }
 }
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs a command of this repository to completion, as a user would from its root. */
-function run(args: string[], env: Record<string, string>): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string>): Promise<FinishedCommand> {
+  return runCommand(process.execPath, args, { cwd: root, env });
 }
 
 describe('npm start (scripts/start.mjs)', () => {

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { tempDir } from '@shop/platform/tools/testing';
+import { runCommand, tempDir, type FinishedCommand } from '@shop/platform/tools/testing';
 import { buildAll } from '../../src/index.js';
 import { repositoryRoot } from '../../src/service-map.js';
 import type { SuiteReport } from '../../src/suite/report.js';
@@ -16,33 +15,15 @@ const SEED = 120;
 const SECONDS = 16;
 const root = repositoryRoot();
 
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function suite(args: string[], env: Record<string, string> = {}, timeoutMs = 240_000): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'resilience-tests', 'dist', 'src', 'main.js'), ...args],
-      {
-        cwd: root,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function suite(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 240_000,
+): Promise<FinishedCommand> {
+  return runCommand(process.execPath, [join(root, 'resilience-tests', 'dist', 'src', 'main.js'), ...args], {
+    cwd: root,
+    env,
+    timeoutMs,
   });
 }
 
