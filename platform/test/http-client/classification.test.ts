@@ -1,17 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { ForwardedHead, UpstreamClient } from '../../src/http-client/index.js';
-import {
-  UPSTREAM,
-  metricValue,
-  sendJson,
-  startUpstreamServer,
-  testClient,
-  type TestClient,
-  type UpstreamServer,
-} from './upstream-server.js';
+import { metricValue, sendJson, UPSTREAM, upstreamFixture } from './upstream-server.js';
 
 const DEPENDENCY_DOWN = {
   error: {
@@ -53,24 +45,12 @@ async function forwardInto(
 }
 
 describe('UpstreamClient failure classification', () => {
-  let upstream: UpstreamServer | undefined;
-  let subject: TestClient | undefined;
-
-  afterEach(async () => {
-    await subject?.client.close();
-    await upstream?.close();
-    upstream = undefined;
-    subject = undefined;
-  });
-
-  async function arrange(respond: (res: ServerResponse) => void, options = {}): Promise<TestClient> {
-    upstream = await startUpstreamServer((_req, res) => respond(res));
-    subject = testClient(upstream.url, { retries: 0, breaker, ...options });
-    return subject;
-  }
+  const upstream = upstreamFixture({ retries: 0, breaker });
+  const arrange = (respond: (res: ServerResponse) => void, options = {}) =>
+    upstream.arrange((_req, res) => respond(res), options);
 
   const outcomes = (outcome: string, verdict: string) =>
-    metricValue(subject?.registry ?? (undefined as never), 'upstream_outcomes_total', {
+    metricValue(upstream.subject?.registry ?? (undefined as never), 'upstream_outcomes_total', {
       upstream: UPSTREAM,
       route_class: 'all',
       outcome,
@@ -93,7 +73,7 @@ describe('UpstreamClient failure classification', () => {
     }
 
     expect(client.state()).toBe('closed');
-    expect(upstream?.received).toHaveLength(15);
+    expect(upstream.server?.received).toHaveLength(15);
     expect(await outcomes('dependency_unavailable', 'success')).toBe(15);
   });
 
@@ -122,7 +102,7 @@ describe('UpstreamClient failure classification', () => {
     const response = await client.request({ method: 'GET', path: '/api/orders' });
 
     expect(response.status).toBe(503);
-    expect(upstream?.received).toHaveLength(1);
+    expect(upstream.server?.received).toHaveLength(1);
   });
 
   test.each([
@@ -201,7 +181,7 @@ describe('UpstreamClient failure classification', () => {
     for (let i = 0; i < 10; i++)
       expect((await client.request({ method: 'GET', path: '/chaos' })).status).toBe(500);
 
-    expect(upstream?.received).toHaveLength(10);
+    expect(upstream.server?.received).toHaveLength(10);
     expect(client.state()).toBe('closed');
     expect(await metricValue(registry, 'circuit_breaker_state', { route_class: 'control' })).toBeUndefined();
     expect(

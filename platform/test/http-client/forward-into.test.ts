@@ -1,18 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runWithContext } from '../../src/context/request-context.js';
 import type { CancelListener, CancelSignal, ForwardedHead } from '../../src/http-client/index.js';
-import {
-  closedPort,
-  sendJson,
-  startUpstreamServer,
-  testClient,
-  until,
-  type Handler,
-  type TestClient,
-  type UpstreamServer,
-} from './upstream-server.js';
+import { sendJson, until, upstreamFixture } from './upstream-server.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -59,21 +50,8 @@ function manualSignal(): CancelSignal & { abort(reason: unknown): void } {
 }
 
 describe('UpstreamClient.forwardInto()', () => {
-  let upstream: UpstreamServer | undefined;
-  let subject: TestClient | undefined;
-
-  afterEach(async () => {
-    await subject?.client.close();
-    await upstream?.close();
-    upstream = undefined;
-    subject = undefined;
-  });
-
-  async function arrange(handler: Handler, options = {}): Promise<TestClient> {
-    upstream = await startUpstreamServer(handler);
-    subject = testClient(upstream.url, options);
-    return subject;
-  }
+  const upstream = upstreamFixture();
+  const { arrange } = upstream;
 
   test('When a large body comes back, then it is written into the writable intact, after the head without hop-by-hop headers', async () => {
     const payload = randomBytes(4 * 1024 * 1024);
@@ -99,7 +77,7 @@ describe('UpstreamClient.forwardInto()', () => {
     expect(sink.heads[0]?.headers['x-up']).toBe('1');
     expect(sink.heads[0]?.headers.connection).toBeUndefined();
     expect(sha256(sink.body())).toBe(sha256(payload));
-    expect(upstream?.received[0]?.headers['x-correlation-id']).toBe('corr-into');
+    expect(upstream.server?.received[0]?.headers['x-correlation-id']).toBe('corr-into');
   });
 
   test('When the upstream answers 5xx, then it is written through and counts against the breaker', async () => {
@@ -127,11 +105,11 @@ describe('UpstreamClient.forwardInto()', () => {
     const refused = collector();
     await expect(post(refused)).rejects.toMatchObject({ status: 503, reason: 'breaker_open' });
     expect(refused.heads).toHaveLength(0);
-    expect(upstream?.received).toHaveLength(3);
+    expect(upstream.server?.received).toHaveLength(3);
   });
 
   test('When nothing listens, then it rejects with 503 connection_refused and never calls into', async () => {
-    subject = testClient(`http://127.0.0.1:${await closedPort()}`, { retries: 0 });
+    const subject = await upstream.arrangeUnreachable({ retries: 0 });
     const sink = collector();
 
     await expect(
@@ -164,7 +142,7 @@ describe('UpstreamClient.forwardInto()', () => {
     const reason = new Error('client left');
 
     const call = client.forwardInto({ method: 'GET', path: '/slow', headers: {}, signal }, collector().into);
-    await until(() => (upstream?.received.length ?? 0) === 1);
+    await until(() => (upstream.server?.received.length ?? 0) === 1);
     signal.abort(reason);
 
     await expect(call).rejects.toBe(reason);
@@ -238,6 +216,6 @@ describe('UpstreamClient.forwardInto()', () => {
 
     expect(sink.heads.map((head) => head.status)).toEqual([200]);
     expect(JSON.parse(sink.body().toString())).toEqual({ ok: true });
-    expect(upstream?.received).toHaveLength(2);
+    expect(upstream.server?.received).toHaveLength(2);
   });
 });

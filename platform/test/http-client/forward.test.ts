@@ -1,16 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runWithContext } from '../../src/context/request-context.js';
-import {
-  closedPort,
-  sendJson,
-  startUpstreamServer,
-  testClient,
-  type Handler,
-  type TestClient,
-  type UpstreamServer,
-} from './upstream-server.js';
+import { sendJson, upstreamFixture, type Handler } from './upstream-server.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -28,21 +20,8 @@ const echo: Handler = (req, res) => {
 };
 
 describe('UpstreamClient.forward()', () => {
-  let upstream: UpstreamServer | undefined;
-  let subject: TestClient | undefined;
-
-  afterEach(async () => {
-    await subject?.client.close();
-    await upstream?.close();
-    upstream = undefined;
-    subject = undefined;
-  });
-
-  async function arrange(handler: Handler, options = {}): Promise<TestClient> {
-    upstream = await startUpstreamServer(handler);
-    subject = testClient(upstream.url, options);
-    return subject;
-  }
+  const upstream = upstreamFixture();
+  const { arrange } = upstream;
 
   test('When a large body is forwarded, then it streams both ways and arrives intact', async () => {
     const { client } = await arrange(echo);
@@ -95,10 +74,10 @@ describe('UpstreamClient.forward()', () => {
       },
     });
 
-    const sent = upstream?.received[0];
+    const sent = upstream.server?.received[0];
     expect(sent?.url).toBe('/products?q=tea');
     expect(sent?.headers).toMatchObject({ accept: 'text/plain', 'x-custom': 'kept' });
-    expect(sent?.headers.host).toBe(new URL(upstream?.url ?? '').host);
+    expect(sent?.headers.host).toBe(new URL(upstream.server?.url ?? '').host);
     for (const name of ['x-client-hop', 'proxy-authorization', 'te', 'upgrade']) {
       expect(sent?.headers[name]).toBeUndefined();
     }
@@ -119,7 +98,7 @@ describe('UpstreamClient.forward()', () => {
     );
     await readAll(response.body);
 
-    expect(upstream?.received[0]?.headers).toMatchObject({
+    expect(upstream.server?.received[0]?.headers).toMatchObject({
       'x-correlation-id': 'gateway-corr-1',
       authorization: 'Bearer from-context',
     });
@@ -133,7 +112,7 @@ describe('UpstreamClient.forward()', () => {
     );
     await readAll(response.body);
 
-    expect(upstream?.received[0]?.headers.authorization).toBe('Bearer from-client');
+    expect(upstream.server?.received[0]?.headers.authorization).toBe('Bearer from-client');
   });
 
   test('When the upstream answers 5xx, then the response passes through and counts against the breaker', async () => {
@@ -156,7 +135,7 @@ describe('UpstreamClient.forward()', () => {
 
     expect(client.state()).toBe('open');
     await expect(post()).rejects.toMatchObject({ status: 503, reason: 'breaker_open', outcome: 'not_sent' });
-    expect(upstream?.received).toHaveLength(3);
+    expect(upstream.server?.received).toHaveLength(3);
   });
 
   test('When the upstream does not answer in time, then it rejects with 504 upstream_timeout', async () => {
@@ -175,7 +154,7 @@ describe('UpstreamClient.forward()', () => {
   });
 
   test('When nothing listens, then it rejects with 503 connection_refused and not_sent', async () => {
-    subject = testClient(`http://127.0.0.1:${await closedPort()}`, { retries: 0 });
+    const subject = await upstream.arrangeUnreachable({ retries: 0 });
 
     await expect(subject.client.forward({ method: 'GET', path: '/', headers: {} })).rejects.toMatchObject({
       status: 503,
@@ -209,6 +188,6 @@ describe('UpstreamClient.forward()', () => {
 
     expect(response.status).toBe(200);
     expect(JSON.parse((await readAll(response.body)).toString())).toEqual({ ok: true });
-    expect(upstream?.received).toHaveLength(2);
+    expect(upstream.server?.received).toHaveLength(2);
   });
 });

@@ -1,14 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, test } from 'vitest';
-import {
-  UPSTREAM,
-  sendJson,
-  startUpstreamServer,
-  testClient,
-  until,
-  type TestClient,
-  type UpstreamServer,
-} from './upstream-server.js';
+import { describe, expect, test } from 'vitest';
+import { sendJson, until, UPSTREAM, upstreamFixture } from './upstream-server.js';
 
 interface Sample {
   name: string;
@@ -37,30 +29,25 @@ function find(samples: Sample[], name: string, labels: Record<string, string>): 
 }
 
 describe('UpstreamClient metrics', () => {
-  let upstream: UpstreamServer | undefined;
-  let subject: TestClient | undefined;
-
-  afterEach(async () => {
-    await subject?.client.close();
-    await upstream?.close();
-  });
+  const upstream = upstreamFixture();
 
   test('When calls succeed, fail, time out, overflow the bulkhead and hit an open breaker, then every series of the metric catalogue is exposed with its labels', async () => {
     const held: ServerResponse[] = [];
-    upstream = await startUpstreamServer((req, res) => {
-      if (req.url === '/ok') sendJson(res, 200, {});
-      else if (req.url === '/missing') sendJson(res, 404, {});
-      else if (req.url === '/broken') sendJson(res, 500, {});
-      else held.push(res);
-    });
-    subject = testClient(upstream.url, {
-      retries: 0,
-      // Long enough that only the held request times out, even on a busy machine.
-      timeoutMs: 1000,
-      maxConcurrent: 1,
-      breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 10_000 },
-    });
-    const { client, registry } = subject;
+    const { client, registry } = await upstream.arrange(
+      (req, res) => {
+        if (req.url === '/ok') sendJson(res, 200, {});
+        else if (req.url === '/missing') sendJson(res, 404, {});
+        else if (req.url === '/broken') sendJson(res, 500, {});
+        else held.push(res);
+      },
+      {
+        retries: 0,
+        // Long enough that only the held request times out, even on a busy machine.
+        timeoutMs: 1000,
+        maxConcurrent: 1,
+        breaker: { volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeoutMs: 10_000 },
+      },
+    );
 
     await client.request({ method: 'GET', path: '/ok' });
     await client.request({ method: 'GET', path: '/missing' });

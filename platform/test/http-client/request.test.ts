@@ -1,38 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { runWithContext } from '../../src/context/request-context.js';
 import { UpstreamError } from '../../src/http-client/index.js';
-import {
-  closedPort,
-  sendJson,
-  startUpstreamServer,
-  testClient,
-  until,
-  type TestClient,
-  type UpstreamServer,
-} from './upstream-server.js';
+import { sendJson, until, upstreamFixture } from './upstream-server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('UpstreamClient.request()', () => {
-  let upstream: UpstreamServer | undefined;
-  let subject: TestClient | undefined;
-
-  afterEach(async () => {
-    await subject?.client.close();
-    await upstream?.close();
-    upstream = undefined;
-    subject = undefined;
-  });
-
-  async function arrange(
-    handler: Parameters<typeof startUpstreamServer>[0],
-    options = {},
-  ): Promise<TestClient> {
-    upstream = await startUpstreamServer(handler);
-    subject = testClient(upstream.url, options);
-    return subject;
-  }
+  const upstream = upstreamFixture();
+  const { arrange } = upstream;
 
   test('When the upstream answers JSON, then the body is parsed and status and headers are returned', async () => {
     const { client } = await arrange((req, res) => {
@@ -51,7 +27,7 @@ describe('UpstreamClient.request()', () => {
       body: { path: '/reservations?orderId=42', method: 'POST' },
     });
     expect(response.headers['x-stock-version']).toBe('7');
-    expect(upstream?.received[0]?.headers['content-type']).toBe('application/json');
+    expect(upstream.server?.received[0]?.headers['content-type']).toBe('application/json');
   });
 
   test('When the upstream answers text or nothing, then the body is the text or undefined', async () => {
@@ -103,8 +79,7 @@ describe('UpstreamClient.request()', () => {
   });
 
   test('When nothing listens on the port, then it rejects with 503 upstream_unavailable, not sent, with Retry-After', async () => {
-    const port = await closedPort();
-    subject = testClient(`http://127.0.0.1:${port}`, { retries: 0 });
+    const subject = await upstream.arrangeUnreachable({ retries: 0 });
 
     const error = await subject.client
       .request({ method: 'POST', path: '/charges' })
@@ -137,11 +112,11 @@ describe('UpstreamClient.request()', () => {
       reason: 'bulkhead_full',
       outcome: 'not_sent',
     });
-    expect(upstream?.received).toHaveLength(2);
+    expect(upstream.server?.received).toHaveLength(2);
     for (const res of held) sendJson(res, 200, { ok: true });
     expect((await first).status).toBe(200);
     expect((await second).status).toBe(200);
-    upstream?.handle((_req, res) => sendJson(res, 200, { ok: true }));
+    upstream.server?.handle((_req, res) => sendJson(res, 200, { ok: true }));
     expect((await client.request({ method: 'GET', path: '/after' })).status).toBe(200);
   });
 
@@ -157,7 +132,7 @@ describe('UpstreamClient.request()', () => {
 
       await runWithContext(context, () => client.request({ method: 'GET', path: '/stock' }));
 
-      expect(upstream?.received[0]?.headers).toMatchObject({
+      expect(upstream.server?.received[0]?.headers).toMatchObject({
         'x-correlation-id': 'corr-from-context',
         authorization: 'Bearer caller-token',
       });
@@ -174,7 +149,7 @@ describe('UpstreamClient.request()', () => {
         }),
       );
 
-      expect(upstream?.received[0]?.headers).toMatchObject({
+      expect(upstream.server?.received[0]?.headers).toMatchObject({
         'x-correlation-id': 'explicit-id',
         authorization: 'Bearer service-token',
       });
@@ -185,8 +160,8 @@ describe('UpstreamClient.request()', () => {
 
       await client.request({ method: 'GET', path: '/stock' });
 
-      expect(upstream?.received[0]?.headers['x-correlation-id']).toMatch(UUID);
-      expect(upstream?.received[0]?.headers.authorization).toBeUndefined();
+      expect(upstream.server?.received[0]?.headers['x-correlation-id']).toMatch(UUID);
+      expect(upstream.server?.received[0]?.headers.authorization).toBeUndefined();
     });
   });
 });

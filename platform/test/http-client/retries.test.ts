@@ -1,22 +1,8 @@
-import { afterEach, describe, expect, test } from 'vitest';
-import {
-  sendJson,
-  startUpstreamServer,
-  testClient,
-  type TestClient,
-  type UpstreamServer,
-} from './upstream-server.js';
+import { describe, expect, test } from 'vitest';
+import { sendJson, upstreamFixture, type TestClient } from './upstream-server.js';
 
 describe('UpstreamClient retries', () => {
-  let upstream: UpstreamServer | undefined;
-  let subject: TestClient | undefined;
-
-  afterEach(async () => {
-    await subject?.client.close();
-    await upstream?.close();
-    upstream = undefined;
-    subject = undefined;
-  });
+  const upstream = upstreamFixture({ retries: 2 });
 
   /** An upstream that answers `failures` times with `status` (or drops the connection), then 200. */
   async function flakyUpstream(
@@ -24,13 +10,11 @@ describe('UpstreamClient retries', () => {
     failure: number | 'reset',
     options = {},
   ): Promise<TestClient> {
-    upstream = await startUpstreamServer((req, res, index) => {
+    return upstream.arrange((req, res, index) => {
       if (index >= failures) sendJson(res, req.method === 'POST' ? 201 : 200, { attempt: index + 1 });
       else if (failure === 'reset') req.socket.destroy();
       else sendJson(res, failure, { error: 'transient' });
-    });
-    subject = testClient(upstream.url, { retries: 2, ...options });
-    return subject;
+    }, options);
   }
 
   test('When a GET meets 503 twice, then it is retried and the third attempt succeeds', async () => {
@@ -39,7 +23,7 @@ describe('UpstreamClient retries', () => {
     const response = await client.request({ method: 'GET', path: '/products/1' });
 
     expect(response).toMatchObject({ status: 200, body: { attempt: 3 } });
-    expect(upstream?.received).toHaveLength(3);
+    expect(upstream.server?.received).toHaveLength(3);
   });
 
   test('When a GET meets a connection reset, then it is retried and succeeds', async () => {
@@ -48,7 +32,7 @@ describe('UpstreamClient retries', () => {
     const response = await client.request({ method: 'GET', path: '/products/1' });
 
     expect(response).toMatchObject({ status: 200, body: { attempt: 2 } });
-    expect(upstream?.received).toHaveLength(2);
+    expect(upstream.server?.received).toHaveLength(2);
   });
 
   test('When a GET keeps failing, then it resolves with the last 5xx after 1 + retries attempts', async () => {
@@ -57,7 +41,7 @@ describe('UpstreamClient retries', () => {
     const response = await client.request({ method: 'GET', path: '/products/1' });
 
     expect(response.status).toBe(502);
-    expect(upstream?.received).toHaveLength(3);
+    expect(upstream.server?.received).toHaveLength(3);
   });
 
   test('When a POST without idempotency key meets 503, then it is not retried and the 503 is returned', async () => {
@@ -66,7 +50,7 @@ describe('UpstreamClient retries', () => {
     const response = await client.request({ method: 'POST', path: '/charges', body: { amount: 100 } });
 
     expect(response.status).toBe(503);
-    expect(upstream?.received).toHaveLength(1);
+    expect(upstream.server?.received).toHaveLength(1);
   });
 
   test('When a POST without idempotency key meets a connection reset, then it rejects with an unknown outcome', async () => {
@@ -77,7 +61,7 @@ describe('UpstreamClient retries', () => {
       reason: 'bad_gateway',
       outcome: 'unknown',
     });
-    expect(upstream?.received).toHaveLength(1);
+    expect(upstream.server?.received).toHaveLength(1);
   });
 
   test('When a POST with idempotency key meets 503, then it is retried with the same Idempotency-Key each time', async () => {
@@ -91,7 +75,7 @@ describe('UpstreamClient retries', () => {
     });
 
     expect(response.status).toBe(201);
-    expect(upstream?.received.map((request) => request.headers['idempotency-key'])).toEqual([
+    expect(upstream.server?.received.map((request) => request.headers['idempotency-key'])).toEqual([
       'order-42-charge',
       'order-42-charge',
       'order-42-charge',
@@ -104,7 +88,7 @@ describe('UpstreamClient retries', () => {
     const response = await client.request({ method: 'GET', path: '/products/1' });
 
     expect(response.status).toBe(429);
-    expect(upstream?.received).toHaveLength(1);
+    expect(upstream.server?.received).toHaveLength(1);
   });
 
   test('When the breaker opens during retries, then no further attempt is made', async () => {
@@ -117,6 +101,6 @@ describe('UpstreamClient retries', () => {
 
     expect(response.status).toBe(500);
     expect(client.state()).toBe('open');
-    expect(upstream?.received).toHaveLength(2);
+    expect(upstream.server?.received).toHaveLength(2);
   });
 });

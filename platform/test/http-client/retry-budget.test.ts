@@ -1,32 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, test } from 'vitest';
-import {
-  sendJson,
-  startUpstreamServer,
-  testClient,
-  type Handler,
-  type TestClient,
-  type UpstreamServer,
-} from './upstream-server.js';
+import { sendJson, testClient, upstreamFixture, type Handler } from './upstream-server.js';
 
 describe('UpstreamClient retry budget (one overall deadline per call)', () => {
-  let upstream: UpstreamServer | undefined;
-  let subject: TestClient | undefined;
+  const upstream = upstreamFixture({ breaker: { volumeThreshold: 100 } });
+  const { arrange } = upstream;
   const held: ServerResponse[] = [];
 
-  afterEach(async () => {
-    await subject?.client.close();
+  afterEach(() => {
     for (const res of held.splice(0)) res.destroy();
-    await upstream?.close();
-    upstream = undefined;
-    subject = undefined;
   });
-
-  async function arrange(handler: Handler, options = {}): Promise<TestClient> {
-    upstream = await startUpstreamServer(handler);
-    subject = testClient(upstream.url, { breaker: { volumeThreshold: 100 }, ...options });
-    return subject;
-  }
 
   const hang: Handler = (_req, res) => void held.push(res);
 
@@ -43,7 +26,7 @@ describe('UpstreamClient retry budget (one overall deadline per call)', () => {
     const { result, ms } = await timed(() => client.request({ method: 'GET', path: '/slow' }));
 
     expect(result).toMatchObject({ reason: 'timeout', status: 504 });
-    expect(upstream?.received).toHaveLength(1);
+    expect(upstream.server?.received).toHaveLength(1);
     expect(ms).toBeLessThan(300 + 500);
   });
 
@@ -53,7 +36,7 @@ describe('UpstreamClient retry budget (one overall deadline per call)', () => {
     const { result, ms } = await timed(() => client.request({ method: 'GET', path: '/slow' }));
 
     expect(result).toMatchObject({ reason: 'timeout' });
-    expect(upstream?.received).toHaveLength(2);
+    expect(upstream.server?.received).toHaveLength(2);
     // Two full attempts would take at least 2000 ms; the budget ends the call at 1200 ms.
     expect(ms).toBeLessThan(1200 + 600);
   });
@@ -67,7 +50,7 @@ describe('UpstreamClient retry budget (one overall deadline per call)', () => {
     const response = await client.request({ method: 'GET', path: '/flaky' });
 
     expect(response.status).toBe(500);
-    expect(upstream?.received).toHaveLength(3);
+    expect(upstream.server?.received).toHaveLength(3);
   });
 
   test('When a slow failure leaves less than a worthwhile attempt of the budget, then no retry starts and the failure is returned', async () => {
@@ -79,7 +62,7 @@ describe('UpstreamClient retry budget (one overall deadline per call)', () => {
     const response = await client.request({ method: 'GET', path: '/flaky' });
 
     expect(response.status).toBe(500);
-    expect(upstream?.received).toHaveLength(1);
+    expect(upstream.server?.received).toHaveLength(1);
   });
 
   test('When the budget is smaller than the attempt timeout, then even a single attempt ends with the budget', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach } from 'vitest';
 import { createMetricsRegistry, type Registry } from '../../src/metrics/registry.js';
 import {
   createUpstreamClient,
@@ -83,6 +84,47 @@ export function testClient(baseUrl: string, overrides: Partial<UpstreamOptions> 
     ...overrides,
   });
   return { client, registry, lines };
+}
+
+/** One upstream server and one client of it per test, both closed after each test. */
+export interface UpstreamFixture {
+  /** The current test's server, once arranged. */
+  readonly server: UpstreamServer | undefined;
+  /** The current test's client, once arranged. */
+  readonly subject: TestClient | undefined;
+  /** Starts a server answering with `handler` and a client of it: the fixture's defaults, then `options`. */
+  arrange: (handler: Handler, options?: Partial<UpstreamOptions>) => Promise<TestClient>;
+  /** A client of a port nothing listens on (the fixture's defaults, then `options`). */
+  arrangeUnreachable: (options?: Partial<UpstreamOptions>) => Promise<TestClient>;
+}
+
+/** Registers the fixture's afterEach in the calling describe block: call it there, once. */
+export function upstreamFixture(defaults: Partial<UpstreamOptions> = {}): UpstreamFixture {
+  let server: UpstreamServer | undefined;
+  let subject: TestClient | undefined;
+  afterEach(async () => {
+    await subject?.client.close();
+    await server?.close();
+    server = undefined;
+    subject = undefined;
+  });
+  return {
+    get server() {
+      return server;
+    },
+    get subject() {
+      return subject;
+    },
+    async arrange(handler, options = {}) {
+      server = await startUpstreamServer(handler);
+      subject = testClient(server.url, { ...defaults, ...options });
+      return subject;
+    },
+    async arrangeUnreachable(options = {}) {
+      subject = testClient(`http://127.0.0.1:${await closedPort()}`, { ...defaults, ...options });
+      return subject;
+    },
+  };
 }
 
 /** Polls until `condition` holds; fails after `limitMs` so a broken feature cannot hang the file. */
