@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildForProcessTest } from '../src/testing/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = `${root}platform/dist/src/runtime/index.js`;
@@ -64,11 +65,7 @@ const START = `
 
 describe('The OpenTelemetry SDK (ES modules) is loaded only with tracing on', () => {
   beforeAll(() => {
-    const build = spawnSync(process.execPath, ['scripts/tsc.mjs', '-b', 'platform'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (!existsSync(entry)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    buildForProcessTest(root, 'platform', entry);
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { buildForProcessTest } from '../src/testing/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = `${root}platform/dist/src/runtime/index.js`;
@@ -42,11 +42,7 @@ const OPTIONAL = [
 
 describe('What a configuration does not use is not loaded', () => {
   beforeAll(() => {
-    const build = spawnSync(process.execPath, ['scripts/tsc.mjs', '-b', 'platform'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (!existsSync(entry)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    buildForProcessTest(root, 'platform', entry);
   });
 
   test('When @shop/platform/runtime is imported and a logger writes a line, then neither Elasticsearch, amqplib, the APM agent nor Redis is loaded', () => {

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 /** How a command run by `runCommand` ended, with everything it printed. */
 export interface FinishedCommand {
@@ -41,4 +42,17 @@ export function runCommand(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * Builds `project` (and what it references) with the repository's `node scripts/tsc.mjs -b`, for a test that
+ * runs the output as a process. Another workspace's half-written file may fail the build while still emitting
+ * this one's, so only a missing `entry` (the file the test runs) is fatal: it throws with the compiler's output.
+ */
+export function buildForProcessTest(repoRoot: string, project: string, entry: string): void {
+  const build = spawnSync(process.execPath, ['scripts/tsc.mjs', '-b', project], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (!existsSync(entry)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
 }

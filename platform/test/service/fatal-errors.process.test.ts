@@ -1,8 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { tempDir } from '../../src/testing/index.js';
+import { buildForProcessTest, tempDir } from '../../src/testing/index.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const mainFile = `${root}platform/dist/test/fixtures/crash-service/main.js`;
@@ -55,11 +54,7 @@ function runCrashService(mode: string, act?: (url: string) => Promise<void>): Pr
 
 describe('A service process on a fatal error', () => {
   beforeAll(() => {
-    const build = spawnSync(process.execPath, ['scripts/tsc.mjs', '-b', 'platform'], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    if (!existsSync(mainFile)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    buildForProcessTest(root, 'platform', mainFile);
   }, 120_000);
 
   test('When a timer throws during a request, then the exception is logged with error.* fields and the request’s correlation ID, and the process exits 1', async () => {
