@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
-import { buildGateway, GATEWAY_MAIN, REPO_ROOT } from './support/built-gateway.js';
+import { request, tempDir, tokenFor } from '@shop/platform/tools/testing';
+import { buildGateway, GATEWAY_MAIN, gatewayProcessEnv, REPO_ROOT } from './support/built-gateway.js';
 import { startStubs } from './support/gateway.js';
 
 /** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
@@ -52,22 +52,11 @@ describe('api-gateway with GATEWAY_WORKERS=2', () => {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',
+        ...gatewayProcessEnv(stubs, dataDir.path),
         GATEWAY_WORKERS: '2',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir.path,
-        JWT_SECRET: TEST_JWT.secret,
-        JWT_ISSUER: TEST_JWT.issuer,
-        JWT_AUDIENCE: TEST_JWT.audience,
         SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
         RATE_LIMIT_API_POINTS: '10',
         RATE_LIMIT_API_DURATION_SECONDS: '600',
-        CUSTOMER_SERVICE_URL: stubs['customer-service'].url,
-        INVENTORY_SERVICE_URL: stubs['inventory-service'].url,
-        ORDER_SERVICE_URL: stubs['order-service'].url,
-        PAYMENT_SERVICE_URL: stubs['payment-service'].url,
-        SHIPPING_SERVICE_URL: stubs['shipping-service'].url,
-        NOTIFICATION_SERVICE_URL: stubs['notification-service'].url,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { reachable, request, tempDir, TEST_JWT, tokenFor } from '@shop/platform/tools/testing';
-import { buildGateway, GATEWAY_MAIN, REPO_ROOT } from './support/built-gateway.js';
+import { buildGateway, GATEWAY_MAIN, gatewayProcessEnv, REPO_ROOT } from './support/built-gateway.js';
 import { startStubs } from './support/gateway.js';
 
 const root = REPO_ROOT;
@@ -35,19 +35,8 @@ describe('api-gateway process', () => {
       cwd: root,
       env: {
         PATH: process.env.PATH,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir.path,
-        JWT_SECRET: TEST_JWT.secret,
-        JWT_ISSUER: TEST_JWT.issuer,
-        JWT_AUDIENCE: TEST_JWT.audience,
+        ...gatewayProcessEnv(stubs, dataDir.path),
         SHUTDOWN_TIMEOUT_MS: '5000',
-        CUSTOMER_SERVICE_URL: stubs['customer-service'].url,
-        INVENTORY_SERVICE_URL: stubs['inventory-service'].url,
-        ORDER_SERVICE_URL: stubs['order-service'].url,
-        PAYMENT_SERVICE_URL: stubs['payment-service'].url,
-        SHIPPING_SERVICE_URL: stubs['shipping-service'].url,
-        NOTIFICATION_SERVICE_URL: stubs['notification-service'].url,
         ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

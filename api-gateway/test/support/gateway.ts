@@ -16,6 +16,11 @@ export async function startStubs(): Promise<Stubs & { closeAll(): Promise<void> 
   });
 }
 
+/** Each upstream's URL variable (CUSTOMER_SERVICE_URL, ...) pointing at its stub. */
+export function stubUrlEnv(stubs: Stubs): Record<string, string> {
+  return Object.fromEntries(UPSTREAMS.map((name) => [upstreamUrlVariable(name), stubs[name].url]));
+}
+
 export interface RunningGateway {
   url: string;
   /** With METRICS_PORT in `env`: the internal metrics port. */
@@ -38,7 +43,7 @@ export async function startGateway(stubs: Stubs, env: Record<string, string> = {
       RATE_LIMIT_API_POINTS: '10000',
       RATE_LIMIT_LOGIN_EMAIL_POINTS: '10000',
       RATE_LIMIT_LOGIN_IP_POINTS: '10000',
-      ...Object.fromEntries(UPSTREAMS.map((name) => [upstreamUrlVariable(name), stubs[name].url])),
+      ...stubUrlEnv(stubs),
       ...env,
     },
   });
