@@ -7,7 +7,7 @@ import type { Recorder } from './recorder.js';
 import { UsageError } from '@shop/platform/tools';
 
 /** The card token payment-service declines (`tok_visa` and every other `tok_…` token approves). */
-export const DECLINING_CARD = 'tok_chargeDeclined';
+const DECLINING_CARD = 'tok_chargeDeclined';
 export const APPROVING_CARD = 'tok_visa';
 
 /** What every flow of a run shares. */

@@ -1,17 +1,9 @@
-// `@shop/load-generator`: the gateway client, setup and budget mirror behind `npm run load`, also used by
-// the bench's end-to-end target.
-export { GatewayClient, outcomeKey, type Reply, type Quota, type CallOptions } from './gateway-client.js';
-export { BudgetMirror, BUDGET_SETTING, type SharedBudget } from './budgets.js';
-export { Pacer } from './pacer.js';
-export { percentile, sortedSamples, summarizeLatencies, SampleList, type LatencySummary } from './latency.js';
-export {
-  adminLogin,
-  CustomerPool,
-  describeReply,
-  SetupError,
-  type Credentials,
-  type Customer,
-} from './accounts.js';
-export { prepareCustomers, prepareProducts, LOAD_PRODUCT_STOCK } from './setup.js';
-export { APPROVING_CARD, DECLINING_CARD } from './flows.js';
-export { isLoopbackAddress, loopbackCheck, resolveGateway, type GatewayTarget } from './target.js';
+// `@shop/load-generator`: what the bench's end-to-end target uses of `npm run load` (the gateway client,
+// setup, the budget mirror and the latency summary). Everything else is the command's own.
+export { GatewayClient, type Reply } from './gateway-client.js';
+export { BudgetMirror } from './budgets.js';
+export { percentile, summarizeLatencies, SampleList, type LatencySummary } from './latency.js';
+export { adminLogin, type Customer } from './accounts.js';
+export { prepareCustomers, prepareProducts } from './setup.js';
+export { APPROVING_CARD } from './flows.js';
+export { loopbackCheck } from './target.js';

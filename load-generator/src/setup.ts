@@ -7,7 +7,7 @@ import type { GatewayClient, Reply } from './gateway-client.js';
 const LOAD_PRODUCT_PREFIX = 'LOADGEN-';
 const LOAD_PRODUCT_NAME = 'Load generator item';
 /** Stock each load product is set to at setup (inventory's ceiling). */
-export const LOAD_PRODUCT_STOCK = 1_000_000;
+const LOAD_PRODUCT_STOCK = 1_000_000;
 
 interface ProductRow {
   id: number;
