@@ -107,6 +107,11 @@ export function newAccount(
   };
 }
 
+/** A customer for `account` before its first sign-in: no tokens, no orders. */
+export function signedOutCustomer(account: { name: string; email: string; password: string }): Customer {
+  return { ...account, accessToken: '', refreshToken: '', accessExpiresAt: 0, orders: [] };
+}
+
 /**
  * The customers of a run. A flow checks one out for itself and returns it when done, so no two flows
  * ever act as the same customer at once (a refresh token used twice would revoke the session).

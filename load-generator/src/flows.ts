@@ -1,5 +1,12 @@
 import { randomInt } from 'node:crypto';
-import { applyTokens, newAccount, tokensOf, type Customer, type CustomerPool } from './accounts.js';
+import {
+  applyTokens,
+  newAccount,
+  signedOutCustomer,
+  tokensOf,
+  type Customer,
+  type CustomerPool,
+} from './accounts.js';
 import type { BudgetMirror, SharedBudget } from './budgets.js';
 import type { CallOptions, GatewayClient, Reply } from './gateway-client.js';
 import type { Pacer } from './pacer.js';
@@ -359,13 +366,7 @@ export const FLOWS: readonly FlowDefinition[] = [
       });
       if (registered?.status !== 201) return;
       run.env.recorder.count('customersRegistered');
-      const customer: Customer = {
-        ...account,
-        accessToken: '',
-        refreshToken: '',
-        accessExpiresAt: 0,
-        orders: [],
-      };
+      const customer = signedOutCustomer(account);
       if (await logIn(run, customer)) run.env.pool.add(customer);
     },
   },

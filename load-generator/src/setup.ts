@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { applyTokens, describeReply, newAccount, SetupError, tokensOf, type Customer } from './accounts.js';
+import {
+  applyTokens,
+  describeReply,
+  newAccount,
+  SetupError,
+  signedOutCustomer,
+  tokensOf,
+  type Customer,
+} from './accounts.js';
 import { BUDGET_SETTING, type BudgetMirror } from './budgets.js';
 import type { GatewayClient, Reply } from './gateway-client.js';
 
@@ -151,13 +159,7 @@ export async function prepareCustomers(
     if (tokens === undefined) {
       throw new SetupError(`logging in ${account.email} failed: ${describeReply(loggedIn)}`);
     }
-    const customer: Customer = {
-      ...account,
-      accessToken: '',
-      refreshToken: '',
-      accessExpiresAt: 0,
-      orders: [],
-    };
+    const customer = signedOutCustomer(account);
     applyTokens(customer, tokens);
     customers.push(customer);
     options.onProgress(customers.length);
