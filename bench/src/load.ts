@@ -21,6 +21,24 @@ export interface LoadResult extends LatencySummary {
 }
 
 /**
+ * One load run, with the CPU time the target process spent on it divided by the requests it answered (NaN
+ * when none were). `cpuMicros` reads the target's CPU time so far; where it cannot (undefined), none is set.
+ */
+export async function withCpuPerRequest(
+  cpuMicros: () => Promise<number | undefined> | number | undefined,
+  run: () => Promise<LoadResult>,
+): Promise<LoadResult> {
+  const cpuBefore = await cpuMicros();
+  const result = await run();
+  const cpuAfter = await cpuMicros();
+  if (cpuBefore === undefined || cpuAfter === undefined) return result;
+  return {
+    ...result,
+    cpuMicrosPerRequest: result.requests > 0 ? (cpuAfter - cpuBefore) / result.requests : Number.NaN,
+  };
+}
+
+/**
  * One autocannon run, closed loop: every connection sends its next request as soon as the previous answer
  * is in (saturation). Latencies are taken from every response event (floating-point ms from hrtime)
  * rather than autocannon's histogram, which keeps whole milliseconds: the gateway's cost is sub-ms.

@@ -10,7 +10,7 @@ import { ConfigError, createTokenService, DEFAULT_MAX_LIFETIME_SECONDS } from '@
 import { answerHelp, describeSettings } from '@shop/platform/tools';
 import { loadConfig, settingsSchema } from './config.js';
 import { endToEndAims, runEndToEnd } from './e2e/end-to-end.js';
-import { runLoad, runPacedLoad, type LoadOptions, type LoadResult } from './load.js';
+import { runLoad, runPacedLoad, withCpuPerRequest, type LoadOptions } from './load.js';
 import {
   formatProductCache,
   runProductCacheBench,
@@ -172,17 +172,6 @@ function firstErrorLine(message: string): string {
   return (lines.find((line) => /^\s*\w*Error: /.test(line)) ?? lines[0] ?? '').trim();
 }
 
-/** One load run, with the CPU time the target process spent on it divided by the requests it answered. */
-async function measuredRun(target: TargetProcess, run: () => Promise<LoadResult>): Promise<LoadResult> {
-  const cpuBefore = await target.cpuMicros();
-  const result = await run();
-  const cpuAfter = await target.cpuMicros();
-  return {
-    ...result,
-    cpuMicrosPerRequest: result.requests > 0 ? (cpuAfter - cpuBefore) / result.requests : Number.NaN,
-  };
-}
-
 async function measure(name: TargetName, target: TargetProcess): Promise<TargetResult> {
   const base: Omit<LoadOptions, 'connections' | 'durationSeconds'> = { url: `${target.url}${PATH}`, headers };
   process.stdout.write(`${name}: warm-up ${config.BENCH_WARMUP} s, `);
@@ -190,17 +179,20 @@ async function measure(name: TargetName, target: TargetProcess): Promise<TargetR
     await runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_WARMUP });
   }
   process.stdout.write(`saturation ${config.BENCH_DURATION} s, `);
-  const saturation = await measuredRun(target, () =>
-    runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_DURATION }),
+  const saturation = await withCpuPerRequest(
+    () => target.cpuMicros(),
+    () => runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_DURATION }),
   );
   process.stdout.write(`moderate ${config.BENCH_DURATION} s\n`);
-  const moderate = await measuredRun(target, () =>
-    runPacedLoad({
-      ...base,
-      connections: config.BENCH_MODERATE_CONNECTIONS,
-      durationSeconds: config.BENCH_DURATION,
-      rate: config.BENCH_MODERATE_RATE,
-    }),
+  const moderate = await withCpuPerRequest(
+    () => target.cpuMicros(),
+    () =>
+      runPacedLoad({
+        ...base,
+        connections: config.BENCH_MODERATE_CONNECTIONS,
+        durationSeconds: config.BENCH_DURATION,
+        rate: config.BENCH_MODERATE_RATE,
+      }),
   );
   return { name, saturation, moderate };
 }

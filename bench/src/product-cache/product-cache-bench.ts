@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { cpuMicrosOf, procAvailable } from '../e2e/process-stats.js';
 import { formatTable } from '@shop/platform/tools';
-import { runLoad, type LoadResult } from '../load.js';
+import { runLoad, withCpuPerRequest, type LoadResult } from '../load.js';
 import { freePort, watchChild } from '../target-process.js';
 
 export interface ProductCacheRun {
@@ -105,16 +105,12 @@ export async function runProductCacheBench(options: ProductCacheBenchOptions): P
             durationSeconds: options.warmupSeconds,
           });
         }
-        const cpuBefore = procAvailable() ? cpuMicrosOf(inventory.pid) : undefined;
-        const result = await runLoad({
-          ...load,
-          connections: options.connections,
-          durationSeconds: options.durationSeconds,
-        });
-        const cpuAfter = procAvailable() ? cpuMicrosOf(inventory.pid) : undefined;
-        if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0) {
-          result.cpuMicrosPerRequest = (cpuAfter - cpuBefore) / result.requests;
-        }
+        const { pid } = inventory;
+        const result = await withCpuPerRequest(
+          () => (procAvailable() ? cpuMicrosOf(pid) : undefined),
+          () =>
+            runLoad({ ...load, connections: options.connections, durationSeconds: options.durationSeconds }),
+        );
         runs.push({ side, read, path, result });
       }
     } catch (error) {
