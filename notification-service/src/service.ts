@@ -105,7 +105,7 @@ export const notificationService = defineService<NotificationConfig, Notificatio
       logger,
     });
     return {
-      routers: [notificationRoutes(notifier), analyticsRoutes(analytics)],
+      routers: [notificationRoutes(notifier), analyticsRoutes(analytics, tokens)],
       workers: analyticsWorkers,
       eventHandlers: notificationEventHandlers(notifier, logger, notificationMetrics(registry)),
       exposed: notifier,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/tools/testing';
+import { request, testTokens } from '@shop/platform/tools/testing';
 import {
   adminToken,
   customerToken,
@@ -32,6 +32,8 @@ beforeAll(async () => {
 });
 afterAll(() => service.stop());
 
+const gatewayTokens = testTokens();
+
 /** Each test sends from its own client address, so the per-client budget is its own. */
 function clientAddress(): string {
   return `10.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 255)}.${Math.floor(Math.random() * 254) + 1}`;
@@ -45,7 +47,8 @@ function record(body: unknown, options: { token?: string; ip?: string } = {}) {
     {
       body,
       ...(options.token && { token: options.token }),
-      headers: { 'x-forwarded-for': options.ip ?? clientAddress() },
+      // As the gateway sends it: the client's address vouched for with the platform key.
+      headers: { 'x-forwarded-client': gatewayTokens.signClientAddress(options.ip ?? clientAddress()) },
     },
   );
 }

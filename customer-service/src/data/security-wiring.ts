@@ -1,6 +1,7 @@
 import {
   createBudgetStore,
   startRevocationFeed,
+  vouchedClientAddress,
   type BackgroundWorker,
   type BudgetStore,
   type Db,
@@ -80,10 +81,7 @@ export function securityDependencies(options: {
     budgets,
     passwordAttempts: budgets.loginEmail,
     refreshReuseGraceMs: config.REFRESH_REUSE_GRACE_SECONDS * 1000,
-    clientAddress: (ctx) =>
-      tokens.clientAddressFrom(ctx.get('X-Forwarded-Client') || undefined) ??
-      ctx.socket.remoteAddress ??
-      'unknown',
+    clientAddress: (ctx) => vouchedClientAddress(ctx, tokens),
     budgetStore,
     revocationWorker,
   };

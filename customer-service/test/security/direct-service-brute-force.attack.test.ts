@@ -65,13 +65,16 @@ describe('Attack: brute force and mass registration straight to customer-service
     expect(statuses.slice(20).every((status) => status === 429)).toBe(true);
   });
 
-  test('When the attacker forges X-Forwarded-Client to look like many clients, then it is ignored: still one client', async () => {
+  test('When the attacker forges X-Forwarded-Client and rotates X-Forwarded-For to look like many clients, then they are ignored: still one client', async () => {
     const service = await start();
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 22; attempt++) {
       const res = await request(service.url, 'POST', '/auth/login', {
         body: { email: `forged-${attempt}@example.com`, password: 'Password-123' },
-        headers: { 'x-forwarded-client': `203.0.113.${attempt};not-a-signature` },
+        headers: {
+          'x-forwarded-client': `203.0.113.${attempt};not-a-signature`,
+          'x-forwarded-for': `203.0.113.${attempt}`,
+        },
       });
       statuses.push(res.status);
     }

@@ -199,6 +199,22 @@ export function isOperatorAuthorization(header: string | undefined, tokens: Toke
   }
 }
 
+/**
+ * The client address a service keys its per-client budgets on: the address the gateway vouched for in
+ * `X-Forwarded-Client` (its MAC checked), else the socket's peer. Never `X-Forwarded-For` or another header a
+ * caller who reaches the service directly can write: rotating it would buy a fresh budget per request.
+ */
+export function vouchedClientAddress(
+  request: { get(name: string): string; socket: { remoteAddress?: string | undefined } },
+  tokens: Pick<TokenService, 'clientAddressFrom'>,
+): string {
+  return (
+    tokens.clientAddressFrom(request.get('X-Forwarded-Client') || undefined) ??
+    request.socket.remoteAddress ??
+    'unknown'
+  );
+}
+
 /** 400 `duplicate_authorization`: a request with two Authorization lines is ambiguous, never guessed at. */
 export function assertSingleAuthorization(rawHeaders: readonly string[]): void {
   let seen = 0;
