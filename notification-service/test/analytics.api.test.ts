@@ -99,10 +99,19 @@ describe('POST /api/analytics/events', () => {
     expect((await summary()).totals.events.search).toBe((before.totals.events.search ?? 0) + 1);
   });
 
-  test('When keys only contain words of personal data inside other words (product_name, card_brand), then 202', async () => {
+  test('When keys only contain words of personal data inside other words (product_name, card_brand) and values hold short numbers (a date, a size), then 202', async () => {
     const res = await record({
       type: 'product_viewed',
-      properties: { product_name: 'Desk lamp', card_brand: 'visa', list: 'home', named_list: 'deals' },
+      properties: {
+        product_name: 'Desk lamp',
+        card_brand: 'visa',
+        list: 'home',
+        named_list: 'deals',
+        since: '2026-12-05',
+        size: '42-44',
+        discount: '50%',
+        version: '2.3.1',
+      },
     });
     expect(res.status).toBe(202);
   });
@@ -128,6 +137,30 @@ describe('POST /api/analytics/events', () => {
     ['a key that names a secret', { type: 'signup_started', properties: { password: 'hunter2' } }],
     ['a key that names a person', { type: 'signup_started', properties: { first_name: 'Ada' } }],
     ['a key that names contact data', { type: 'checkout_started', properties: { phone_number: 'x' } }],
+    [
+      'a percent-encoded e-mail address',
+      { type: 'page_viewed', properties: { path: '/reset?email=ann%40example.com' } },
+    ],
+    [
+      'a full-width @ in an e-mail address',
+      { type: 'search', properties: { query: 'ann\uff20example.com' } },
+    ],
+    [
+      'an e-mail address with an HTML character reference',
+      { type: 'search', properties: { query: 'ann&#64;example.com' } },
+    ],
+    ['a phone number written with dashes', { type: 'search', properties: { query: '415-555-0100' } }],
+    ['a phone number written with brackets', { type: 'search', properties: { query: '(415) 555-0100' } }],
+    ['a phone number written with dots', { type: 'search', properties: { query: '415.555.0100' } }],
+    ['a national phone number', { type: 'search', properties: { query: '07911 123456' } }],
+    [
+      'a key that runs e-mail into another word',
+      { type: 'signup_started', properties: { emailaddress: 'x' } },
+    ],
+    ['a key that names an API key', { type: 'page_viewed', properties: { api_key: 'x' } }],
+    ['a key that runs api and key together', { type: 'page_viewed', properties: { apikey: 'x' } }],
+    ['a key that names an IP address', { type: 'page_viewed', properties: { client_ip: 'x' } }],
+    ['a key that names a birth date', { type: 'signup_started', properties: { birth_date: 'x' } }],
     ['not an object', 'product_viewed'],
   ])('When the event has %s, then 400 validation_failed and nothing is recorded', async (_case, body) => {
     const before = await summary();

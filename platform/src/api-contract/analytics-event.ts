@@ -25,14 +25,46 @@ const EMAIL_LIKE = /[^\s@]+@[^\s@]+/;
 const JWT_LIKE = /eyJ[\w-]{5,}\.[\w-]{5,}/;
 const BEARER_LIKE = /\bbearer\s+\S/i;
 const OPAQUE_TOKEN = /[A-Za-z0-9_\-+/=]{32,}/;
-const LONG_DIGITS = /\d[\d\s-]{11,}\d/; // card, phone and account numbers
+// A run of digits and the separators numbers are written with: a card, phone or account number when it holds
+// 10 digits or more (415-555-0100, (415) 555-0100, 07911 123456, 4111 1111 1111 1111); a date has 8.
+const NUMBER_RUN = /\d[\d\s().\/-]*\d/g;
+const MIN_PERSONAL_DIGITS = 10;
+
+/**
+ * The forms a client may write one value in: as sent, with compatibility characters folded (a full-width
+ * `＠` or digits are the ASCII ones), and with percent-escapes and HTML character references decoded (a page
+ * path `/reset?email=ann%40example.com`). Each form is checked, so an encoding does not slip personal data past.
+ */
+function readings(value: string): string[] {
+  const folded = value.normalize('NFKC');
+  const decoded = folded
+    .replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/&#x([0-9a-f]{1,6});?/gi, (_, hex: string) => codePoint(Number.parseInt(hex, 16)))
+    .replace(/&#(\d{1,7});?/g, (_, digits: string) => codePoint(Number(digits)))
+    .replace(/&commat;?/gi, '@')
+    .normalize('NFKC');
+  return [value, folded, decoded];
+}
+
+function codePoint(code: number): string {
+  return code <= 0x10ffff ? String.fromCodePoint(code) : '';
+}
+
+function holdsLongNumber(value: string): boolean {
+  for (const run of value.match(NUMBER_RUN) ?? []) {
+    if (run.replace(/\D/g, '').length >= MIN_PERSONAL_DIGITS) return true;
+  }
+  return false;
+}
 
 /** Why a string value is refused, or undefined when it may be stored. */
 function personalDataIn(value: string): string | undefined {
-  if (EMAIL_LIKE.test(value)) return 'looks like an e-mail address';
-  if (JWT_LIKE.test(value) || BEARER_LIKE.test(value)) return 'looks like a token';
-  if (OPAQUE_TOKEN.test(value)) return 'looks like a token or secret (32+ opaque characters)';
-  if (LONG_DIGITS.test(value)) return 'looks like a card, phone or account number';
+  for (const reading of readings(value)) {
+    if (EMAIL_LIKE.test(reading)) return 'looks like an e-mail address';
+    if (JWT_LIKE.test(reading) || BEARER_LIKE.test(reading)) return 'looks like a token';
+    if (OPAQUE_TOKEN.test(reading)) return 'looks like a token or secret (32+ opaque characters)';
+    if (holdsLongNumber(reading)) return 'looks like a card, phone or account number';
+  }
   return undefined;
 }
 
@@ -69,18 +101,31 @@ const PERSONAL_KEY_WORDS = new Set([
   'cvv',
   'cvc',
   'dob',
+  'birth',
   'birthday',
+  'birthdate',
+  'ip',
+  'cookie',
+  'credential',
+  'credentials',
   'surname',
   'firstname',
   'lastname',
   'fullname',
   'username',
 ]);
-const PERSONAL_KEY_PHRASES = /(^|_)(first|last|full|user|customer|real)_name$|^name$/;
+const PERSONAL_KEY_PHRASES =
+  /(^|_)(first|last|full|user|customer|real)_name$|^name$|(^|_)(api|access|private|secret)_key($|_)/;
+// Run together with other words (emailaddress, useremail, apikey, authtoken): refused wherever they appear.
+const PERSONAL_KEY_STEMS = /email|passw|secret|token|apikey|credential/;
 
 /** Why a property key is refused as naming personal data, or undefined when it may be stored. */
 function personalKey(key: string): string | undefined {
-  if (PERSONAL_KEY_PHRASES.test(key) || key.split('_').some((word) => PERSONAL_KEY_WORDS.has(word))) {
+  if (
+    PERSONAL_KEY_PHRASES.test(key) ||
+    PERSONAL_KEY_STEMS.test(key) ||
+    key.split('_').some((word) => PERSONAL_KEY_WORDS.has(word))
+  ) {
     return 'names personal data or a secret';
   }
   return undefined;
