@@ -33,6 +33,8 @@ export interface RunningNotifications {
   logLines: () => Record<string, unknown>[];
   /** The JSON lines the default file sender wrote. */
   mailLines: () => Record<string, unknown>[];
+  /** Where the default file sender writes. */
+  mailFile: string;
   /**
    * Publishes events as the other services would: like them, the owner knows the aggregate first (the fake
    * customer-service knows a registered customer, the fake order-service the order an event names), unless
@@ -106,6 +108,7 @@ export async function startNotifications(
     notifier: service.exposed,
     bus: service.bus,
     logLines: service.logLines,
+    mailFile,
     mailLines: () =>
       existsSync(mailFile)
         ? readFileSync(mailFile, 'utf8')

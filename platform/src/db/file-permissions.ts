@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** Data files are readable by their owner only: they hold password hashes, orders and payments. */
+/** Data files are readable by their owner only: they hold password hashes, orders, payments and mail. */
 const DATA_FILE_MODE = 0o600;
 const DATA_DIR_MODE = 0o700;
 

@@ -10,6 +10,7 @@ export * from '../logging/elasticsearch.js';
 export * from '../logging/ecs-error.js';
 export * from '../metrics/registry.js';
 export * from '../db/sqlite.js';
+export { restrictDataFile } from '../db/file-permissions.js';
 export * from '../db/database-errors.js';
 export * from '../auth/tokens.js';
 export * from '../auth/revocations.js';
