@@ -64,6 +64,36 @@ describe('npm run admin: recovering a lost admin password', () => {
     expect(refresh.status).toBe(401);
   });
 
+  test('When an admin’s password is reset while the service runs, then the access tokens issued before it are refused (401), a new login’s is not', async () => {
+    const session = await adminSession(service);
+    const before = await request<{ email: string }>(service.url, 'GET', '/api/customers/me', {
+      token: session.accessToken,
+    });
+    expect(before.status).toBe(200);
+    expect((await request(service.url, 'GET', '/api/customers', { token: session.accessToken })).status).toBe(
+      200,
+    );
+
+    const chosen = 'a-reset-passphrase-after-a-leak-9';
+    const run = await admin(['reset-password', '--password-stdin'], { dir: data.path, stdin: chosen });
+
+    expect(run.code, run.err).toBe(0);
+    await expect
+      .poll(
+        async () =>
+          (await request(service.url, 'GET', '/api/customers', { token: session.accessToken })).status,
+        { timeout: 10_000, interval: 100 },
+      )
+      .toBe(401);
+    const fresh = await request<LoginBody>(service.url, 'POST', '/auth/login', {
+      body: { email: before.body.email, password: chosen },
+    });
+    expect(fresh.status).toBe(200);
+    expect(
+      (await request(service.url, 'GET', '/api/customers', { token: fresh.body.accessToken })).status,
+    ).toBe(200);
+  });
+
   test('When a new password is piped in, then it must pass the policy: a weak one changes nothing, a strong one is set', async () => {
     const session: LoginBody & { id: string } = await adminSession(service);
     const email = (

@@ -1,10 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { openDatabase } from '@shop/platform/runtime';
+import {
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_MAX_LIFETIME_SECONDS,
+  openDatabase,
+} from '@shop/platform/runtime';
 import { locateStack, parseCommandLine, StackNotFoundError, UsageError } from '@shop/platform/tools';
 import { createCustomerRepository } from '../data/customer-repository.js';
 import { createRefreshTokenRepository } from '../data/refresh-token-repository.js';
+import { createRevocationRepository } from '../data/revocation-repository.js';
 import { transactionRunner } from '../data/transaction.js';
 import { createPasswordHasher } from '../domain/password-hashing.js';
 import { PasswordResetRefused, resetAdminPassword } from '../domain/password-reset.js';
@@ -17,7 +22,8 @@ Safe while the stack runs.
 Commands:
   list-admins      the admin accounts: e-mail, id, created
   reset-password   give an admin a new password and end its sessions (every refresh token is
-                   revoked); without --password-stdin a strong password is generated and shown once
+                   revoked, and every access token within seconds); without --password-stdin a
+                   strong password is generated and shown once
 
 Options:
   --dir <dir>         the stack's data directory (default: $DATA_DIR, else ./data)
@@ -43,7 +49,11 @@ export interface AdminCliIo {
 
 export async function runAdminCli(
   argv: readonly string[],
-  env: { DATA_DIR?: string | undefined },
+  env: {
+    DATA_DIR?: string | undefined;
+    ACCESS_TOKEN_MAX_LIFETIME_SECONDS?: string | undefined;
+    JWT_CLOCK_SKEW_SECONDS?: string | undefined;
+  },
   io: AdminCliIo,
 ): Promise<number> {
   let parsed;
@@ -107,6 +117,8 @@ export async function runAdminCli(
           hasher: createPasswordHasher(),
           transaction: transactionRunner(db),
           clock: () => new Date(),
+          revocations: createRevocationRepository(db),
+          revocationLifetimeMs: revocationLifetimeMs(env),
         },
         { email: values.email, password },
       );
@@ -118,7 +130,7 @@ export async function runAdminCli(
         io.out(`New password (shown only this once: store it now): ${result.generatedPassword}`);
       }
       io.out(
-        'Access tokens issued before stay valid until they expire (ACCESS_TOKEN_TTL_SECONDS, 900 by default).',
+        'Access tokens issued before are refused as soon as the running services read the revocation (within seconds).',
       );
       return 0;
     } finally {
@@ -144,4 +156,18 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     err: (line) => process.stderr.write(`${line}\n`),
     readStdin: () => readFileSync(0, 'utf8'),
   });
+}
+
+/**
+ * How long the reset's revocation is kept: the stack's longest access-token lifetime plus its clock skew, read
+ * like the services read them. Never less than the defaults: keeping a revocation longer costs nothing, ending
+ * it before the last token it refuses would bring that token back.
+ */
+function revocationLifetimeMs(env: Record<string, string | undefined>): number {
+  const setting = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isInteger(value) && value > fallback ? value : fallback;
+  };
+  const lifetime = setting('ACCESS_TOKEN_MAX_LIFETIME_SECONDS', DEFAULT_MAX_LIFETIME_SECONDS);
+  return (lifetime + setting('JWT_CLOCK_SKEW_SECONDS', DEFAULT_CLOCK_TOLERANCE_SECONDS)) * 1000;
 }

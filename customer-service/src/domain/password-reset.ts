@@ -2,6 +2,7 @@ import { generateStrongPassword } from './admin-bootstrap.js';
 import { normaliseEmail, type Customer } from './customer.js';
 import type { PasswordHasher } from './password-hashing.js';
 import { PASSWORD_RULES_MESSAGE, passwordViolations } from './password-policy.js';
+import type { RevocationStore } from './security-ports.js';
 import type { Clock, CustomerStore, RefreshTokenStore, RunInTransaction } from './stores.js';
 
 export interface PasswordResetDeps {
@@ -10,6 +11,10 @@ export interface PasswordResetDeps {
   hasher: PasswordHasher;
   transaction: RunInTransaction;
   clock: Clock;
+  /** The revocation feed's table: the reset ends the account's access tokens like a password change. */
+  revocations: RevocationStore;
+  /** How long a revocation is kept: the longest an access token lives plus the clock skew. */
+  revocationLifetimeMs: number;
 }
 
 /** Why a reset was refused; the message says what to do instead. Nothing was changed. */
@@ -50,8 +55,9 @@ export function chooseAdmin(customers: CustomerStore, email: string | undefined)
 
 /**
  * Gives an admin account a new password, the one given (it must pass the password policy) or a generated one,
- * and revokes every refresh token of the account, in one transaction. Access tokens already issued stay
- * valid until they expire (ACCESS_TOKEN_TTL_SECONDS).
+ * revokes every refresh token of the account and records a revocation of its access tokens, in one
+ * transaction: like a password change through the API, every access token issued before is refused once the
+ * running services' revocation feed has read it (within seconds; the feed reads this table).
  */
 export async function resetAdminPassword(
   deps: PasswordResetDeps,
@@ -75,6 +81,13 @@ export async function resetAdminPassword(
       throw new PasswordResetRefused(`${admin.email} stopped being an admin meanwhile; nothing was changed.`);
     }
     deps.customers.setPasswordHash(admin.id, passwordHash, now);
+    const revokedAtMs = Date.now();
+    deps.revocations.record({
+      customerId: admin.id,
+      revokedAtMs,
+      expiresAtMs: revokedAtMs + deps.revocationLifetimeMs,
+      reason: 'password_change',
+    });
     return deps.refreshTokens.revokeAllOf(admin.id, now);
   });
   return {
