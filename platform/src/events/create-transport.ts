@@ -20,6 +20,8 @@ export interface CreateEventTransportOptions {
   reconnect?: BackoffOptions | undefined;
   /** RabbitMQ connection name, e.g. the service name. */
   connectionName?: string | undefined;
+  /** RabbitMQ: how long subscribe() waits for the broker before it returns anyway (default 5 s). */
+  subscribeWaitMs?: number | undefined;
   /** Embedded: idle poll interval (default 100 ms). */
   pollMs?: number | undefined;
   /** Embedded: lease of a claimed message (default 30 s). */
@@ -38,6 +40,7 @@ export async function createEventTransport(options: CreateEventTransportOptions)
       ...(retryDelaysMs !== undefined && { retryDelaysMs }),
       ...(options.reconnect !== undefined && { reconnect: options.reconnect }),
       ...(options.connectionName !== undefined && { connectionName: options.connectionName }),
+      ...(options.subscribeWaitMs !== undefined && { subscribeWaitMs: options.subscribeWaitMs }),
     });
   }
   return new EmbeddedTransport({

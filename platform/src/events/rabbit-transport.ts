@@ -39,6 +39,12 @@ export interface RabbitTransportOptions {
   connectionName?: string;
   /** Added to the URL unless it sets one: a dead broker is noticed within two heartbeats (default 10 s). */
   heartbeatSeconds?: number;
+  /**
+   * How long subscribe() waits for the broker to declare the queue and start the consumer before it returns
+   * anyway (default 5 s). A broker in a resource alarm stops reading a connection once it published, so the
+   * declaration then waits for the alarm to end; it completes in the background (see subscribe).
+   */
+  subscribeWaitMs?: number;
 }
 
 type Headers = Record<string, unknown>;
@@ -310,16 +316,37 @@ export class RabbitTransport implements EventTransport {
   ): Promise<Subscription> {
     const sub = new RabbitSubscription(queue, new Set(types), handler, options.prefetch ?? DEFAULT_PREFETCH);
     this.subscriptions.add(sub);
-    try {
-      await this.serial(async () => {
-        // A reconnection that ran meanwhile may already have started it.
-        if (this.connection && !sub.channel && !sub.stopping) await this.consume(sub, this.connection);
-      });
-    } catch (error) {
-      // Kept registered: the reconnection that follows a failed channel declares it again.
-      this.options.logger.error('cannot start consuming yet, will retry on reconnection', {
-        err: error,
-        queue,
+    const { logger } = this.options;
+    const started = this.serial(async () => {
+      // A reconnection that ran meanwhile may already have started it.
+      if (this.connection && !sub.channel && !sub.stopping) await this.consume(sub, this.connection);
+    }).then(
+      () => 'started' as const,
+      (error: unknown) => {
+        // Kept registered: the reconnection that follows a failed channel declares it again.
+        logger.error('cannot start consuming yet, will retry on reconnection', { err: error, queue });
+        return 'failed' as const;
+      },
+    );
+    // Bounded like the connection itself: a service must start (and serve HTTP) on a broker that blocks it,
+    // as it does on one that is down. A connection whose publish was blocked by a resource alarm gets no
+    // answer to the declarations until the alarm ends; they then complete and consuming begins.
+    const waitMs = this.options.subscribeWaitMs ?? 5_000;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      started,
+      new Promise<'waiting'>((resolve) => {
+        timer = setTimeout(() => resolve('waiting'), waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'waiting') {
+      logger.warn(
+        'the event broker does not answer yet (blocked by a resource alarm?): consuming starts when it does',
+        { queue, waitedMs: waitMs },
+      );
+      void started.then((late) => {
+        if (late === 'started') logger.info('consuming started after the broker answered', { queue });
       });
     }
     return { stop: () => this.stopSubscription(sub) };

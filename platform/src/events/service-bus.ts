@@ -40,6 +40,11 @@ export interface ServiceBusOptions {
   retryDelaysMs?: readonly number[] | undefined;
   /** RabbitMQ reconnection backoff (default 200 ms doubling to 10 s). */
   reconnect?: BackoffOptions | undefined;
+  /**
+   * RabbitMQ: how long consuming waits for the broker to declare the queue before start-up goes on without
+   * it (default 5 s); a broker in a resource alarm answers only once the alarm ends.
+   */
+  subscribeWaitMs?: number | undefined;
   /** How long a stop() called without a deadline may take (default 5000 ms). */
   stopTimeoutMs?: number | undefined;
 }
@@ -103,6 +108,7 @@ export async function startServiceBus(options: ServiceBusOptions): Promise<Servi
     exchange: options.exchange,
     retryDelaysMs: options.retryDelaysMs,
     reconnect: options.reconnect,
+    subscribeWaitMs: options.subscribeWaitMs,
     pollMs: options.pollMs,
   });
   const outbox = createOutbox(db, { source: service });

@@ -4,6 +4,7 @@ import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/sqlite.js';
 import type { EventData } from '../../src/events/catalog.js';
+import { createOutbox } from '../../src/events/outbox.js';
 import { deadLetterQueueName, retryQueueName } from '../../src/events/rabbit-transport.js';
 import { startServiceBus, type ServiceBus, type ServiceBusOptions } from '../../src/events/service-bus.js';
 import { createMetricsRegistry } from '../../src/metrics/registry.js';
@@ -31,6 +32,21 @@ function confirmedOrder(): EventData<'OrderConfirmed'> {
     currency: 'USD',
     items: [{ productId: 1, name: 'Mug', quantity: 1, unitPriceCents: 1_000 }],
   };
+}
+
+/**
+ * Unblocks the proxy after `ms` and resolves 'unblocked' (what ends a start-up that waits for the broker, so
+ * the test fails on its assertion instead of its timeout); `cancel()` when the race is over.
+ */
+function unblockLater(proxy: BlockingAmqpProxy, ms: number): { done: Promise<string>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<string>((resolve) => {
+    timer = setTimeout(() => {
+      proxy.unblock();
+      resolve('unblocked');
+    }, ms);
+  });
+  return { done, cancel: () => clearTimeout(timer) };
 }
 
 function unsent(db: Db): number {
@@ -153,6 +169,45 @@ describe.skipIf(!brokerUp)('event bus under a broker that blocks publishing (res
     await bus('order-service', orderDb, amqpUrl);
     await vi.waitFor(() => expect(received).toEqual([data.orderId]), WAIT);
     expect(unsent(orderDb)).toBe(0);
+  });
+
+  test('When a service starts consuming after its outbox publish was blocked, then consume() returns while the broker still blocks and consuming begins once it unblocks', async () => {
+    // A service restarted during a resource alarm with events in its outbox: the relay's publish makes the
+    // broker stop reading the connection, so declaring the queue waits for the alarm to end. Start-up (and
+    // with it the service's HTTP) must not wait for it: with the broker down it does not either.
+    const queue = queueName('payments');
+    const db = database('payment');
+    // Its first run declared the queue; it is restarted with an event left in its outbox.
+    const firstRun = await bus('payment-service', db, amqpUrl, {
+      queue,
+      handlers: { OrderConfirmed: () => {} },
+    });
+    await firstRun.stop(Date.now() + 2_000);
+    const data = confirmedOrder();
+    db.transaction(() => createOutbox(db, { source: 'order-service' }).add('OrderConfirmed', data))();
+    proxy.block();
+    const payments = await bus('payment-service', db, proxy.url, { queue, subscribeWaitMs: 200 });
+    await vi.waitFor(() => expect(proxy.heldPublishes).toBe(1), WAIT);
+    const received: string[] = [];
+
+    const consuming = payments.consume({
+      OrderConfirmed: (event) => {
+        received.push(event.data.orderId);
+      },
+    });
+    const fallback = unblockLater(proxy, 5_000);
+    const first = await Promise.race([consuming.then(() => 'returned'), fallback.done]);
+    fallback.cancel();
+
+    expect(first).toBe('returned');
+    expect(proxy.heldPublishes).toBe(1);
+    expect(payments.lines().map((line) => line.message)).toContain(
+      'the event broker does not answer yet (blocked by a resource alarm?): consuming starts when it does',
+    );
+    proxy.unblock();
+    // Its own held OrderConfirmed is published, routed to the queue it now consumes, and handled.
+    await vi.waitFor(() => expect(received).toEqual([data.orderId]), WAIT);
+    expect(unsent(db)).toBe(0);
   });
 
   test('When a handler is still running at the deadline on a blocked connection, then its message is not acknowledged and the next start applies it once', async () => {

@@ -45,7 +45,9 @@ async function blockingBroker(platformAmqpUrl: string): Promise<BlockingBroker> 
 /**
  * payment-service publishes to a broker in a resource alarm (it stops reading connections that publish), and
  * is then sent SIGTERM with its PaymentCaptured event unconfirmed. It must exit 0 within its
- * SHUTDOWN_TIMEOUT_MS, keep the event in its outbox, and publish it once it starts again on a healthy broker.
+ * SHUTDOWN_TIMEOUT_MS and keep the event in its outbox. Started again while the alarm lasts, it must be ready
+ * and charge an order (its start-up does not wait for the broker), and stop in time again. Back on a healthy
+ * broker, it publishes what it kept.
  */
 export const shutdownUnderBlockedBroker: Scenario = {
   name: 'shutdown-under-blocked-broker',
@@ -103,6 +105,35 @@ export const shutdownUnderBlockedBroker: Scenario = {
         'PaymentCaptured is still in the outbox, unsent',
         kept !== undefined && kept.sentAt === null,
         kept ? `sentAt ${kept.sentAt ?? 'null'}` : 'not in the outbox',
+      );
+
+      // A restart during the alarm (a crash, a deploy): the relay's first publish of the kept event makes the
+      // broker stop reading the connection, and the consumer's declarations then get no answer. The service
+      // must start and charge anyway, as it does with the broker down.
+      progress(`${SERVICE} restarted while the broker still blocks publishing`);
+      const restartError = await platform.start(SERVICE, { env: { AMQP_URL: broker.url } }).then(
+        () => undefined,
+        (error: unknown) => (error as Error).message.split('\n')[0],
+      );
+      checks.check(
+        `${SERVICE} starts and is ready while the broker blocks publishing`,
+        restartError === undefined,
+        restartError,
+      );
+      if (restartError === undefined) {
+        const during = await placeOrder(target, customer.token, product.id);
+        traffic.add(during);
+        checks.check(
+          'an order placed then is confirmed (201): payment-service charges while its broker blocks',
+          during.status === 201,
+          String(during.status),
+        );
+      }
+      const second = await platform.stop(SERVICE);
+      figures.secondStop = second;
+      checks.none(
+        `${SERVICE} restarted under the alarm exits 0 within its shutdown deadline too`,
+        second ? stopViolations([second]) : [`${SERVICE} was not running`],
       );
     } finally {
       await broker.release().catch(() => undefined);
