@@ -397,6 +397,7 @@ export function runService<Config extends ServiceConfig, Seams, Exposed>(
 ): void {
   runMain(definition.name, async (early) => {
     const config = definition.loadConfig();
+    early.useShutdownTimeout(config.SHUTDOWN_TIMEOUT_MS);
     // The process's logger first, so that a fatal error during start-up is logged through it too.
     const { logger, registry, tokens } = createRuntime(definition.name, config);
     early.useLogger(logger);

@@ -111,7 +111,9 @@ export interface MainHandle {
 /**
  * Owns the process: runs `start`, and on SIGTERM/SIGINT stops gracefully within `shutdownTimeoutMs` and
  * exits 0 (1 if a step of the stop failed). Whatever still runs at that deadline is abandoned and the
- * process exits anyway. A signal during start-up stops the service as soon as it has started. A bad
+ * process exits anyway. A signal during start-up stops the service as soon as it has started, and the
+ * process exits by the same deadline (the configured one once `start` passed it to `useShutdownTimeout`,
+ * should start-up itself hang, e.g. on a broker that accepts the connection but never answers). A bad
  * configuration prints one line and exits 1; any other startup failure is logged and exits 1.
  */
 /** Flushes and stops the trace exporter, giving up at `at` (epoch ms). */
@@ -124,12 +126,17 @@ async function flushTraces(at: number): Promise<void> {
   clearTimeout(timer);
 }
 
-export function runMain(
-  name: string,
-  start: (early: { useLogger(logger: Logger): void }) => Promise<MainHandle>,
-): void {
+/** What `start` tells `runMain` before it has started: the logger, and the configured shutdown deadline. */
+export interface EarlyMain {
+  useLogger(logger: Logger): void;
+  /** SHUTDOWN_TIMEOUT_MS as configured: a signal during start-up exits within it, not the default. */
+  useShutdownTimeout(timeoutMs: number): void;
+}
+
+export function runMain(name: string, start: (early: EarlyMain) => Promise<MainHandle>): void {
   let handle: MainHandle | undefined;
   let earlyLogger: Logger | undefined;
+  let earlyShutdownTimeoutMs: number | undefined;
   exitOnFatalErrors(name, () => handle?.logger ?? earlyLogger);
   let signalled: { signal: NodeJS.Signals; at: number } | undefined;
 
@@ -177,7 +184,8 @@ export function runMain(
     if (signalled) return;
     signalled = { signal, at: Date.now() };
     if (handle) stopNow(handle, signal, signalled.at);
-    else startupWatchdog = exitAtDeadline(DEFAULT_SHUTDOWN_TIMEOUT_MS, signalled.at);
+    else
+      startupWatchdog = exitAtDeadline(earlyShutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, signalled.at);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -188,6 +196,14 @@ export function runMain(
       start({
         useLogger: (logger) => {
           earlyLogger = logger;
+        },
+        useShutdownTimeout: (timeoutMs) => {
+          earlyShutdownTimeoutMs = timeoutMs;
+          // A signal that came before the configuration was read: its watchdog now keeps the configured time.
+          if (signalled && !handle) {
+            clearTimeout(startupWatchdog);
+            startupWatchdog = exitAtDeadline(timeoutMs, signalled.at);
+          }
         },
       }),
     )

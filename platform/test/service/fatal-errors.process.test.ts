@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { buildForProcessTest, tempDir } from '../../src/testing/index.js';
@@ -12,8 +12,16 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the crash service as its own process; `act(url)` once it listens. Resolves when the process exits. */
-function runCrashService(mode: string, act?: (url: string) => Promise<void>): Promise<Run> {
+/**
+ * Runs the crash service as its own process; `act(url)` once it listens, or `onLine(line, child)` for each JSON
+ * log line. Resolves when the process exits.
+ */
+function runCrashService(
+  mode: string,
+  act?: (url: string) => Promise<void>,
+  extraEnv: Record<string, string> = {},
+  onLine?: (line: Record<string, unknown>, child: ChildProcess) => void,
+): Promise<Run> {
   const dir = tempDir('crash-service-');
   return new Promise<Run>((resolve, reject) => {
     const child = spawn(process.execPath, [mainFile], {
@@ -24,6 +32,7 @@ function runCrashService(mode: string, act?: (url: string) => Promise<void>): Pr
         NODE_ENV: 'test',
         LOG_LEVEL: 'info',
         REVOCATION_FEED_URL: '',
+        ...extraEnv,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -32,7 +41,10 @@ function runCrashService(mode: string, act?: (url: string) => Promise<void>): Pr
     let acted = false;
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
+      const text = chunk.toString('utf8');
+      stdout += text;
+      for (const line of text.split('\n').filter((candidate) => candidate.startsWith('{')))
+        onLine?.(JSON.parse(line) as Record<string, unknown>, child);
       const listening = /listening on (http:\/\/[^"\s]+)/.exec(stdout);
       if (listening?.[1] && act && !acted) {
         acted = true;
@@ -73,6 +85,25 @@ describe('A service process on a fatal error', () => {
       'crash-service/main.js',
     );
     expect(fatal?.correlationId).toBe('fatal-corr-1');
+  });
+
+  test('When SIGTERM arrives while start-up hangs, then the process exits 0 by the configured SHUTDOWN_TIMEOUT_MS, not the default', async () => {
+    const run = await runCrashService(
+      'hang-on-start',
+      undefined,
+      { SHUTDOWN_TIMEOUT_MS: '1000' },
+      (line, child) => {
+        if (line.message === 'start-up hangs on purpose') child.kill('SIGTERM');
+      },
+    );
+    expect(run.code).toBe(0);
+    // The start-up watchdog's line (stderr: the logger may be what hangs); it names the deadline it kept.
+    const watchdog = run.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.message === 'shutdown deadline reached, exiting now');
+    expect(watchdog, run.stderr).toMatchObject({ 'service.name': 'crash-service', timeoutMs: 1000 });
   });
 
   test('When a promise rejection is not handled, then it is logged with error.* fields and the process exits 1', async () => {
