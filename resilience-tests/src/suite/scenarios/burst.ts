@@ -28,7 +28,7 @@ const CONCURRENCY = 50;
  */
 export const burst: Scenario = {
   name: 'burst',
-  title: `${LOGIN_BURST} logins + ${PRODUCT_BURST} product reads at ${CONCURRENCY} concurrent`,
+  title: `${LOGIN_BURST} logins + ${PRODUCT_BURST} product reads at ${CONCURRENCY} concurrent, ${ORDER_BURST} orders by one customer`,
   timeoutMs: 90_000,
   // Nothing fails: 429s are the limiter working, and 5xx would be a failure of its own.
   failing: [],
