@@ -1,6 +1,6 @@
 import { AppError, assertAllowed, type Budget } from '@shop/platform/runtime';
-import type { RequestedLine } from '../domain/order.js';
-import type { DeferredOrder, OrderPlacement } from '../domain/order-placement.js';
+import type { RequestedLine } from './order.js';
+import type { DeferredOrder, OrderPlacement } from './order-placement.js';
 
 /** The business-flow limits on order placement (OWASP API6:2023), all configurable. */
 export interface PlacementLimits {
@@ -12,11 +12,11 @@ export interface PlacementLimits {
   maxQuantityPerOrder: number;
 }
 
-export const quantityLimitExceeded = (message: string, details: unknown): AppError =>
+const quantityLimitExceeded = (message: string, details: unknown): AppError =>
   new AppError('quantity_limit_exceeded', message, 422, { details });
 
 /** 422 `quantity_limit_exceeded` when a product's or the order's units exceed the caps. */
-export function assertWithinQuantityCaps(lines: readonly RequestedLine[], limits: PlacementLimits): void {
+function assertWithinQuantityCaps(lines: readonly RequestedLine[], limits: PlacementLimits): void {
   const tooMany = lines.filter((line) => line.quantity > limits.maxQuantityPerProduct);
   if (tooMany.length > 0) {
     throw quantityLimitExceeded(`At most ${limits.maxQuantityPerProduct} units of a product per order`, {
