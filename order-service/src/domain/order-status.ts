@@ -21,10 +21,6 @@ export function assertTransition(from: OrderStatus, to: OrderStatus): void {
   }
 }
 
-export function isFinal(status: OrderStatus): boolean {
-  return TRANSITIONS[status].length === 0;
-}
-
 /** Once the goods have left (SHIPPED, DELIVERED), an order can no longer be cancelled. */
 export function isCancellable(status: OrderStatus): boolean {
   return canTransition(status, 'CANCELLED');
