@@ -15,13 +15,7 @@ import { upstreamBaseUrl } from '../proxy/upstream-lanes.js';
 import type { UpstreamName } from '../routing/route-table.js';
 
 /** The parts of `GET /api/customers/me/dashboard`; every one but `profile` may degrade to null. */
-export const DASHBOARD_PARTS = [
-  'profile',
-  'orders',
-  'shipments',
-  'notifications',
-  'featuredProducts',
-] as const;
+const DASHBOARD_PARTS = ['profile', 'orders', 'shipments', 'notifications', 'featuredProducts'] as const;
 export type DashboardPart = (typeof DASHBOARD_PARTS)[number];
 export type OptionalPart = Exclude<DashboardPart, 'profile'>;
 

@@ -16,7 +16,7 @@ export interface CredentialDeps {
   passwordAttempts?: Budget | undefined;
 }
 
-export const invalidCurrentPassword = (): AppError =>
+const invalidCurrentPassword = (): AppError =>
   new AppError('invalid_current_password', 'The current password is wrong', 403);
 
 export const currentPasswordRequired = (): AppError =>

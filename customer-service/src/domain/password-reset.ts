@@ -31,7 +31,7 @@ export interface PasswordResetResult {
 }
 
 /** The admin whose password is reset: the one named by e-mail, or the only admin when none is named. */
-export function chooseAdmin(customers: CustomerStore, email: string | undefined): Customer {
+function chooseAdmin(customers: CustomerStore, email: string | undefined): Customer {
   const admins = customers.listByRole('admin');
   if (email === undefined) {
     if (admins.length === 1) return admins[0] as Customer;

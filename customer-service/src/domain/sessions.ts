@@ -30,7 +30,7 @@ export interface SessionDeps {
 }
 
 /** REFRESH_REUSE_GRACE_SECONDS's default. */
-export const DEFAULT_REFRESH_REUSE_GRACE_MS = 10_000;
+const DEFAULT_REFRESH_REUSE_GRACE_MS = 10_000;
 
 export interface TokenPair {
   accessToken: string;

@@ -4,7 +4,7 @@ import type { EventData, EventType } from '@shop/platform/contracts';
 import type { EventSink } from '../domain/ports.js';
 
 /** The products an event says changed: every event of a product or stock change names them. */
-export function changedProducts(type: EventType, data: unknown): number[] {
+function changedProducts(type: EventType, data: unknown): number[] {
   switch (type) {
     case 'ProductChanged':
       return [(data as EventData<'ProductChanged'>).productId];

@@ -21,7 +21,7 @@ export type CacheKind = 'item' | 'list';
 
 export type { ProductCache };
 
-export function etagOf(body: string): string {
+function etagOf(body: string): string {
   return `"${createHash('sha1').update(body).digest('base64url')}"`;
 }
 

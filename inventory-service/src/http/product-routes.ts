@@ -33,7 +33,7 @@ function sendCached(ctx: Context, answer: CachedBody): void {
  * `W/"x"` matches `"x"`). Not Koa's `ctx.fresh`: that treats a request's `Cache-Control: no-cache` as "send it
  * all", which is a cache's rule, and fetch() sends that header with every conditional request.
  */
-export function noneMatch(header: string, etag: string): boolean {
+function noneMatch(header: string, etag: string): boolean {
   if (header === '') return false;
   if (header.trim() === '*') return true;
   return header.split(',').some((candidate) => {

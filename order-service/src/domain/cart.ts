@@ -61,7 +61,7 @@ export interface CartView {
 const CURRENCY = 'USD';
 
 /** The checkout's identity for Idempotency-Key: the payment token (the cart is read once the key is claimed). */
-export function checkoutHash(paymentToken: string): string {
+function checkoutHash(paymentToken: string): string {
   return createHash('sha256')
     .update(JSON.stringify({ checkout: 'cart', token: paymentToken }))
     .digest('hex');
