@@ -7,10 +7,14 @@ export type InputPart = 'body' | 'query' | 'path';
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, part: InputPart): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  const details = result.error.issues.flatMap((issue) => {
+    const path = issue.path.map(String).join('.');
+    // A record key its schema refused: zod says only "Invalid key in record" and keeps the reasons inside.
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      return issue.issues.map((inner) => ({ path, message: inner.message }));
+    }
+    return [{ path, message: issue.message }];
+  });
   const first = details[0];
   const where = first?.path ? `${part}.${first.path}` : part;
   throw badRequest(`Invalid request ${where}: ${first?.message ?? 'invalid'}`, details);
