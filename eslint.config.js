@@ -104,6 +104,30 @@ const serviceBoundaries = [
   },
 ];
 
+/**
+ * A service keys its per-client budgets on the address the gateway vouched for (vouchedClientAddress in
+ * platform auth), never on a header its caller writes: rotating X-Forwarded-For would buy a new budget per
+ * request (docs/security.md#what-each-layer-checks). Only the gateway, which sets those headers, reads them.
+ */
+const CLIENT_ADDRESS_HEADERS = {
+  files: [`${SERVICE_SRC}/**/*.ts`, 'platform/src/**/*.ts'],
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      {
+        selector: 'Literal[value=/^x-(forwarded-for|real-ip|client-ip)$/i]',
+        message:
+          'A service never believes a client address header its caller can write: use vouchedClientAddress(ctx, tokens).',
+      },
+      {
+        selector: 'MemberExpression[property.name=/^ips?$/]',
+        message:
+          "Koa's ctx.ip/ips read X-Forwarded-For when proxy is on: use vouchedClientAddress(ctx, tokens).",
+      },
+    ],
+  },
+};
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**', 'grafana/**', 'k8s/**'] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -126,6 +150,7 @@ export default tseslint.config(
     },
   },
   ...serviceBoundaries,
+  CLIENT_ADDRESS_HEADERS,
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
