@@ -1,16 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request, tokenFor } from '@shop/platform/tools/testing';
+import { request } from '@shop/platform/tools/testing';
 import { UPSTREAMS } from '../src/routing/route-table.js';
 import {
   type RunningGateway,
   startGatewayOverStubs,
   stopGatewayAndStubs,
   type StartedStubs,
+  METRICS_READER,
 } from './support/gateway.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;

@@ -1,10 +1,7 @@
 import { describe, expect, test, vi } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
 import { abandonableGet } from './support/raw-request.js';
-import { startGateway, startStubs, stubsWithGatewayPerTest } from './support/gateway.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+import { startGateway, startStubs, stubsWithGatewayPerTest, METRICS_READER } from './support/gateway.js';
 
 /** /health shows breakers to admins only. */
 const ADMIN = tokenFor({ id: 'health-admin', role: 'admin' });

@@ -5,10 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { request, tempDir, tokenFor } from '@shop/platform/tools/testing';
 import { buildGateway, GATEWAY_MAIN, gatewayProcessEnv, REPO_ROOT } from './support/built-gateway.js';
-import { startStubs } from './support/gateway.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+import { startStubs, METRICS_READER } from './support/gateway.js';
 
 const root = REPO_ROOT;
 const mainFile = GATEWAY_MAIN;

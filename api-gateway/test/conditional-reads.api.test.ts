@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { request, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, type RunningGateway } from './support/gateway.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+import { request } from '@shop/platform/tools/testing';
+import { startGateway, startStubs, type RunningGateway, METRICS_READER } from './support/gateway.js';
 
 /** inventory-service's product reads answer with an ETag and 304 on a matching If-None-Match; the gateway passes both. */
 describe('conditional product reads through the gateway', () => {

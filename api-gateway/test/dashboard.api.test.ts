@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, type RunningGateway, type Stubs } from './support/gateway.js';
+import {
+  startGateway,
+  startStubs,
+  type RunningGateway,
+  type Stubs,
+  METRICS_READER,
+} from './support/gateway.js';
 import type { StubAnswer } from './support/upstream-stub.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 const PART_TIMEOUT_MS = 300;
 const customerId = randomUUID();

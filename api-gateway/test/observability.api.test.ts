@@ -5,10 +5,8 @@ import {
   startGatewayOverStubs,
   stopGatewayAndStubs,
   type StartedStubs,
+  METRICS_READER,
 } from './support/gateway.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 const customer = tokenFor({ id: 'alice', role: 'customer' });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -1,9 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
-import { stubsWithGatewayPerTest } from './support/gateway.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
+import { stubsWithGatewayPerTest, METRICS_READER } from './support/gateway.js';
 
 describe('Rate limits', () => {
   const lane = stubsWithGatewayPerTest();

@@ -1,10 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { request, tokenFor } from '@shop/platform/tools/testing';
-import { startGateway, startStubs, stubsWithGatewayPerTest } from './support/gateway.js';
+import { startGateway, startStubs, stubsWithGatewayPerTest, METRICS_READER } from './support/gateway.js';
 import type { StubAnswer } from './support/upstream-stub.js';
-
-/** The gateway's public port shows /metrics to a service's (or an admin's) token only. */
-const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 /** /health shows breakers to admins only. */
 const ADMIN = tokenFor({ id: 'health-admin', role: 'admin' });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { startServiceForTest } from '@shop/platform/tools/testing';
+import { startServiceForTest, tokenFor } from '@shop/platform/tools/testing';
 import type { GatewayConfig } from '../../src/config.js';
 import { upstreamUrlVariable } from '../../src/proxy/upstream-lanes.js';
 import { gatewayService } from '../../src/service.js';
@@ -7,6 +7,9 @@ import { UPSTREAMS, type UpstreamName } from '../../src/routing/route-table.js';
 import { startUpstreamStub, type UpstreamStub } from './upstream-stub.js';
 
 export type Stubs = Record<UpstreamName, UpstreamStub>;
+
+/** The gateway's public port shows /metrics to a service's (or an admin's) token only: Prometheus's. */
+export const METRICS_READER = tokenFor({ id: 'service:prometheus', role: 'service' });
 
 export async function startStubs(): Promise<Stubs & { closeAll(): Promise<void> }> {
   const stubs = await Promise.all(UPSTREAMS.map((name) => startUpstreamStub(name)));
