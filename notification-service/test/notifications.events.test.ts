@@ -15,13 +15,9 @@ import {
   orderConfirmed,
   startNotifications,
   WAIT,
+  type NotificationList,
   type RunningNotifications,
 } from './support/notification-harness.js';
-
-interface NotificationList {
-  data: Notification[];
-  pagination: { page: number; limit: number; total: number };
-}
 
 async function notificationsOf(running: RunningNotifications, customerId: string): Promise<Notification[]> {
   const res = await request<NotificationList>(

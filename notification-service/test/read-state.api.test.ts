@@ -8,13 +8,9 @@ import {
   notifyDirectly,
   orderConfirmed,
   startNotifications,
+  type NotificationList,
   type RunningNotifications,
 } from './support/notification-harness.js';
-
-interface NotificationList {
-  data: Notification[];
-  pagination: { page: number; limit: number; total: number };
-}
 
 let service: RunningNotifications;
 beforeAll(async () => {

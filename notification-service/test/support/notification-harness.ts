@@ -19,11 +19,18 @@ import {
   tokenFor,
   type FakeOrderService,
 } from '@shop/platform/tools/testing';
+import type { Notification } from '../../src/domain/notification.js';
 import type { Notifier } from '../../src/domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from '../../src/domain/ports.js';
 import { notificationService, SERVICE_NAME } from '../../src/service.js';
 import { startFakeCustomerService, type FakeCustomerService } from './fake-customer-service.js';
 import { startFakePaymentService, type FakePaymentService } from './fake-payment-service.js';
+
+/** A page of GET /api/notifications. */
+export interface NotificationList {
+  data: Notification[];
+  pagination: { page: number; limit: number; total: number };
+}
 
 export interface RunningNotifications {
   url: string;
