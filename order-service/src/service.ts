@@ -208,7 +208,10 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
       maxQuantityPerOrder: config.ORDER_MAX_QUANTITY_PER_ORDER,
     };
 
-    const placements = guardPlacements(createOrderPlacement({ saga, idempotency, store, clock }), limits);
+    const placements = guardPlacements(
+      createOrderPlacement({ saga, idempotency, store, clock, logger }),
+      limits,
+    );
     const cart = createCart({
       carts: createCartRepository(db),
       orders: store,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { request, tokenFor } from '@shop/platform/tools/testing';
+import { holdWriteLock, request, tokenFor } from '@shop/platform/tools/testing';
 import { CABLE, KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
 import {
   customerA,
@@ -193,6 +193,28 @@ describe('Cart and checkout (order-service, real HTTP API and SQLite)', () => {
     expect(metricValue(metrics, 'cart_checkouts_total', { outcome: 'replayed' })).toBe(1);
     const logged = s.orders.logLines().find((line) => line.message === 'cart checked out');
     expect(logged?.correlationId).toEqual(expect.any(String));
+  });
+
+  test('When another process locks the database while the checkout is charging, then the answer is the order (202 PENDING, not 503), the cart is emptied once the lock is gone, and a retry with the key gets that order', async () => {
+    await s.stop();
+    s = await startScenario({ env: { DB_LOCK_WAIT_MS: '100' } });
+    await setItem(KEYBOARD.id, { quantity: 1 });
+    s.payment.chargeMode = 'held';
+    const placing = checkout('checkout-locked');
+    await until(() => s.payment.heldCount === 1);
+    const held = await holdWriteLock(s.orders.db.name);
+    s.payment.landHeld();
+
+    const first = await placing.finally(() => held.release());
+
+    expect(first.status).toBe(202);
+    expect(first.body.status).toBe('PENDING');
+    expect((await getCart()).body.items).toEqual([]);
+    const retry = await checkout('checkout-locked');
+    expect(retry.status).toBe(202);
+    expect(retry.body.id).toBe(first.body.id);
+    expect(await ordersOf()).toHaveLength(1);
+    expect(s.payment.callsTo('POST', /^\/internal\/payments$/)).toHaveLength(1);
   });
 
   test('When the checkout has no Idempotency-Key, a bad token, or an empty cart, then 400 / 422 and the key stays free', async () => {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/tools/testing';
+import { holdWriteLock, request, type HeldWriteLock } from '@shop/platform/tools/testing';
 import { CABLE, KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
 import { until } from './support/until.js';
 import {
@@ -130,5 +130,39 @@ describe('POST /api/orders with Idempotency-Key', () => {
 
     expect(res.status).toBe(400);
     expect(s.inventory.calls).toHaveLength(0);
+  });
+
+  describe('when another process locks the database after the order exists', () => {
+    let held: HeldWriteLock | undefined;
+    afterEach(async () => {
+      await held?.release();
+      held = undefined;
+    });
+
+    test('When the lock outlasts the saga, then the answer is the order (202 PENDING, not 503 "nothing was changed"), and a retry with the key gets that order: no 409, no second charge', async () => {
+      await s.stop();
+      s = await startScenario({ env: { DB_LOCK_WAIT_MS: '100' } });
+      s.payment.chargeMode = 'held';
+      const body = { items: [{ productId: KEYBOARD.id, quantity: 1 }] };
+      const placing = placeOrder(s.orders.url, body, withKey('locked-after-charge'));
+      await until(() => s.payment.heldCount === 1);
+      // The order row exists and the charge is on its way; now the file is locked until after the answer.
+      held = await holdWriteLock(s.orders.db.name);
+      s.payment.landHeld();
+
+      const first = await placing;
+
+      expect(first.status).toBe(202);
+      expect(first.body.status).toBe('PENDING');
+      expect(first.headers.get('location')).toBe(`/api/orders/${first.body.id}`);
+      await held.release();
+      held = undefined;
+      const retry = await placeOrder(s.orders.url, body, withKey('locked-after-charge'));
+      expect(retry.status).toBe(202);
+      expect(retry.body.id).toBe(first.body.id);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(await listOwnOrders()).toHaveLength(1);
+      expect(s.payment.callsTo('POST', /^\/internal\/payments$/)).toHaveLength(1);
+    });
   });
 });

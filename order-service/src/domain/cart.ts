@@ -318,9 +318,17 @@ export function createCart(deps: {
         metrics.checkout(error instanceof AppError ? error.code : 'error');
         throw error;
       }
-      // Fresh, replayed or interrupted: a mark left on the cart is resolved against its order now.
-      const cart = carts.find(customerId);
-      if (cart?.checkoutOrderId) settle(cart);
+      // Fresh, replayed or interrupted: a mark left on the cart is resolved against its order now, or, should
+      // that write fail (the file locked), on the next read of the cart; the order is placed either way, and
+      // the answer says so.
+      try {
+        const cart = carts.find(customerId);
+        if (cart?.checkoutOrderId) settle(cart);
+      } catch (error) {
+        logger.warn('cart not emptied after its checkout yet; the next read of the cart does it', {
+          err: error as Error,
+        });
+      }
       const outcome = placement.kind === 'answered' ? String(placement.response.status) : 'replayed';
       metrics.checkout(outcome);
       logger.info('cart checked out', { outcome, placement: placement.kind });

@@ -75,14 +75,23 @@ export function createIdempotency(store: IdempotencyStore) {
     attachOrder(customerId: string, key: string, orderId: string): void {
       store.attachOrder(customerId, key, orderId);
     },
+    // Both end the request's hold on the key even when the write fails (a locked file): a slot left in
+    // `running` would answer 409 idempotency_in_progress to every retry for as long as the process lives. The
+    // row then says what is true: linked to its order (a retry gets the order), or to none (a retry takes over).
     complete(customerId: string, key: string, response: StoredResponse, at: string): void {
-      store.complete(customerId, key, response, at);
-      running.delete(slot(customerId, key));
+      try {
+        store.complete(customerId, key, response, at);
+      } finally {
+        running.delete(slot(customerId, key));
+      }
     },
     /** The request failed before creating anything: forget the key so a retry starts afresh. */
     abandon(customerId: string, key: string): void {
-      store.remove(customerId, key);
-      running.delete(slot(customerId, key));
+      try {
+        store.remove(customerId, key);
+      } finally {
+        running.delete(slot(customerId, key));
+      }
     },
     purgeCreatedBefore(at: string): number {
       return store.purgeCreatedBefore(at);

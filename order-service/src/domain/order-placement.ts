@@ -1,4 +1,4 @@
-import { AppError, notFound } from '@shop/platform/runtime';
+import { AppError, notFound, type Logger } from '@shop/platform/runtime';
 import { requestHash, type Idempotency, type StoredResponse } from './idempotency.js';
 import type { OrderRecord } from './order.js';
 import type { Clock, OrderStore } from './ports.js';
@@ -48,8 +48,9 @@ export function createOrderPlacement(deps: {
   idempotency: Idempotency;
   store: OrderStore;
   clock: Clock;
+  logger: Logger;
 }): OrderPlacement {
-  const { saga, idempotency, store, clock } = deps;
+  const { saga, idempotency, store, clock, logger } = deps;
   return {
     async place(order, key, render) {
       const deferred: DeferredOrder = isDeferred(order)
@@ -99,11 +100,25 @@ export function createOrderPlacement(deps: {
         });
       } catch (error) {
         // Only reachable when the order could not even be created: nothing happened, the key is free again.
-        idempotency.abandon(customerId, key);
+        try {
+          idempotency.abandon(customerId, key);
+        } catch {
+          // Its row stays, linked to no order: a retry with the key takes it over. The first error is the answer.
+        }
         throw error;
       }
       const response = render(outcome);
-      idempotency.complete(customerId, key, response, clock.now().toISOString());
+      try {
+        idempotency.complete(customerId, key, response, clock.now().toISOString());
+      } catch (error) {
+        // The order exists (charged, maybe): `response` is the truth about it, and an error here (the file
+        // locked by another process, the disk) must not turn it into a 503 that says nothing happened. The
+        // key stays linked to the order, so a retry with it gets the order as it is then ('interrupted').
+        logger.warn('answer not stored for its Idempotency-Key; a retry gets the order as it is then', {
+          orderId: outcome.order.id,
+          err: error as Error,
+        });
+      }
       return { kind: 'answered', response };
     },
   };
