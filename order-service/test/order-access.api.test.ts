@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { request } from '@shop/platform/tools/testing';
+import { holdWriteLock, request, type HeldWriteLock } from '@shop/platform/tools/testing';
 import { KEYBOARD, CABLE, startScenario, type Scenario } from './support/scenario.js';
 import { until } from './support/until.js';
 import {
@@ -122,6 +122,28 @@ describe('Reading and cancelling orders', () => {
       });
       expect(s.payment.payments.get(order.id)?.status).toBe('REFUNDED');
       expect(s.inventory.stockOf(KEYBOARD.id)).toBe(10);
+    });
+
+    test('When another process locks the database while the refund is on its way, then the cancel still answers 200 CANCELLED (not 503 "nothing was changed"): the refund is done and its task is finished later', async () => {
+      await s.stop();
+      s = await startScenario({ env: { DB_LOCK_WAIT_MS: '100' } });
+      const order = await confirmedOrder();
+      let held: HeldWriteLock | undefined;
+      s.payment.beforeRefund = async () => {
+        held = await holdWriteLock(s.orders.db.name);
+      };
+
+      const res = await cancel(order.id, customerA).finally(() => held?.release());
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id: order.id, status: 'CANCELLED' });
+      expect(s.payment.payments.get(order.id)?.status).toBe('REFUNDED');
+      s.payment.beforeRefund = undefined;
+      await s.orders.domain.recoverPendingOrders(new Date(Date.now() + 60_000));
+      expect(s.orders.db.prepare('SELECT kind FROM order_tasks WHERE order_id = ?').all(order.id)).toEqual(
+        [],
+      );
+      expect(s.payment.payments.get(order.id)?.refundReason).toBe('order_cancelled');
     });
 
     test('When it is cancelled again, then 200 with the same cancelled order and no second refund or restock', async () => {

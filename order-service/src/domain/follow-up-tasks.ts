@@ -162,6 +162,16 @@ export function createTaskRunner(deps: {
         reason: result.error,
       });
       return 'retried';
+    } catch (error) {
+      // Its effect may have happened (payment answered the refund) while recording it failed: the database
+      // locked by another process. The task stays due and runs again, idempotent at the other end. A request
+      // that ran it inline (a cancel) has committed its decision already: it must not answer as if nothing had.
+      logger.warn('order follow-up task not recorded; it runs again', {
+        orderId: task.orderId,
+        task: task.kind,
+        err: error as Error,
+      });
+      return 'retried';
     } finally {
       running.delete(key);
     }

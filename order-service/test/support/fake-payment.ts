@@ -38,6 +38,8 @@ export class FakePayment extends FakeHttpService {
   delayMs = 1500;
   /** Answer 500 to GET by-order (payment reachable but broken). */
   lookupFails = false;
+  /** Awaited before a refund is answered (e.g. to lock order-service's database while it waits). */
+  beforeRefund: (() => Promise<void>) | undefined;
   /** Charges received in `held` mode, not yet processed. */
   private readonly held: { body: ChargeBody; res: ServerResponse }[] = [];
 
@@ -166,6 +168,7 @@ export class FakePayment extends FakeHttpService {
         payment.status = 'REFUNDED';
         payment.refundReason = (call.body as { reason?: string } | undefined)?.reason;
       }
+      await this.beforeRefund?.();
     }
     sendJson(res, 200, payment);
   }
