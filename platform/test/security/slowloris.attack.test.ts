@@ -32,6 +32,20 @@ describe('Attack: slowloris, a few connections that send their headers forever',
     server = undefined;
   });
 
+  /** Starts a server with `limits`, holds `count` slow connections open, then opens one more past them. */
+  async function oneMoreThan(count: number, limits: Parameters<typeof startProbeService>[0]) {
+    const running = await startProbeService(limits);
+    server = running;
+    const startedAt = Date.now();
+    const held = Array.from({ length: count }, () => slowClient(running.url, startedAt));
+    clients = held.map((client) => client.socket);
+    await Promise.all(held.map((client) => new Promise((resolve) => client.socket.once('connect', resolve))));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const extra = slowClient(running.url, Date.now());
+    clients.push(extra.socket);
+    return { url: running.url, held, extra };
+  }
+
   test('When 4 clients dribble headers, then each is cut off within a few seconds of the header timeout, and others are served meanwhile', async () => {
     server = await startProbeService({ headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
     const startedAt = Date.now();
@@ -47,32 +61,18 @@ describe('Attack: slowloris, a few connections that send their headers forever',
     }
   });
 
-  test('When one address opens more connections than its cap, then the extra ones are closed at once and the first ones work', async () => {
-    server = await startProbeService({ maxConnectionsPerIp: 3, headersTimeoutMs: 5_000 });
-    const startedAt = Date.now();
-    const held = Array.from({ length: 3 }, () => slowClient(server!.url, startedAt));
-    clients = held.map((client) => client.socket);
-    await Promise.all(held.map((client) => new Promise((resolve) => client.socket.once('connect', resolve))));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const extra = slowClient(server.url, Date.now());
-    clients.push(extra.socket);
+  test('When one address opens more connections than its cap, then the extra one is closed at once, and once one of its connections leaves a new one is served', async () => {
+    const { url, held, extra } = await oneMoreThan(3, { maxConnectionsPerIp: 3, headersTimeoutMs: 5_000 });
     expect(await extra.closedAfterMs).toBeLessThan(1_000);
     held[0]!.socket.destroy();
     await held[0]!.closedAfterMs;
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const afterOneLeft = await fetch(`${server.url}/health/live`);
+    const afterOneLeft = await fetch(`${url}/health/live`);
     expect(afterOneLeft.status).toBe(200);
   });
 
   test('When the server holds its maximum of connections, then a new one is refused', async () => {
-    server = await startProbeService({ maxConnections: 2, headersTimeoutMs: 5_000 });
-    const startedAt = Date.now();
-    const held = Array.from({ length: 2 }, () => slowClient(server!.url, startedAt));
-    clients = held.map((client) => client.socket);
-    await Promise.all(held.map((client) => new Promise((resolve) => client.socket.once('connect', resolve))));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const extra = slowClient(server.url, Date.now());
-    clients.push(extra.socket);
+    const { extra } = await oneMoreThan(2, { maxConnections: 2, headersTimeoutMs: 5_000 });
     expect(await extra.closedAfterMs).toBeLessThan(1_000);
   });
 });
