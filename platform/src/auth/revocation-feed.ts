@@ -40,20 +40,17 @@ const WARN_INTERVAL_MS = 30_000;
 export function startRevocationFeed(options: RevocationFeedOptions): RevocationFeed {
   const { source, list, logger } = options;
   const intervalMs = Math.max(MIN_INTERVAL_MS, options.intervalMs ?? MIN_INTERVAL_MS);
-  const lastSuccess =
-    options.registry === undefined
-      ? undefined
-      : gauge(options.registry, {
-          name: 'revocation_feed_last_success_timestamp_seconds',
-          help: 'When the revocation feed was last read successfully (unix seconds)',
-        });
-  const known =
-    options.registry === undefined
-      ? undefined
-      : gauge(options.registry, {
-          name: 'revocations_in_memory',
-          help: 'Subjects with a revocation in force, held in memory',
-        });
+  const { registry } = options;
+  const gauges = registry && {
+    lastSuccess: gauge(registry, {
+      name: 'revocation_feed_last_success_timestamp_seconds',
+      help: 'When the revocation feed was last read successfully (unix seconds)',
+    }),
+    known: gauge(registry, {
+      name: 'revocations_in_memory',
+      help: 'Subjects with a revocation in force, held in memory',
+    }),
+  };
   let cursor = 0;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -69,8 +66,8 @@ export function startRevocationFeed(options: RevocationFeedOptions): RevocationF
         if (!more) break;
       }
       list.sweep();
-      lastSuccess?.set(Date.now() / 1000);
-      known?.set(list.size);
+      gauges?.lastSuccess.set(Date.now() / 1000);
+      gauges?.known.set(list.size);
     } catch (error) {
       const now = Date.now();
       if (now - lastWarnAt >= WARN_INTERVAL_MS) {
