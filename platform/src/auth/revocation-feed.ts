@@ -101,11 +101,7 @@ export function startRevocationFeed(options: RevocationFeedOptions): RevocationF
  * The feed over HTTP: `GET <url>?after=<cursor>` with a service token (the feed answers role `service`
  * only), a 2 s deadline per poll.
  */
-export function httpRevocationSource(
-  url: string,
-  tokens: TokenService,
-  serviceName: string,
-): RevocationSource {
+function httpRevocationSource(url: string, tokens: TokenService, serviceName: string): RevocationSource {
   let token = '';
   let tokenRenewAtMs = 0;
   return async (cursor) => {

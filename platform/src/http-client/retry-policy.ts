@@ -15,7 +15,7 @@ export function backoffDelayMs(retry: number, baseMs: number, capMs: number): nu
 }
 
 /** A retry's attempt must get at least this much of the budget (or the whole attempt timeout, if smaller). */
-export const MIN_RETRY_ATTEMPT_MS = 100;
+const MIN_RETRY_ATTEMPT_MS = 100;
 
 /**
  * The one overall deadline of a call: every attempt and every backoff delay fit in `budgetMs`, and an

@@ -232,7 +232,7 @@ const FATAL_LOG_FLUSH_MS = 2_000;
  * it came from when the async context is known) and the process exits 1 once the line is written (at most
  * FATAL_LOG_FLUSH_MS), for the supervisor to restart it. Before the logger exists, one ECS line goes to stderr.
  */
-export function exitOnFatalErrors(name: string, currentLogger: () => Logger | undefined): void {
+function exitOnFatalErrors(name: string, currentLogger: () => Logger | undefined): void {
   let exiting = false;
   const fatal = (kind: 'uncaughtException' | 'unhandledRejection') => (reason: unknown) => {
     if (exiting) return;

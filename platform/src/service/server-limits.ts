@@ -67,7 +67,7 @@ export function createLimitedServer(listener: RequestListener, limits: ServerLim
  * connection the server will hold. The peer is the socket's address: behind a proxy that is the proxy, so
  * there the proxy must cap per client and this cap be raised or set to 0.
  */
-export function capConnectionsPerAddress(server: Server, max: number): void {
+function capConnectionsPerAddress(server: Server, max: number): void {
   const open = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? 'unknown';

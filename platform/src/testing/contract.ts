@@ -115,7 +115,7 @@ let sharedChecker: ContractChecker | undefined;
 let enabled = false;
 
 /** The checker of the platform's document, built once per test file. */
-export function contractChecker(): ContractChecker {
+function contractChecker(): ContractChecker {
   sharedChecker ??= new ContractChecker();
   return sharedChecker;
 }

@@ -44,7 +44,7 @@ export interface TestService<Config, Exposed> {
 }
 
 /** The settings every test service starts with; `env` replaces any of them. */
-export function testServiceEnv(dataDir: string): Record<string, string> {
+function testServiceEnv(dataDir: string): Record<string, string> {
   return {
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
