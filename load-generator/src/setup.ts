@@ -91,15 +91,40 @@ export interface CustomerSetupOptions {
   /** Registrations in flight at once (each is a password hash at customer-service). */
   parallel?: number;
   signal: AbortSignal;
-  /** Called after each account, and once with a reason while waiting for the auth budget. */
+  /**
+   * Called after each account, and with a reason while waiting for the auth budget or when a budget behind
+   * the gateway ends setup early.
+   */
   onProgress(done: number, waiting?: string): void;
+}
+
+/**
+ * A 429 the gateway let through (its RateLimit-Remaining still above 0, or no quota at all): a budget behind
+ * it refused, customer-service's own per-address sign-up budget (RATE_LIMIT_REGISTER_POINTS, 10 an hour by
+ * default) or its login budgets. Waiting for the gateway's window cannot help, and retrying at once would
+ * only spend the gateway's auth budget on refusals.
+ */
+function refusedBehindGateway(reply: Reply): boolean {
+  return reply.status === 429 && (reply.quota === undefined || reply.quota.remaining > 0);
+}
+
+function behindGatewayReason(path: string, reply: Reply): string {
+  const what = path === '/auth/register' ? 'sign-ups' : 'logins';
+  const budget =
+    path === '/auth/register'
+      ? 'RATE_LIMIT_REGISTER_POINTS, 10 an hour per address by default'
+      : 'RATE_LIMIT_LOGIN_IP_POINTS / RATE_LIMIT_LOGIN_EMAIL_POINTS';
+  const retry = reply.retryAfterSeconds === undefined ? '' : `, for ${reply.retryAfterSeconds} s more`;
+  return `customer-service refuses ${what} from this address (its own budget: ${budget})${retry}`;
 }
 
 /**
  * Registers and logs in `count` customers. Each costs two requests of the gateway's per-address auth
  * budget; when the mirror says it is spent, setup waits for the window to reset (saying so) rather than
- * collect 429s, and a 429 that still comes is waited out and retried. Stops early, with the customers
- * made so far, when `signal` aborts.
+ * collect 429s, and a 429 that still comes is waited out and retried. A 429 from behind the gateway
+ * (customer-service's own sign-up budget) ends setup at once: with the customers made so far when there
+ * are any (saying so), else with a SetupError that names the setting. Stops early, with the customers made
+ * so far, when `signal` aborts.
  */
 export async function prepareCustomers(
   client: GatewayClient,
@@ -109,6 +134,8 @@ export async function prepareCustomers(
   const customers: Customer[] = [];
   let next = 0;
   let lastWaitNotice = 0;
+  /** Why a budget behind the gateway ended setup, once one did. */
+  let refusedBehind: string | undefined;
 
   async function budgetFree(): Promise<boolean> {
     while (!budgets.take('auth', 1)) {
@@ -130,7 +157,10 @@ export async function prepareCustomers(
     return true;
   }
 
-  /** One auth request within the budget, retried after a 429; undefined when the run was stopped. */
+  /**
+   * One auth request within the budget, retried after the gateway's own 429; undefined when the run was
+   * stopped or a budget behind the gateway refused it.
+   */
   async function authCall(path: string, body: unknown): Promise<Reply | undefined> {
     for (;;) {
       if (options.signal.aborted || !(await budgetFree())) return undefined;
@@ -143,6 +173,10 @@ export async function prepareCustomers(
         budgets.release('auth', 1);
       }
       if (reply.status !== 429) return reply;
+      if (refusedBehindGateway(reply)) {
+        refusedBehind ??= behindGatewayReason(path, reply);
+        return undefined;
+      }
     }
   }
 
@@ -166,7 +200,7 @@ export async function prepareCustomers(
   }
 
   async function worker(): Promise<void> {
-    while (next < options.count && !options.signal.aborted) {
+    while (next < options.count && !options.signal.aborted && refusedBehind === undefined) {
       const sequence = options.firstSequence + next;
       next += 1;
       await registerOne(sequence);
@@ -174,5 +208,14 @@ export async function prepareCustomers(
   }
 
   await Promise.all(Array.from({ length: Math.max(1, options.parallel ?? 4) }, () => worker()));
+  if (refusedBehind !== undefined) {
+    if (customers.length === 0) {
+      throw new SetupError(
+        `${refusedBehind}: no customer could be signed up; start the stack with a higher ` +
+          'RATE_LIMIT_REGISTER_POINTS, or wait for that window',
+      );
+    }
+    options.onProgress(customers.length, `${refusedBehind}: going on with ${customers.length} customers`);
+  }
   return customers;
 }
