@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
-import { summarizeLatencies, type LatencySummary } from './report.js';
+import { summarizeLatencies, type LatencySummary } from '@shop/load-generator';
 
 export interface LoadOptions {
   url: string;

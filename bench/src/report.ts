@@ -3,8 +3,6 @@ import { formatEndToEnd, type EndToEndResult } from './e2e/e2e-report.js';
 import { formatTable } from '@shop/platform/tools';
 import type { ProductCacheResult } from './product-cache/product-cache-bench.js';
 
-export { percentile, summarizeLatencies, type LatencySummary } from '@shop/load-generator';
-
 export type TargetName =
   | 'direct'
   | 'bare-proxy'

@@ -2,7 +2,7 @@
 // setup, the budget mirror and the latency summary). Everything else is the command's own.
 export { GatewayClient, type Reply } from './gateway-client.js';
 export { BudgetMirror } from './budgets.js';
-export { percentile, summarizeLatencies, SampleList, type LatencySummary } from './latency.js';
+export { summarizeLatencies, SampleList, type LatencySummary } from './latency.js';
 export { adminLogin, type Customer } from './accounts.js';
 export { prepareCustomers, prepareProducts } from './setup.js';
 export { APPROVING_CARD } from './flows.js';
