@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_ORDER_LINES, MAX_ORDER_QUANTITY } from '@shop/platform/api-contract';
 import { createBudgetStore, defineService, loadMigrations } from '@shop/platform/runtime';
 import { callBudgetMs, loadConfig, type OrderServiceConfig } from './config.js';
 import { createCartRepository } from './data/cart-repository.js';
@@ -21,7 +22,6 @@ import { createShipmentTracking, type ShipmentTracking } from './domain/shipment
 import { effectEventHandlers } from './events/effect-handlers.js';
 import { orderEventHandlers } from './events/handlers.js';
 import { outboxOrderEvents } from './events/order-events.js';
-import { MAX_LINES, MAX_QUANTITY } from './http/order-requests.js';
 import { cartRoutes } from './http/cart-routes.js';
 import { orderRoutes } from './http/routes.js';
 import { createCartMetrics, createOrderMetrics, reportRefundBound } from './order-metrics.js';
@@ -60,9 +60,9 @@ export function settingsFromConfig(config: OrderServiceConfig): OrderSettings {
       idleTtlMs: config.CART_IDLE_TTL_MS,
       // The cart holds what an order may hold (the request schema's bound and the configured caps), so
       // checkout never refuses a cart's size.
-      maxQuantity: Math.min(MAX_QUANTITY, config.ORDER_MAX_QUANTITY_PER_PRODUCT),
+      maxQuantity: Math.min(MAX_ORDER_QUANTITY, config.ORDER_MAX_QUANTITY_PER_PRODUCT),
       maxTotalQuantity: config.ORDER_MAX_QUANTITY_PER_ORDER,
-      maxItems: MAX_LINES,
+      maxItems: MAX_ORDER_LINES,
       purgeBatchSize: 500,
     },
   };

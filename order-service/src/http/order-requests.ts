@@ -2,7 +2,6 @@ import { badRequest, z } from '@shop/platform/runtime';
 import {
   idempotencyKeyHeader,
   MAX_IDEMPOTENCY_KEY_LENGTH,
-  MAX_ORDER_LINES,
   MAX_ORDER_QUANTITY,
   orderBody,
   orderCancelBody,
@@ -12,9 +11,6 @@ import {
 } from '@shop/platform/api-contract';
 import type { OrderStatus, RequestedLine } from '../domain/order.js';
 
-// The request schemas of the public API live in the shared contract the OpenAPI document is built from.
-export const MAX_QUANTITY = MAX_ORDER_QUANTITY;
-export const MAX_LINES = MAX_ORDER_LINES;
 export const DEFAULT_PAYMENT_TOKEN = 'tok_visa';
 
 export interface OrderRequest {
@@ -41,9 +37,9 @@ export function mergeLines(lines: RequestedLine[]): RequestedLine[] {
   for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
   const result: RequestedLine[] = [];
   for (const [id, total] of merged) {
-    if (total > MAX_QUANTITY) {
+    if (total > MAX_ORDER_QUANTITY) {
       throw badRequest('Invalid order', [
-        { path: 'items', message: `total quantity of product ${id} exceeds ${MAX_QUANTITY}` },
+        { path: 'items', message: `total quantity of product ${id} exceeds ${MAX_ORDER_QUANTITY}` },
       ]);
     }
     result.push({ productId: id, quantity: total });
