@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import winston from 'winston';
 import { EmbeddedTransport } from '../events/embedded-transport.js';
-import { RabbitTransport } from '../events/rabbit-transport.js';
+import { BrokerBlockedError, RabbitTransport } from '../events/rabbit-transport.js';
 import { UnknownQueueError, type DeadLetter, type EventTransport } from '../events/transport.js';
 import { createLogger } from '../logging/logger.js';
 import { createMetricsRegistry } from '../metrics/registry.js';
@@ -192,6 +192,7 @@ export async function runEventsCli(argv: readonly string[], deps: EventsCliDeps)
 
   let target: TransportTarget;
   let transport: EventTransport;
+  let blocked = false;
   try {
     target = chooseTransport(values.dir, deps.env);
   } catch (error) {
@@ -229,11 +230,35 @@ export async function runEventsCli(argv: readonly string[], deps: EventsCliDeps)
       err(`events: ${unknownQueue(error, target)}`);
       return 1;
     }
+    if (error instanceof BrokerBlockedError) {
+      blocked = true;
+      err(
+        `replay stopped: ${error.message}, a resource alarm (memory or disk). ${error.moved} moved before ` +
+          `it; the others stay in ${queue}'s dead letters. The one being moved stays there too, and its copy ` +
+          `may still reach ${queue} when the alarm ends (the consumer's inbox makes that one effect). ` +
+          'Replay again once the alarm is over (rabbitmqctl status shows the alarms).',
+      );
+      return 1;
+    }
     err(`${action} failed: ${(error as Error).message}`);
     return 1;
   } finally {
-    await transport.close();
+    // A blocked broker reads nothing more from this connection and would never answer a close.
+    await (blocked ? transport.terminate() : closeWithin(transport, CLOSE_WAIT_MS));
   }
+}
+
+const CLOSE_WAIT_MS = 5_000;
+
+/** Closes the transport, or drops it when the close does not end in time: the command always ends. */
+async function closeWithin(transport: EventTransport, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const outcome = await Promise.race([transport.close().then(() => 'closed' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await transport.terminate();
 }
 
 const DEFAULT_WAIT_SECONDS = 10;

@@ -71,6 +71,18 @@ async function connectAmqp(...args: Parameters<typeof import('amqplib').connect>
   return (await amqplib).connect(...args);
 }
 
+/** The broker blocked the connection (a resource alarm) while a dead-letter replay was publishing. */
+export class BrokerBlockedError extends Error {
+  constructor(
+    readonly reason: string,
+    /** Dead letters moved before the broker blocked. */
+    readonly moved: number,
+  ) {
+    super(`the event broker blocks publishing (${reason})`);
+    this.name = 'BrokerBlockedError';
+  }
+}
+
 export function retryQueueName(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}ms`;
 }
@@ -145,6 +157,9 @@ export class RabbitTransport implements EventTransport {
   private readonly url: string;
   // Connecting and declaring subscriptions never interleave.
   private topology: Promise<unknown> = Promise.resolve();
+  /** The broker's reason while it blocks this connection (resource alarm); undefined otherwise. */
+  private blockedBy: string | undefined;
+  private readonly onBlocked = new Set<(reason: string) => void>();
 
   private constructor(private readonly options: RabbitTransportOptions) {
     this.exchange = options.exchange ?? DEFAULT_EXCHANGE;
@@ -189,10 +204,15 @@ export class RabbitTransport implements EventTransport {
     connection.on('close', () => this.onConnectionClosed(connection));
     // A resource alarm (memory, disk): the broker stops reading from this connection at its next publish;
     // publishes wait unconfirmed and the outbox keeps their events.
-    connection.on('blocked', (reason: string) =>
-      logger.warn('event broker blocked publishing, events wait in the outbox', { reason }),
-    );
-    connection.on('unblocked', () => logger.info('event broker unblocked publishing'));
+    connection.on('blocked', (reason: string) => {
+      this.blockedBy = reason || 'resource alarm';
+      for (const notify of this.onBlocked) notify(this.blockedBy);
+      logger.warn('event broker blocked publishing, events wait in the outbox', { reason });
+    });
+    connection.on('unblocked', () => {
+      this.blockedBy = undefined;
+      logger.info('event broker unblocked publishing');
+    });
     if (this.closing) {
       await connection.close();
       return;
@@ -575,7 +595,10 @@ export class RabbitTransport implements EventTransport {
     try {
       return await work(channel);
     } finally {
-      await channel.close().catch(() => undefined);
+      // A blocked connection (resource alarm) gets no answer to a close until the alarm ends: not awaited
+      // then; terminate() drops the connection, and the broker puts the unacknowledged messages back.
+      const closing = channel.close().catch(() => undefined);
+      if (this.blockedBy === undefined) await closing;
     }
   }
 
@@ -654,18 +677,36 @@ export class RabbitTransport implements EventTransport {
           wanted.has(letter.deadLetterId) ||
           (letter.eventId !== undefined && wanted.has(letter.eventId));
         if (!chosen) continue;
-        await this.sendToQueue(queue, message, { [HEADER.attempt]: 1, [HEADER.replayId]: replayId }, [
-          HEADER.deadLetterId,
-          HEADER.deadLetterReason,
-          HEADER.deadLetterError,
-          HEADER.deadLetteredAt,
-          HEADER.lastError,
-        ]);
+        await this.unlessBlocked(
+          this.sendToQueue(queue, message, { [HEADER.attempt]: 1, [HEADER.replayId]: replayId }, [
+            HEADER.deadLetterId,
+            HEADER.deadLetterReason,
+            HEADER.deadLetterError,
+            HEADER.deadLetteredAt,
+            HEADER.lastError,
+          ]),
+          replayed,
+        );
         channel.ack(message);
         replayed += 1;
         options.onProgress?.(replayed, snapshot);
       }
       return replayed;
+    });
+  }
+
+  /**
+   * `publish`, unless the broker blocks this connection (resource alarm) first: then it rejects with
+   * BrokerBlockedError at once instead of waiting for the alarm to end, for a command that must end. The
+   * dead letter being moved is not acknowledged, so it stays in its queue (the caller terminates the
+   * connection: the broker never reads the held publish).
+   */
+  private unlessBlocked(publish: Promise<void>, moved: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const notify = (reason: string) => reject(new BrokerBlockedError(reason, moved));
+      if (this.blockedBy !== undefined) notify(this.blockedBy);
+      this.onBlocked.add(notify);
+      publish.then(resolve, reject).finally(() => this.onBlocked.delete(notify));
     });
   }
 

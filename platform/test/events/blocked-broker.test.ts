@@ -4,6 +4,8 @@ import amqp from 'amqplib';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/sqlite.js';
 import type { EventData } from '../../src/events/catalog.js';
+import { openCliTransport, runEventsCli } from '../../src/cli/events.js';
+import { createEnvelope } from '../../src/events/envelope.js';
 import { createOutbox } from '../../src/events/outbox.js';
 import { deadLetterQueueName, retryQueueName } from '../../src/events/rabbit-transport.js';
 import { startServiceBus, type ServiceBus, type ServiceBusOptions } from '../../src/events/service-bus.js';
@@ -208,6 +210,40 @@ describe.skipIf(!brokerUp)('event bus under a broker that blocks publishing (res
     // Its own held OrderConfirmed is published, routed to the queue it now consumes, and handled.
     await vi.waitFor(() => expect(received).toEqual([data.orderId]), WAIT);
     expect(unsent(db)).toBe(0);
+  });
+
+  test('When a dead-letter replay meets a broker that blocks publishing, then the command ends with exit code 1 while the alarm lasts, says why, and every dead letter is still there', async () => {
+    const queue = queueName('replay');
+    const shipping = await bus('shipping-service', database('shipping'), amqpUrl, {
+      queue,
+      handlers: {
+        OrderConfirmed: () => {
+          throw new Error('carrier API down');
+        },
+      },
+    });
+    const direct = shipping.transport;
+    await direct.publish(createEnvelope('OrderConfirmed', confirmedOrder(), { source: 'order-service' }));
+    await direct.publish(createEnvelope('OrderConfirmed', confirmedOrder(), { source: 'order-service' }));
+    await vi.waitFor(async () => expect(await direct.listDeadLetters(queue)).toHaveLength(2), WAIT);
+    proxy.block();
+    const out: string[] = [];
+    const err: string[] = [];
+
+    const command = runEventsCli(['dead-letters', 'replay', queue, '--wait', '0'], {
+      env: { AMQP_URL: proxy.url, EVENTS_EXCHANGE: exchange },
+      openTransport: openCliTransport,
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+    });
+    const fallback = unblockLater(proxy, 10_000);
+    const first = await Promise.race([command.then((code) => `exit ${code}`), fallback.done]);
+    fallback.cancel();
+
+    expect(first).toBe('exit 1');
+    expect(err.join('\n')).toContain('the event broker blocks publishing');
+    proxy.unblock();
+    expect(await direct.listDeadLetters(queue)).toHaveLength(2);
   });
 
   test('When a handler is still running at the deadline on a blocked connection, then its message is not acknowledged and the next start applies it once', async () => {
