@@ -22,6 +22,7 @@ import {
   seededRandom,
   type ScheduledFault,
 } from './schedule.js';
+import { runFaultsInLanes } from './lanes.js';
 
 export interface ChaosSettings {
   seed: number;
@@ -107,23 +108,27 @@ async function runChaos(settings: ChaosSettings, context: ScenarioContext) {
   const deadline = started + settings.durationMs;
   const active = new Set<string>();
 
-  const faults = schedule.map(async (fault) => {
-    await sleep(Math.max(0, started + fault.atMs - Date.now()));
-    const label = `${fault.kind} ${fault.target}`;
-    const from = Date.now();
-    active.add(label);
-    try {
-      await applyFault(target, platform, fault);
-      executed.push(`${label}: ok`);
-    } catch (error) {
-      executed.push(`${label}: ${(error as Error).message.split('\n')[0] ?? ''}`);
-    } finally {
+  const late: string[] = [];
+  const faults = runFaultsInLanes(
+    schedule,
+    (fault) => applyFault(target, platform, fault),
+    { startedAt: started },
+    (fault) => active.add(`${fault.kind} ${fault.target}`),
+    ({ fault, from, to, lateMs, error }) => {
+      const label = `${fault.kind} ${fault.target}`;
       active.delete(label);
-      const disturbance = { component: faultComponent(fault), from, to: Date.now() + AFTERMATH_MS };
+      executed.push(`${label}: ${error ? (error.message.split('\n')[0] ?? '') : 'ok'}`);
+      if (lateMs > 0) {
+        late.push(`${label} +${(fault.atMs / 1000).toFixed(1)} s: ${(lateMs / 1000).toFixed(1)} s late`);
+        progress(
+          `${label} (+${(fault.atMs / 1000).toFixed(1)} s) applied ${(lateMs / 1000).toFixed(1)} s late: the fault before it on its lane ended late`,
+        );
+      }
+      const disturbance = { component: faultComponent(fault), from, to: to + AFTERMATH_MS };
       disturbances.push(disturbance);
       context.disturbed(disturbance.component, disturbance.from, disturbance.to);
-    }
-  });
+    },
+  );
 
   const random = seededRandom(settings.seed ^ 0x5eed);
   const shoppers = customers.map((customer, index) =>
@@ -159,6 +164,7 @@ async function runChaos(settings: ChaosSettings, context: ScenarioContext) {
   await undoEverything(target, platform);
 
   figures.faultsApplied = executed;
+  figures.faultsLate = late;
   figures.outcomes = traffic.summary().breakdown;
   checks.none(
     'every scheduled fault was applied and undone',
