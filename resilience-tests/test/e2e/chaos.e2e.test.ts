@@ -77,7 +77,19 @@ describe('Randomized fault mode (npm run test:resilience -- --chaos)', () => {
         'no 5xx (or timeout) for a request none of whose dependencies was disturbed while it ran',
       ]),
     );
-    expect(chaos?.traffic?.requests).toBeGreaterThan(50);
+    // The customers' traffic met the faults: some of it succeeded, some of it got a fault's answer (a 5xx,
+    // or 202 with the outcome unknown). Not a request count: how many requests four customers get through in
+    // 16 s depends on how starved the machine is (28 at a load average of 14-16 beside another stack, where
+    // this once demanded more than 50).
+    const outcomes = Object.keys(chaos?.traffic?.breakdown ?? {});
+    expect(
+      outcomes.some((outcome) => /^20[012]\b/.test(outcome)),
+      outcomes.join(', '),
+    ).toBe(true);
+    expect(
+      outcomes.some((outcome) => /^(5\d\d|202)\b/.test(outcome)),
+      outcomes.join(', '),
+    ).toBe(true);
     expect(report.scenarios.find((scenario) => scenario.name === 'platform-shutdown')?.status).toBe('pass');
   }, 300_000);
 });
