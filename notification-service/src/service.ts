@@ -16,6 +16,7 @@ import { createAnalytics, type Analytics } from './domain/analytics.js';
 import { BUSINESS_EVENT_TYPES } from './domain/analytics-rules.js';
 import { createNotifier, type Notifier } from './domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from './domain/ports.js';
+import type { AggregateOwners } from './domain/subject-check.js';
 import { ANALYTICS_QUEUE_SUFFIX, analyticsEventHandlers } from './events/analytics-handlers.js';
 import { notificationEventHandlers } from './events/handlers.js';
 import { analyticsRoutes } from './http/analytics-routes.js';
@@ -67,12 +68,17 @@ export const notificationService = defineService<NotificationConfig, Notificatio
               config.NOTIFICATION_MAIL_FILE ?? join(config.DATA_DIR, 'outbox-mail', `${SERVICE_NAME}.log`),
             logger,
           }));
+    const owners: AggregateOwners = {
+      customers: seams.lookup ?? customerLookup(customers, tokens, SERVICE_NAME),
+      orders: orderLookup(orders, tokens, SERVICE_NAME),
+      payments: paymentLookup(payments, tokens, SERVICE_NAME),
+    };
     const notifier = createNotifier({
       notifications: createNotificationRepository(db),
       directory: createCustomerDirectoryRepository(db),
-      lookup: seams.lookup ?? customerLookup(customers, tokens, SERVICE_NAME),
-      orders: orderLookup(orders, tokens, SERVICE_NAME),
-      payments: paymentLookup(payments, tokens, SERVICE_NAME),
+      lookup: owners.customers,
+      orders: owners.orders,
+      payments: owners.payments,
       sender,
       now: seams.now ?? (() => new Date()),
     });
@@ -98,7 +104,7 @@ export const notificationService = defineService<NotificationConfig, Notificatio
           db,
           transport: bus.transport,
           queue: `${SERVICE_NAME}${ANALYTICS_QUEUE_SUFFIX}`,
-          handlers: analyticsEventHandlers(analytics),
+          handlers: analyticsEventHandlers(analytics, owners),
           logger,
           registry,
         }),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import type { DeadLetter } from '@shop/platform/runtime';
 import { request, testTokens } from '@shop/platform/tools/testing';
 import {
   adminToken,
@@ -10,6 +11,10 @@ import {
   WAIT,
   type RunningNotifications,
 } from './support/notification-harness.js';
+import { ANALYTICS_QUEUE_SUFFIX } from '../src/events/analytics-handlers.js';
+import { SERVICE_NAME } from '../src/service.js';
+
+const ANALYTICS_QUEUE = `${SERVICE_NAME}${ANALYTICS_QUEUE_SUFFIX}`;
 
 interface Summary {
   from: string;
@@ -298,6 +303,80 @@ describe('GET /api/analytics/summary', () => {
     await expect.poll(async () => (await summary()).totals.orders, WAIT).toBe(before.totals.orders + 1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect((await summary()).totals.orders).toBe(before.totals.orders + 1);
+  });
+
+  async function deadLetterOf(eventId: string) {
+    let letter: DeadLetter | undefined;
+    await vi.waitFor(async () => {
+      letter = (await service.bus.transport.listDeadLetters(ANALYTICS_QUEUE)).find(
+        (candidate) => candidate.eventId === eventId,
+      );
+      expect(letter).toBeDefined();
+    }, WAIT);
+    return letter;
+  }
+
+  test('When an OrderConfirmed names an order order-service does not know, then it adds nothing and is dead-lettered as unknown_aggregate', async () => {
+    const before = await summary();
+    const forged = orderConfirmed(randomUUID());
+    await service.publish(forged, { subjectExists: false });
+
+    expect(await deadLetterOf(forged.id)).toMatchObject({
+      reason: 'unknown_aggregate',
+      error: `order ${forged.data.orderId} does not exist at order-service`,
+    });
+    const after = await summary();
+    expect(after.totals.orders).toBe(before.totals.orders);
+    expect(after.totals.revenueCents).toBe(before.totals.revenueCents);
+  });
+
+  test('When a PaymentCaptured names an order that does not exist, then it counts only if payment-service confirms that capture', async () => {
+    const capture = (orderId = randomUUID()) =>
+      event(
+        'PaymentCaptured',
+        {
+          paymentId: randomUUID(),
+          orderId,
+          customerId: randomUUID(),
+          amountCents: 700,
+          currency: 'USD',
+        },
+        'payment-service',
+      );
+    const before = await summary();
+    // A capture that landed late (its order was never placed): payment-service has it, order-service does not.
+    const late = capture();
+    await service.publish(late);
+    await expect
+      .poll(async () => (await summary()).totals.events.PaymentCaptured ?? 0, WAIT)
+      .toBe((before.totals.events.PaymentCaptured ?? 0) + 1);
+
+    const unknown = capture();
+    await service.publish(unknown, { subjectExists: false });
+    const otherPayment = capture();
+    service.owners.payments.payments.set(otherPayment.data.orderId, {
+      id: randomUUID(),
+      orderId: otherPayment.data.orderId,
+      customerId: otherPayment.data.customerId,
+      status: 'CAPTURED',
+    });
+    await service.publish(otherPayment, { subjectExists: false });
+    const declined = capture();
+    service.owners.payments.payments.set(declined.data.orderId, {
+      id: declined.data.paymentId,
+      orderId: declined.data.orderId,
+      customerId: declined.data.customerId,
+      status: 'DECLINED',
+    });
+    await service.publish(declined, { subjectExists: false });
+
+    expect(await deadLetterOf(unknown.id)).toMatchObject({ reason: 'unknown_aggregate' });
+    expect(await deadLetterOf(otherPayment.id)).toMatchObject({ reason: 'aggregate_mismatch' });
+    expect(await deadLetterOf(declined.id)).toMatchObject({ reason: 'aggregate_mismatch' });
+    expect(service.owners.payments.calls).toContain(`/internal/payments/by-order/${late.data.orderId}`);
+    expect((await summary()).totals.events.PaymentCaptured ?? 0).toBe(
+      (before.totals.events.PaymentCaptured ?? 0) + 1,
+    );
   });
 
   test('When the caller is not an admin, then 401 or 403; a bad window is 400', async () => {

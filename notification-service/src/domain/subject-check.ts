@@ -1,6 +1,20 @@
 import { RejectedEventError, requireAggregate } from '@shop/platform/runtime';
+import type { EventData } from '@shop/platform/contracts';
+import type { BusinessEventType } from './analytics-rules.js';
 import type { NotifyingEventEnvelope } from './notifier.js';
 import type { CustomerLookup, OrderLookup, PaymentLookup } from './ports.js';
+
+/** The owners notification-service asks before it records anything because of an event. */
+export interface AggregateOwners {
+  orders: OrderLookup;
+  customers: CustomerLookup;
+  payments: PaymentLookup;
+}
+
+/** A business event as analytics counts it: a notifying event about an order, or a capture. */
+export type CountedEventEnvelope =
+  | Extract<NotifyingEventEnvelope, { type: BusinessEventType }>
+  | { type: 'PaymentCaptured'; data: EventData<'PaymentCaptured'>; id: string; correlationId: string };
 
 /**
  * Refund reasons of captures no order owns: payment-service refunds them at order-service's request, and the
@@ -19,7 +33,7 @@ const ORDERLESS_REFUND_REASONS: ReadonlySet<string> = new Set(['unknown_order'])
  */
 export async function assertSubjectExists(
   event: NotifyingEventEnvelope,
-  owners: { orders: OrderLookup; customers: CustomerLookup; payments: PaymentLookup },
+  owners: AggregateOwners,
 ): Promise<void> {
   const { customerId } = event.data;
   if (event.type === 'CustomerRegistered') {
@@ -75,3 +89,41 @@ async function assertOrderlessRefund(
     );
   }
 }
+
+/**
+ * Before analytics counts a business event, the same check as before a notification: the order (or, for a
+ * refund of a capture no order owns, the payment) at its owner. A `PaymentCaptured` is about a payment and may
+ * legitimately name an order that does not exist (a capture that landed late or for an order never placed,
+ * refunded afterwards), so payment-service must confirm it: that payment, of that customer, captured (or
+ * refunded since). Throws RejectedEventError otherwise; rejects as is when an owner cannot answer.
+ */
+export async function assertCountedEventIsKnown(
+  event: CountedEventEnvelope,
+  owners: AggregateOwners,
+): Promise<void> {
+  if (event.type !== 'PaymentCaptured') {
+    await assertSubjectExists(event, owners);
+    return;
+  }
+  const { orderId, paymentId, customerId } = event.data;
+  const payment = requireAggregate(
+    await owners.payments.findByOrder(orderId),
+    'payment of order',
+    orderId,
+    'payment-service',
+  );
+  const contradictions = [
+    payment.id !== paymentId && `its payment is ${payment.id}, not ${paymentId}`,
+    payment.customerId !== customerId && 'it belongs to another customer than the event says',
+    !CAPTURED_AT_SOME_POINT.has(payment.status) && `it is ${payment.status}, never captured`,
+  ].filter((text): text is string => typeof text === 'string');
+  if (contradictions.length > 0) {
+    throw new RejectedEventError(
+      'aggregate_mismatch',
+      `payment-service contradicts the capture of order ${orderId}: ${contradictions.join('; ')}`,
+    );
+  }
+}
+
+/** The payment states a captured payment can be in afterwards. */
+const CAPTURED_AT_SOME_POINT: ReadonlySet<string> = new Set(['CAPTURED', 'REFUNDED']);

@@ -1,32 +1,37 @@
 import type { EventHandlers } from '@shop/platform/runtime';
 import type { Analytics } from '../domain/analytics.js';
 import type { BusinessEventType } from '../domain/analytics-rules.js';
+import {
+  assertCountedEventIsKnown,
+  type AggregateOwners,
+  type CountedEventEnvelope,
+} from '../domain/subject-check.js';
 
 /** The queue (and inbox name) of the analytics consumer: its own, so it never delays or retries notifications. */
 export const ANALYTICS_QUEUE_SUFFIX = '.analytics';
 
-/** Business events counted once each (the inbox transaction dedupes a redelivery). */
-export function analyticsEventHandlers(analytics: Analytics): EventHandlers {
+/**
+ * Business events counted once each (the inbox transaction dedupes a redelivery). Like a notification, a count
+ * is state made because of an event: the aggregate is verified with its owner first (decision 0032), so an
+ * event about an order nobody placed is dead-lettered instead of adding to the revenue.
+ */
+export function analyticsEventHandlers(analytics: Analytics, owners: AggregateOwners): EventHandlers {
   const count = async (
+    event: CountedEventEnvelope & { occurredAt: string },
     inTransaction: (effect: () => void) => Promise<boolean>,
-    type: BusinessEventType,
-    occurredAt: string,
     amountCents?: number,
   ) => {
-    if (await inTransaction(() => analytics.countBusinessEvent(type, occurredAt, amountCents)))
+    await assertCountedEventIsKnown(event, owners);
+    const type: BusinessEventType = event.type;
+    if (await inTransaction(() => analytics.countBusinessEvent(type, event.occurredAt, amountCents)))
       analytics.businessEventCounted(type);
   };
   return {
-    OrderConfirmed: (event, { inTransaction }) =>
-      count(inTransaction, 'OrderConfirmed', event.occurredAt, event.data.totalCents),
-    OrderCancelled: (event, { inTransaction }) => count(inTransaction, 'OrderCancelled', event.occurredAt),
-    PaymentCaptured: (event, { inTransaction }) =>
-      count(inTransaction, 'PaymentCaptured', event.occurredAt, event.data.amountCents),
-    PaymentRefunded: (event, { inTransaction }) =>
-      count(inTransaction, 'PaymentRefunded', event.occurredAt, event.data.amountCents),
-    ShipmentScheduled: (event, { inTransaction }) =>
-      count(inTransaction, 'ShipmentScheduled', event.occurredAt),
-    ShipmentStatusChanged: (event, { inTransaction }) =>
-      count(inTransaction, 'ShipmentStatusChanged', event.occurredAt),
+    OrderConfirmed: (event, { inTransaction }) => count(event, inTransaction, event.data.totalCents),
+    OrderCancelled: (event, { inTransaction }) => count(event, inTransaction),
+    PaymentCaptured: (event, { inTransaction }) => count(event, inTransaction, event.data.amountCents),
+    PaymentRefunded: (event, { inTransaction }) => count(event, inTransaction, event.data.amountCents),
+    ShipmentScheduled: (event, { inTransaction }) => count(event, inTransaction),
+    ShipmentStatusChanged: (event, { inTransaction }) => count(event, inTransaction),
   };
 }

@@ -44,8 +44,8 @@ export interface RunningNotifications {
   mailFile: string;
   /**
    * Publishes events as the other services would: like them, the owner knows the aggregate first (the fake
-   * customer-service knows a registered customer, the fake order-service the order an event names), unless
-   * `{ subjectExists: false }`.
+   * customer-service knows a registered customer, the fake payment-service a captured payment, the fake
+   * order-service the order any other event names), unless `{ subjectExists: false }`.
    */
   publish(envelope: EventEnvelope, options?: { subjectExists?: boolean }): Promise<void>;
   /** The fakes answering notification-service's lookups. */
@@ -94,11 +94,24 @@ export async function startNotifications(
     const data = envelope.data as {
       orderId?: unknown;
       customerId?: unknown;
+      paymentId?: unknown;
       name?: unknown;
       email?: unknown;
     };
     if (typeof data.customerId !== 'string') return;
     if (
+      envelope.type === 'PaymentCaptured' &&
+      typeof data.orderId === 'string' &&
+      typeof data.paymentId === 'string'
+    ) {
+      // A capture is about the payment (its order may legitimately be missing): payment-service holds it.
+      payments.payments.set(data.orderId, {
+        id: data.paymentId,
+        orderId: data.orderId,
+        customerId: data.customerId,
+        status: 'CAPTURED',
+      });
+    } else if (
       envelope.type === 'CustomerRegistered' &&
       typeof data.name === 'string' &&
       typeof data.email === 'string'
