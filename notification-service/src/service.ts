@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { ANALYTICS_CLIENT_EVENT_TYPES } from '@shop/platform/api-contract';
+import { ANALYTICS_QUEUE } from '@shop/platform/contracts';
 import {
   createBudgetStore,
   defineService,
@@ -17,7 +18,7 @@ import { BUSINESS_EVENT_TYPES } from './domain/analytics-rules.js';
 import { createNotifier, type Notifier } from './domain/notifier.js';
 import type { CustomerLookup, NotificationSender } from './domain/ports.js';
 import type { AggregateOwners } from './domain/subject-check.js';
-import { ANALYTICS_QUEUE_SUFFIX, analyticsEventHandlers } from './events/analytics-handlers.js';
+import { analyticsEventHandlers } from './events/analytics-handlers.js';
 import { notificationEventHandlers } from './events/handlers.js';
 import { analyticsRoutes } from './http/analytics-routes.js';
 import { notificationRoutes } from './http/routes.js';
@@ -103,7 +104,8 @@ export const notificationService = defineService<NotificationConfig, Notificatio
         startConsumer({
           db,
           transport: bus.transport,
-          queue: `${SERVICE_NAME}${ANALYTICS_QUEUE_SUFFIX}`,
+          // Its own queue (and inbox): analytics never delays or retries notifications.
+          queue: ANALYTICS_QUEUE,
           handlers: analyticsEventHandlers(analytics, owners),
           logger,
           registry,

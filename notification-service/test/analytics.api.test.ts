@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { ANALYTICS_QUEUE } from '@shop/platform/contracts';
 import type { DeadLetter } from '@shop/platform/runtime';
 import { request, testTokens } from '@shop/platform/tools/testing';
 import {
@@ -11,10 +12,6 @@ import {
   WAIT,
   type RunningNotifications,
 } from './support/notification-harness.js';
-import { ANALYTICS_QUEUE_SUFFIX } from '../src/events/analytics-handlers.js';
-import { SERVICE_NAME } from '../src/service.js';
-
-const ANALYTICS_QUEUE = `${SERVICE_NAME}${ANALYTICS_QUEUE_SUFFIX}`;
 
 interface Summary {
   from: string;

@@ -80,4 +80,18 @@ describe('The service list is defined once', () => {
       );
     }
   });
+  test('When a service consumes events, then the list names its queues: its own for eventHandlers, and one more per extra consumer it starts', () => {
+    for (const service of SERVICES) {
+      const composition = read(`${service.name}/src/service.ts`);
+      const ownQueue = /\beventHandlers:/.test(composition);
+      const extraConsumers = composition.match(/\bstartConsumer\(/g)?.length ?? 0;
+      const queues: readonly string[] = service.queues;
+      expect(queues.includes(service.name), `${service.name}: eventHandlers <=> its own queue`).toBe(
+        ownQueue,
+      );
+      expect(queues.length, `${service.name}: its queues`).toBe((ownQueue ? 1 : 0) + extraConsumers);
+      for (const queue of queues.filter((name) => name !== service.name))
+        expect(queue.startsWith(`${service.name}.`), `${queue} is named after its service`).toBe(true);
+    }
+  });
 });

@@ -1,15 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CONSUMER_QUEUES } from '@shop/platform/contracts';
 import type { DeadLetter } from '@shop/platform/runtime';
 import { openPlatformTransport, type PlatformTransport } from './platform-events.js';
 import type { Platform } from './platform-runner.js';
-
-/** The queues of the platform's consumers (one per consuming service). */
-export const CONSUMER_QUEUES: readonly string[] = [
-  'order-service',
-  'payment-service',
-  'shipping-service',
-  'notification-service',
-];
 
 /** Which dead letters a scenario meant to cause: poison it published, an event it forged. */
 export type ExpectedDeadLetter = (letter: DeadLetter, queue: string) => boolean;
@@ -19,8 +12,11 @@ export type DeadLetterSnapshot = ReadonlyMap<string, ReadonlySet<string>>;
 
 type PlatformBus = Pick<Platform, 'amqpUrl' | 'dataDir' | 'services'>;
 
-function queuesOf(platform: PlatformBus): string[] {
-  return CONSUMER_QUEUES.filter((queue) => platform.services.includes(queue));
+/** Every consumer queue of the services this stack runs (the platform's list: analytics' queue too). */
+export function queuesOf(platform: Pick<Platform, 'services'>): string[] {
+  return CONSUMER_QUEUES.flatMap(({ service, queue }) =>
+    platform.services.includes(service) ? [queue] : [],
+  );
 }
 
 async function withTransport<T>(

@@ -7,9 +7,6 @@ import {
   type CountedEventEnvelope,
 } from '../domain/subject-check.js';
 
-/** The queue (and inbox name) of the analytics consumer: its own, so it never delays or retries notifications. */
-export const ANALYTICS_QUEUE_SUFFIX = '.analytics';
-
 /**
  * Business events counted once each (the inbox transaction dedupes a redelivery). Like a notification, a count
  * is state made because of an event: the aggregate is verified with its owner first (decision 0032), so an

@@ -4,6 +4,9 @@
  * gateway's upstreams, package.json workspaces, vitest projects, tsconfig references, the Dockerfile,
  * docker-compose.yml and each service's default port.
  */
+/** notification-service's second queue: its analytics module counts business events there. */
+export const ANALYTICS_QUEUE = 'notification-service.analytics';
+
 export const SERVICES = [
   {
     name: 'api-gateway',
@@ -18,6 +21,7 @@ export const SERVICES = [
       'shipping-service',
       'notification-service',
     ],
+    queues: [],
   },
   {
     name: 'customer-service',
@@ -25,6 +29,7 @@ export const SERVICES = [
     database: true,
     urlVariable: 'CUSTOMER_SERVICE_URL',
     upstreams: [],
+    queues: [],
   },
   {
     name: 'inventory-service',
@@ -32,6 +37,7 @@ export const SERVICES = [
     database: true,
     urlVariable: 'INVENTORY_SERVICE_URL',
     upstreams: [],
+    queues: [],
   },
   {
     name: 'order-service',
@@ -39,6 +45,7 @@ export const SERVICES = [
     database: true,
     urlVariable: 'ORDER_SERVICE_URL',
     upstreams: ['inventory-service', 'payment-service'],
+    queues: ['order-service'],
   },
   {
     name: 'payment-service',
@@ -46,6 +53,7 @@ export const SERVICES = [
     database: true,
     urlVariable: 'PAYMENT_SERVICE_URL',
     upstreams: [],
+    queues: ['payment-service'],
   },
   {
     name: 'shipping-service',
@@ -53,6 +61,7 @@ export const SERVICES = [
     database: true,
     urlVariable: 'SHIPPING_SERVICE_URL',
     upstreams: ['order-service'],
+    queues: ['shipping-service'],
   },
   {
     name: 'notification-service',
@@ -60,6 +69,7 @@ export const SERVICES = [
     database: true,
     urlVariable: 'NOTIFICATION_SERVICE_URL',
     upstreams: ['customer-service', 'order-service', 'payment-service'],
+    queues: ['notification-service', ANALYTICS_QUEUE],
   },
 ] as const satisfies readonly ServiceEntry[];
 
@@ -74,6 +84,8 @@ export interface ServiceEntry {
   urlVariable: string | undefined;
   /** The services it calls over HTTP (their `urlVariable`s are in its config). */
   upstreams: readonly string[];
+  /** The queues it consumes events from (the main one is named after the service); empty: it consumes none. */
+  queues: readonly string[];
 }
 
 export type ServiceName = (typeof SERVICES)[number]['name'];
@@ -87,6 +99,11 @@ export const SERVICE_NAMES: readonly ServiceName[] = SERVICES.map((service) => s
 /** The data services' names, in the list's order. */
 export const DATA_SERVICES: readonly DataServiceName[] = SERVICES.flatMap((service) =>
   service.database ? [service.name] : [],
+);
+
+/** Every consumer queue of the platform, with the service that consumes it (dead letters, drains, replay). */
+export const CONSUMER_QUEUES: readonly { service: DataServiceName; queue: string }[] = SERVICES.flatMap(
+  (service) => (service.database ? service.queues.map((queue) => ({ service: service.name, queue })) : []),
 );
 
 /** The workspaces besides the services, in the order package.json lists them. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { newCustomer, signToken, type TestCustomer } from '../../accounts.js';
-import { CONSUMER_QUEUES } from '../../dead-letters.js';
+import { queuesOf } from '../../dead-letters.js';
 import { eventuallyInvariants } from '../../invariants.js';
 import { openPlatformTransport } from '../../platform-events.js';
 import { metricValue } from '../../metrics-reader.js';
@@ -290,7 +290,7 @@ async function strayCapture(
   try {
     const letters = (
       await Promise.all(
-        CONSUMER_QUEUES.filter((queue) => platform.services.includes(queue)).map(async (queue) =>
+        queuesOf(platform).map(async (queue) =>
           (await bus.listDeadLetters(queue).catch(() => [])).map((letter) => ({ queue, letter })),
         ),
       )
