@@ -9,6 +9,9 @@ import type { Logger } from '../logging/logger.js';
 import { closeRedis, redisOptions } from '../redis/redis-connection.js';
 import type { BudgetOutcome, BudgetStore } from './budget.js';
 
+/** How long the first budgets after start-up wait for the Redis connection before memory decides. */
+const FIRST_CONNECTION_WAIT_MS = 2_000;
+
 /**
  * Budgets in Redis (rate-limiter-flexible), shared by every replica of every service that uses the same
  * prefix. While Redis does not answer, this instance's memory decides (logged, at most every 10 s).
@@ -16,6 +19,19 @@ import type { BudgetOutcome, BudgetStore } from './budget.js';
  */
 export function connectRedisBudgetStore(redisUrl: string, keyPrefix: string, logger: Logger): BudgetStore {
   const redis = new Redis(redisUrl, redisOptions({ commandTimeoutMs: 500, maxRetriesPerRequest: 1 }));
+  // Right after start-up the connection is still being made: the first budgets wait for it (once, at most
+  // FIRST_CONNECTION_WAIT_MS) instead of being decided by this instance's memory alone, which would let every
+  // replica that just started grant its own full budget.
+  let connectedOnce = false;
+  const firstConnection = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, FIRST_CONNECTION_WAIT_MS);
+    timer.unref();
+    redis.once('ready', () => {
+      connectedOnce = true;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   let lastWarn = 0;
   redis.on('error', (error: Error) => {
     const now = Date.now();
@@ -42,8 +58,9 @@ export function connectRedisBudgetStore(redisUrl: string, keyPrefix: string, log
       });
       return {
         settings,
-        consume: (key) =>
-          limiter.consume(key).then(
+        consume: async (key) => {
+          if (!connectedOnce) await firstConnection;
+          return limiter.consume(key).then(
             (result): BudgetOutcome => ({ allowed: true, remaining: result.remainingPoints }),
             (outcome: unknown): BudgetOutcome => {
               if (!(outcome instanceof RateLimiterRes)) throw outcome;
@@ -52,11 +69,14 @@ export function connectRedisBudgetStore(redisUrl: string, keyPrefix: string, log
                 retryAfterSeconds: Math.max(1, Math.ceil(outcome.msBeforeNext / 1000)),
               };
             },
-          ),
+          );
+        },
         refund: async (key) => {
+          if (!connectedOnce) await firstConnection;
           await limiter.reward(key, 1);
         },
         reset: async (key) => {
+          if (!connectedOnce) await firstConnection;
           await limiter.delete(key);
         },
       };
