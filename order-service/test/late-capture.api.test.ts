@@ -63,9 +63,12 @@ describe('A charge or reservation that reaches its service late (issue 8)', () =
       const placed = await placeOrder(s.orders.url, { items: [{ productId: KEYBOARD.id, quantity: 1 }] });
 
       const after = Date.now();
-      expect(placed.status).toBe(201);
+      // 201 confirmed, or 202 when a busy machine made the charge outlast its window: both sent both calls.
+      expect([201, 202]).toContain(placed.status);
       const reserve = s.inventory.callsTo('POST', /^\/internal\/reservations$/)[0];
       const charge = s.payment.callsTo('POST', /^\/internal\/payments$/)[0];
+      expect(reserve).toBeDefined();
+      expect(charge).toBeDefined();
       for (const deadline of [deadlineOf(reserve), deadlineOf(charge)]) {
         expect(deadline).toBeGreaterThanOrEqual(before + CALL_WINDOW_MS);
         expect(deadline).toBeLessThanOrEqual(after + CALL_WINDOW_MS);
