@@ -5,6 +5,7 @@ import {
   createBudgetStore,
   defineService,
   loadMigrations,
+  OWNER_LOOKUP,
   startConsumer,
   type BackgroundWorker,
   type Subscription,
@@ -45,20 +46,24 @@ export const notificationService = defineService<NotificationConfig, Notificatio
   loadConfig,
   migrations: () => loadMigrations(import.meta.url),
   compose({ db, bus, logger, registry, tokens, seams, upstreamClient }, config) {
+    // The consumers' lookups of owners: no breaker (OWNER_LOOKUP), the bus's retry schedule paces them.
     const customers = upstreamClient({
       name: 'customer-service',
       baseUrl: config.CUSTOMER_SERVICE_URL,
       timeoutMs: config.CUSTOMER_LOOKUP_TIMEOUT_MS,
+      ...OWNER_LOOKUP,
     });
     const orders = upstreamClient({
       name: 'order-service',
       baseUrl: config.ORDER_SERVICE_URL,
       timeoutMs: config.ORDER_LOOKUP_TIMEOUT_MS,
+      ...OWNER_LOOKUP,
     });
     const payments = upstreamClient({
       name: 'payment-service',
       baseUrl: config.PAYMENT_SERVICE_URL,
       timeoutMs: config.PAYMENT_LOOKUP_TIMEOUT_MS,
+      ...OWNER_LOOKUP,
     });
     const sender =
       seams.sender ??

@@ -439,6 +439,31 @@ describe('notification-service verifies what an event is about', () => {
   });
 });
 
+describe('notification-service looks owners up without a circuit breaker', () => {
+  test('When order-service fails every lookup for a moment and then answers, then every event of that moment is notified within its retries, none dead-lettered', async () => {
+    // The service's own upstream settings: a breaker here would open on these failures and, half-open, reject
+    // every retry but one probe, so the events would spend their attempts and be dead-lettered as failed.
+    const service = await startNotifications({ ownUpstreamSettings: true });
+    try {
+      const registered = customerRegistered();
+      await service.publish(registered);
+      await notificationFor(service, registered.id);
+      service.owners.orders.unavailable = 500;
+      const confirmed = Array.from({ length: 8 }, () => orderConfirmed(registered.data.customerId));
+      await Promise.all(confirmed.map((event) => service.publish(event)));
+      // Every event's first attempt failed (more than a breaker's volume threshold of 5); then the owner is back.
+      await vi.waitFor(() => expect(service.owners.orders.calls.length).toBeGreaterThanOrEqual(8), WAIT);
+      service.owners.orders.unavailable = undefined;
+
+      for (const event of confirmed)
+        expect(await notificationFor(service, event.id)).toEqual(expect.objectContaining({ status: 'SENT' }));
+      expect(await service.bus.transport.listDeadLetters('notification-service')).toEqual([]);
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
 describe('notification-service recipient lookup at customer-service', () => {
   let service: RunningNotifications | undefined;
   const closers: (() => Promise<void>)[] = [];

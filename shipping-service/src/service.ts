@@ -1,4 +1,4 @@
-import { defineService, immediateTransactor, loadMigrations } from '@shop/platform/runtime';
+import { defineService, immediateTransactor, loadMigrations, OWNER_LOOKUP } from '@shop/platform/runtime';
 import { loadConfig, type ShippingConfig } from './config.js';
 import { createCancelledOrderRepository } from './data/cancelled-order-repository.js';
 import { createShipmentRepository } from './data/shipment-repository.js';
@@ -26,6 +26,7 @@ export const shippingService = defineService<ShippingConfig, ShippingSeams, Ship
       name: 'order-service',
       baseUrl: config.ORDER_SERVICE_URL,
       timeoutMs: config.ORDER_LOOKUP_TIMEOUT_MS,
+      ...OWNER_LOOKUP, // a consumer's lookup: no breaker, the bus's retries pace it
     });
     const shipping = createShipping({
       shipments: createShipmentRepository(db),

@@ -59,7 +59,13 @@ export interface RunningNotifications {
  * lookups over HTTP to fake customer-service, order-service and payment-service (`lookup` replaces the customer one).
  */
 export async function startNotifications(
-  options: { lookup?: CustomerLookup; sender?: NotificationSender; env?: Record<string, string> } = {},
+  options: {
+    lookup?: CustomerLookup;
+    sender?: NotificationSender;
+    env?: Record<string, string>;
+    /** The upstream clients as the service configures them (its own breaker settings), not the tests'. */
+    ownUpstreamSettings?: boolean;
+  } = {},
 ): Promise<RunningNotifications> {
   const knownCustomers: Record<string, { name: string; email: string }> = {};
   const customers = await startFakeCustomerService(knownCustomers);
@@ -80,7 +86,9 @@ export async function startNotifications(
       ...(options.sender && { sender: options.sender }),
     },
     // The breaker stays closed: tests make owners fail on purpose and must see every lookup reach them.
-    upstream: { retries: 0, breaker: { volumeThreshold: 1_000 } },
+    upstream: options.ownUpstreamSettings
+      ? { retries: 0 }
+      : { retries: 0, breaker: { volumeThreshold: 1_000 } },
   });
   const mailFile = join(service.dataDir, 'outbox-mail', `${SERVICE_NAME}.log`);
   const publisher: EventTransport = await createEventTransport({

@@ -25,6 +25,15 @@ export function serviceAuthorization(
 }
 
 /**
+ * The upstream settings of a client a consumer uses to look up owners (`internalLookup`): no circuit breaker.
+ * The bus's retry schedule (1 s, 5 s, 30 s) already paces these calls, and a breaker would turn an owner that
+ * is back into dead letters: while it is half-open it lets one probe through and rejects every other call, so
+ * the events whose retries fall in that moment spend an attempt on a call never made, and their last attempt
+ * dead-letters them as `failed` although the owner answers (seen in the randomized fault mode).
+ */
+export const OWNER_LOOKUP = { breaker: { enabled: false } } as const;
+
+/**
  * Finds an aggregate at the service that owns it: resolves the aggregate, or undefined when the owner says
  * it does not exist; rejects when the owner cannot answer now (a transient failure: the event is retried).
  */

@@ -57,6 +57,7 @@ export {
 export { RejectedEventError, isRejection, type RejectionReason } from './rejection.js';
 export {
   internalLookup,
+  OWNER_LOOKUP,
   requireAggregate,
   serviceAuthorization,
   type AggregateLookup,
