@@ -88,7 +88,14 @@ export function openDatabase(
   db.pragma('foreign_keys = ON');
   db.pragma(`synchronous = ${resolved.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
   if (resolved.synchronous === 'GROUPED' && file !== ':memory:') {
-    walSyncs.set(db, new WalSync(db, `${resolve(file)}-wal`));
+    const walSync = new WalSync(db, `${resolve(file)}-wal`);
+    walSyncs.set(db, walSync);
+    // Whoever closes the database (shutdown, a test, a CLI), the WAL's descriptor WalSync keeps goes with it.
+    const closeDatabase = db.close.bind(db);
+    db.close = () => {
+      walSync.close();
+      return closeDatabase();
+    };
   }
   migrate(db, migrations);
   return db;

@@ -511,6 +511,8 @@ export class EmbeddedTransport implements EventTransport {
   }
 
   private dropHandle(): void {
+    // Its group commit keeps the WAL open: released with the handle (a reopened handle gets its own).
+    if (this.db) this.walSyncs.get(this.db)?.close();
     try {
       this.db?.close();
     } catch {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openDatabase, syncToDisk, walSyncOf, type Db } from '../../src/runtime/index.js';
@@ -58,6 +59,50 @@ describe('GROUPED databases: commits synced in groups before they are seen', () 
     // The first sync may have started before 'second' was committed: the second and third share one more.
     expect((sync?.count ?? 0) - before).toBe(2);
   });
+
+  /** This process's open descriptors of `file` (Linux: /proc/self/fd). */
+  function descriptorsOf(file: string): string[] {
+    const links: string[] = [];
+    for (const fd of readdirSync('/proc/self/fd')) {
+      try {
+        const target = readlinkSync(`/proc/self/fd/${fd}`);
+        if (target === file || target === `${file} (deleted)`) links.push(target);
+      } catch {
+        // Closed meanwhile (the descriptor readdir itself used).
+      }
+    }
+    return links;
+  }
+
+  test.skipIf(!existsSync('/proc/self/fd'))(
+    'When a GROUPED database syncs again and again, across a checkpoint, then it opens its WAL once, and closing the database releases it',
+    async () => {
+      const db = open('orders-fd.db', 'GROUPED');
+      const wal = join(dir.path, 'orders-fd.db-wal');
+      const sync = walSyncOf(db);
+      const insert = db.prepare('INSERT INTO items (name) VALUES (?)');
+      const sqliteOwn = descriptorsOf(wal).length;
+      const before = sync?.count ?? 0;
+      for (let index = 0; index < 5; index++) {
+        insert.run(`item ${index}`);
+        await syncToDisk(db);
+        expect(descriptorsOf(wal)).toEqual(Array(sqliteOwn + 1).fill(wal));
+      }
+      // A checkpoint that truncates the WAL keeps the file: the kept descriptor still syncs it.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      insert.run('after the checkpoint');
+      await syncToDisk(db);
+      expect((sync?.count ?? 0) - before).toBe(6);
+      expect(descriptorsOf(wal)).toEqual(Array(sqliteOwn + 1).fill(wal));
+
+      // Closed while a sync is in progress: that sync completes, then the descriptor goes.
+      insert.run('last');
+      const last = syncToDisk(db);
+      db.close();
+      await expect(last).resolves.toBeUndefined();
+      expect(descriptorsOf(wal)).toEqual([]);
+    },
+  );
 
   test('When the database is NORMAL or FULL, then syncToDisk has nothing to do', async () => {
     for (const [name, level] of [
