@@ -243,7 +243,8 @@ export const orderService = defineService<OrderServiceConfig, OrderSeams, OrderU
     });
 
     return {
-      close: [() => budgetStore.close()],
+      // Commits of reservations started after an answer finish before the clients and the database close.
+      close: [() => tasks.settled(), () => budgetStore.close()],
       routers: [orderRoutes({ store, placements, cancellation }), cartRoutes(cart)],
       eventHandlers: {
         ...orderEventHandlers(useCases.shipments, logger),

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { request, testTokens } from '@shop/platform/tools/testing';
 import { closedPortUrl } from './support/closed-port.js';
 import { CABLE, KEYBOARD, startScenario, type Scenario } from './support/scenario.js';
+import { until } from './support/until.js';
 import {
   admin,
   customerA,
@@ -10,6 +11,30 @@ import {
   tokenOf,
   type OrderBody,
 } from './support/order-service-harness.js';
+
+describe('POST /api/orders: the commit of the reservation', () => {
+  test('When inventory does not answer the commit yet, then the 201 does not wait for it, and the commit lands after', async () => {
+    // A call budget far beyond the test's own timeout: an answer that waited for the commit would never come.
+    const s = await startScenario({ timeoutMs: 60_000, retries: 0 });
+    try {
+      s.inventory.holdCommits = true;
+      const res = await placeOrder(s.orders.url, { items: [{ productId: KEYBOARD.id, quantity: 1 }] });
+
+      expect(res.status).toBe(201);
+      expect(res.body.status).toBe('CONFIRMED');
+      await until(() => s.inventory.heldCommitCount === 1);
+      expect(s.inventory.reservations.get(res.body.id)?.status).toBe('RESERVED');
+
+      s.inventory.landHeldCommits();
+      await until(() => s.inventory.reservations.get(res.body.id)?.status === 'COMMITTED');
+      expect(s.inventory.stockOf(KEYBOARD.id)).toBe(9);
+      expect(s.inventory.callsTo('POST', /\/commit$/)).toHaveLength(1);
+    } finally {
+      s.inventory.landHeldCommits();
+      await s.stop();
+    }
+  });
+});
 
 describe('POST /api/orders', () => {
   let s: Scenario;
@@ -21,7 +46,7 @@ describe('POST /api/orders', () => {
     await s.stop();
   });
 
-  test('When the customer orders products in stock, then 201 CONFIRMED with server-side prices, stock reserved and committed, one capture', async () => {
+  test('When the customer orders products in stock, then 201 CONFIRMED with server-side prices, stock reserved, one capture, and the reservation committed after the answer', async () => {
     const res = await placeOrder(
       s.orders.url,
       {
@@ -66,7 +91,9 @@ describe('POST /api/orders', () => {
     });
     expect(res.body.paymentId).toBe(payment?.id);
     expect(s.inventory.stockOf(KEYBOARD.id)).toBe(8);
-    expect(s.inventory.reservations.get(res.body.id)?.status).toBe('COMMITTED');
+    // The commit is a follow-up task the answer does not wait for (the recovery and task workers are off here).
+    await until(() => s.inventory.reservations.get(res.body.id)?.status === 'COMMITTED');
+    expect(s.inventory.stockOf(KEYBOARD.id)).toBe(8);
 
     const stored = await request<OrderBody>(s.orders.url, 'GET', `/api/orders/${res.body.id}`, {
       token: tokenOf(customerA),
@@ -81,6 +108,8 @@ describe('POST /api/orders', () => {
       { headers: { 'x-correlation-id': 'corr-fwd-7' } },
     );
 
+    // Reserve, charge and, after the answer, the commit of the reservation: all three carry the request's ID.
+    await until(() => s.inventory.calls.some((call) => call.path.endsWith('/commit')));
     const calls = [...s.inventory.calls, ...s.payment.calls];
     expect(calls.length).toBeGreaterThanOrEqual(3);
     const tokens = testTokens();

@@ -15,6 +15,15 @@ import type {
 export interface TaskRunner {
   /** Runs the order's tasks that are due at `now` (right after the change that created them). */
   runForOrder(orderId: string, now: Date): Promise<void>;
+  /**
+   * runForOrder without waiting for it: for a task nobody's answer depends on (the commit of a confirmed
+   * order's reservation). It starts on the next turn of the event loop, once the answer being prepared has
+   * asked for its group sync, so the task's call and the answer share one fsync. The task is durable already;
+   * if this run fails, the worker runs it again.
+   */
+  startForOrder(orderId: string, now: Date): void;
+  /** Resolves once every run startForOrder began has finished (shutdown waits for it). */
+  settled(): Promise<void>;
   /** Runs every due task, oldest first; returns how many finished and how many must be retried. */
   runDue(now: Date, limit: number): Promise<{ completed: number; retried: number }>;
 }
@@ -177,13 +186,33 @@ export function createTaskRunner(deps: {
     }
   }
 
+  async function runForOrder(orderId: string, now: Date): Promise<void> {
+    const due = store
+      .tasksFor(orderId)
+      .filter((task) => task.nextAttemptAt <= now.toISOString())
+      .sort((a, b) => RUN_ORDER.indexOf(a.kind) - RUN_ORDER.indexOf(b.kind));
+    for (const task of due) await run(task, now);
+  }
+
+  const background = new Set<Promise<void>>();
+
   return {
-    async runForOrder(orderId, now) {
-      const due = store
-        .tasksFor(orderId)
-        .filter((task) => task.nextAttemptAt <= now.toISOString())
-        .sort((a, b) => RUN_ORDER.indexOf(a.kind) - RUN_ORDER.indexOf(b.kind));
-      for (const task of due) await run(task, now);
+    runForOrder,
+    startForOrder(orderId, now) {
+      const job = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => runForOrder(orderId, now))
+        .catch((error: unknown) => {
+          // Reading the tasks failed (the database closing, locked): they stay due for the worker.
+          logger.warn('order follow-up tasks not run now; the worker runs them', {
+            orderId,
+            err: error as Error,
+          });
+        })
+        .finally(() => background.delete(job));
+      background.add(job);
+    },
+    async settled() {
+      while (background.size > 0) await Promise.all(background);
     },
     async runDue(now, limit) {
       let completed = 0;

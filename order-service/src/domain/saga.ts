@@ -162,8 +162,9 @@ export function createOrderSaga(deps: {
 
     const now = clock.now();
     const confirmed = lifecycle.confirm(order.id, afterCharge.paymentId, now);
-    await tasks.runForOrder(order.id, now);
     if (confirmed === undefined) {
+      // Cancelled while the charge was in flight: the refund is tried before the answer, as a cancel's is.
+      await tasks.runForOrder(order.id, now);
       return {
         kind: 'rejected',
         order: current(order.id),
@@ -174,6 +175,9 @@ export function createOrderSaga(deps: {
         },
       };
     }
+    // The commit of the reservation is a task written with the confirmation: the answer does not wait for it
+    // (the units left the stock at the reservation already, and the worker retries a commit that fails).
+    tasks.startForOrder(order.id, now);
     logger.info('order confirmed', { orderId: order.id, totalCents: afterReservation.totalCents });
     return { kind: 'confirmed', order: current(order.id) };
   }

@@ -28,6 +28,9 @@ export class FakeInventory extends FakeHttpService {
   /** Keep reservation requests unprocessed until `landHeld()` (a reservation stuck on its way). */
   holdReservations = false;
   private readonly held: { body: ReserveBody; res: ServerResponse }[] = [];
+  /** Keep commit requests unanswered (and not applied) until `landHeldCommits()`. */
+  holdCommits = false;
+  private readonly heldCommits: { reservation: Reservation; res: ServerResponse }[] = [];
 
   constructor(products: Record<number, Product>) {
     super((call, res) => this.answer(call, res));
@@ -52,6 +55,20 @@ export class FakeInventory extends FakeHttpService {
       sendJson(res, result.status, result.body);
       return result;
     });
+  }
+
+  get heldCommitCount(): number {
+    return this.heldCommits.length;
+  }
+
+  /** Applies and answers the held commits. */
+  landHeldCommits(): void {
+    for (const { reservation, res } of this.heldCommits.splice(0)) this.commit(reservation, res);
+  }
+
+  private commit(reservation: Reservation, res: ServerResponse): void {
+    if (reservation.status === 'RESERVED') reservation.status = 'COMMITTED';
+    sendJson(res, 200, { orderId: reservation.orderId, status: reservation.status });
   }
 
   private async answer(call: RecordedCall, res: ServerResponse): Promise<void> {
@@ -95,8 +112,8 @@ export class FakeInventory extends FakeHttpService {
       return;
     }
     if (match[2] === 'commit') {
-      if (reservation.status === 'RESERVED') reservation.status = 'COMMITTED';
-      sendJson(res, 200, { orderId: reservation.orderId, status: reservation.status });
+      if (this.holdCommits) this.heldCommits.push({ reservation, res });
+      else this.commit(reservation, res);
       return;
     }
     sendJson(res, 200, this.view(reservation));
