@@ -10,9 +10,6 @@ import { buildAll } from '../src/index.js';
 // `npm start` as a user runs it: the launcher script, every service as its own process, on ports shifted by
 // SHOP_PORT_OFFSET so it never collides with a stack on the default ports.
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const offset = 20_000 + Math.floor(Math.random() * 20_000);
-const gatewayUrl = `http://127.0.0.1:${8080 + offset}`;
-const customerUrl = `http://127.0.0.1:${5001 + offset}`;
 
 /** Whether a port on 127.0.0.1 can be bound right now. */
 const portFree = (port: number) =>
@@ -22,16 +19,24 @@ const portFree = (port: number) =>
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 
-/** Another offset whose seven ports are all free now (other tests hold ephemeral ports in this range too). */
+/**
+ * An offset whose seven ports are all free now, away from `taken`. Its ports stay below the kernel's ephemeral
+ * range (32768 and up by default): there, any process's outgoing connection may take a port between this
+ * check and the service's listen (an inventory-service once failed EADDRINUSE on port 34864 that way).
+ */
 async function freeOffsetBesides(taken: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const candidate = 20_000 + Math.floor(Math.random() * 20_000);
+    const candidate = 10_000 + Math.floor(Math.random() * 14_000); // ports 15001..32079
     if (Math.abs(candidate - taken) < 10) continue;
     const ports = [8080, 5001, 5002, 5003, 5004, 5005, 5006].map((port) => port + candidate);
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return candidate;
   }
   throw new Error('no offset with seven free ports found');
 }
+
+const offset = await freeOffsetBesides(-100);
+const gatewayUrl = `http://127.0.0.1:${8080 + offset}`;
+const customerUrl = `http://127.0.0.1:${5001 + offset}`;
 
 function isAlive(pid: number): boolean {
   try {
