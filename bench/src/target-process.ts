@@ -1,7 +1,6 @@
+import { freePort } from '@shop/platform/tools';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { childPids, cpuMicrosOf } from './e2e/process-stats.js';
 import type { TargetSpec } from './target-spec.js';
@@ -88,18 +87,6 @@ export function startTargetProcess(spec: TargetSpec, timeoutMs = 15_000): Promis
   });
 }
 
-/** A port nobody listens on right now (the OS's choice). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * The real api-gateway (its dist/src/main.js) started as a user would, with GATEWAY_WORKERS=`workers`: a
  * primary and its workers. It counts as started once /health/ready answers 200 and, with workers, the
@@ -152,3 +139,5 @@ export async function startGatewayMainProcess(options: {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+export { freePort };

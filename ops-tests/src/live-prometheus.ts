@@ -1,6 +1,6 @@
+import { freePort } from '@shop/platform/tools';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,18 +66,6 @@ export function liveScrapeConfig(
     rule_files: [...options.ruleFiles],
     scrape_configs: [{ ...job, static_configs: staticConfigs }],
   };
-}
-
-/** A free 127.0.0.1 port (released before the caller binds it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface ActiveTarget {
@@ -357,3 +345,5 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     throw error;
   }
 }
+
+export { freePort };

@@ -1,3 +1,4 @@
+import { freePorts } from '@shop/platform/tools';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -6,7 +7,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createBrokerSandbox, rabbitmqctlAvailable, type BrokerSandbox } from './broker-sandbox.js';
 import { childBaseEnvironment, loadConfig } from './config.js';
-import { freePorts } from './free-ports.js';
 import {
   GATEWAY,
   isBuilt,

@@ -1,5 +1,5 @@
+import { freePort } from '@shop/platform/tools';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { reachable } from '@shop/platform/tools/testing';
 
 /** A redis-server of the test's own (never the shared one), so that the test may stop, pause and kill it. */
@@ -16,17 +16,6 @@ export interface PrivateRedis {
 
 export function redisServerInstalled(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {

@@ -5,3 +5,4 @@ export * from './terminal-text.js';
 export * from './settings-help.js';
 export * from './stack-location.js';
 export * from './text-table.js';
+export * from './free-ports.js';
