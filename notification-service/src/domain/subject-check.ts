@@ -68,7 +68,33 @@ async function assertOrderlessRefund(
   refund: { orderId: string; paymentId: string; customerId: string; reason?: string | undefined },
   payments: PaymentLookup,
 ): Promise<void> {
-  const { orderId, paymentId, customerId, reason } = refund;
+  const { orderId, reason } = refund;
+  await assertPaymentAgrees(
+    refund,
+    payments,
+    `order ${orderId} does not exist and payment-service contradicts the refund`,
+    (payment) => [
+      payment.status !== 'REFUNDED' && `it is ${payment.status}, not REFUNDED`,
+      payment.refundReason !== reason &&
+        `it was refunded for ${payment.refundReason ?? 'no reason'}, not ${reason ?? ''}`,
+    ],
+  );
+}
+
+type OwnedPayment = NonNullable<Awaited<ReturnType<PaymentLookup['findByOrder']>>>;
+
+/**
+ * The payment of the event's order must exist at payment-service (else `unknown_aggregate`), be the event's
+ * payment, of its customer, and satisfy `expectations` (each a contradiction's text, or false); else
+ * `aggregate_mismatch` with `what` and every contradiction.
+ */
+async function assertPaymentAgrees(
+  claim: { orderId: string; paymentId: string; customerId: string },
+  payments: PaymentLookup,
+  what: string,
+  expectations: (payment: OwnedPayment) => (string | false)[],
+): Promise<void> {
+  const { orderId, paymentId, customerId } = claim;
   const payment = requireAggregate(
     await payments.findByOrder(orderId),
     'payment of order',
@@ -78,15 +104,10 @@ async function assertOrderlessRefund(
   const contradictions = [
     payment.id !== paymentId && `its payment is ${payment.id}, not ${paymentId}`,
     payment.customerId !== customerId && 'it belongs to another customer than the event says',
-    payment.status !== 'REFUNDED' && `it is ${payment.status}, not REFUNDED`,
-    payment.refundReason !== reason &&
-      `it was refunded for ${payment.refundReason ?? 'no reason'}, not ${reason ?? ''}`,
+    ...expectations(payment),
   ].filter((text): text is string => typeof text === 'string');
   if (contradictions.length > 0) {
-    throw new RejectedEventError(
-      'aggregate_mismatch',
-      `order ${orderId} does not exist and payment-service contradicts the refund: ${contradictions.join('; ')}`,
-    );
+    throw new RejectedEventError('aggregate_mismatch', `${what}: ${contradictions.join('; ')}`);
   }
 }
 
@@ -105,24 +126,12 @@ export async function assertCountedEventIsKnown(
     await assertSubjectExists(event, owners);
     return;
   }
-  const { orderId, paymentId, customerId } = event.data;
-  const payment = requireAggregate(
-    await owners.payments.findByOrder(orderId),
-    'payment of order',
-    orderId,
-    'payment-service',
+  await assertPaymentAgrees(
+    event.data,
+    owners.payments,
+    `payment-service contradicts the capture of order ${event.data.orderId}`,
+    (payment) => [!CAPTURED_AT_SOME_POINT.has(payment.status) && `it is ${payment.status}, never captured`],
   );
-  const contradictions = [
-    payment.id !== paymentId && `its payment is ${payment.id}, not ${paymentId}`,
-    payment.customerId !== customerId && 'it belongs to another customer than the event says',
-    !CAPTURED_AT_SOME_POINT.has(payment.status) && `it is ${payment.status}, never captured`,
-  ].filter((text): text is string => typeof text === 'string');
-  if (contradictions.length > 0) {
-    throw new RejectedEventError(
-      'aggregate_mismatch',
-      `payment-service contradicts the capture of order ${orderId}: ${contradictions.join('; ')}`,
-    );
-  }
 }
 
 /** The payment states a captured payment can be in afterwards. */
