@@ -420,6 +420,55 @@ describe('notification-service verifies what an event is about', () => {
     expect(await notificationsOf(service, confirmed.data.customerId)).toEqual([]);
   });
 
+  test('When several events are about one order, then order-service is asked about it once; an order it did not know is asked about again', async () => {
+    const registered = customerRegistered();
+    await service.publish(registered);
+    await notificationFor(service, registered.id);
+    const { customerId } = registered.data;
+    const confirmed = orderConfirmed(customerId);
+    const { orderId } = confirmed.data;
+    const scheduled = event(
+      'ShipmentScheduled',
+      {
+        shipmentId: randomUUID(),
+        orderId,
+        customerId,
+        carrier: 'DHL',
+        trackingNumber: 'JD0123456789ABCDEF',
+        estimatedDelivery: '2030-01-04',
+      },
+      'shipping-service',
+    );
+    const lookupsOf = (id: string) =>
+      service.owners.orders.calls.filter((call) => call.path === `/internal/orders/${id}`).length;
+
+    // Each reaches the notifier and analytics: four checks of the order.
+    await service.publish(confirmed);
+    await notificationFor(service, confirmed.id);
+    await service.publish(scheduled);
+    await notificationFor(service, scheduled.id);
+    expect(lookupsOf(orderId)).toBe(1);
+
+    // Another customer's claim on the known order is still refused: the remembered customer is compared.
+    const claim = orderConfirmed(randomUUID(), orderId);
+    await service.publish(claim, { subjectExists: false });
+    expect(await deadLetterOf(claim.id)).toMatchObject({ reason: 'aggregate_mismatch' });
+
+    // Not found is not remembered: once order-service has the order, the next event about it is notified.
+    const early = orderConfirmed(customerId);
+    await service.publish(early, { subjectExists: false });
+    expect(await deadLetterOf(early.id)).toMatchObject({ reason: 'unknown_aggregate' });
+    service.owners.orders.orders.set(early.data.orderId, {
+      id: early.data.orderId,
+      customerId,
+      status: 'CONFIRMED',
+    });
+    const again = orderConfirmed(customerId, early.data.orderId);
+    await service.publish(again);
+    expect(await notificationFor(service, again.id)).toMatchObject({ status: 'SENT' });
+    expect(lookupsOf(early.data.orderId)).toBeGreaterThanOrEqual(2);
+  });
+
   test('When order-service cannot answer, then the event is retried, dead-lettered as failed once the retries are spent, and notified when replayed', async () => {
     const registered = customerRegistered();
     await service.publish(registered);

@@ -1,5 +1,6 @@
 import {
   internalLookup,
+  rememberFound,
   serviceAuthorization,
   z,
   type TokenService,
@@ -9,15 +10,20 @@ import type { OrderLookup } from '../domain/ports.js';
 
 const orderBody = z.object({ id: z.string(), customerId: z.string() });
 
-/** GET /internal/orders/:id at order-service, as notification-service itself (role service). */
+/**
+ * GET /internal/orders/:id at order-service, as notification-service itself (role service). An order found
+ * once is not asked about again (`rememberFound`): its id and customer, all this checks, never change.
+ */
 export function orderLookup(client: UpstreamClient, tokens: TokenService, caller: string): OrderLookup {
   return {
-    find: internalLookup({
-      client,
-      authorization: serviceAuthorization(tokens, caller),
-      path: (id) => `/internal/orders/${id}`,
-      schema: orderBody,
-      what: 'order',
-    }),
+    find: rememberFound(
+      internalLookup({
+        client,
+        authorization: serviceAuthorization(tokens, caller),
+        path: (id) => `/internal/orders/${id}`,
+        schema: orderBody,
+        what: 'order',
+      }),
+    ),
   };
 }

@@ -80,3 +80,38 @@ export function requireAggregate<T>(found: T | undefined, what: string, id: stri
   }
   return found;
 }
+
+/**
+ * `lookup`, remembering what it found: for owners whose answer can never change once the aggregate exists (an
+ * order's id and customer: orders are never deleted and never change hands). A consumer then asks the owner
+ * once per aggregate, not once per event about it (an order's confirmation, capture and shipment each reach
+ * notification-service twice: its notifier and its analytics). Only what was found is remembered: an
+ * aggregate the owner did not know, or could not answer about, is asked again next time. Concurrent lookups
+ * of one id share one call. Keeps the `maxEntries` most recently used.
+ */
+export function rememberFound<T>(lookup: AggregateLookup<T>, maxEntries = 10_000): AggregateLookup<T> {
+  const found = new Map<string, T>();
+  const inFlight = new Map<string, Promise<T | undefined>>();
+  return (id) => {
+    const known = found.get(id);
+    if (known !== undefined) {
+      found.delete(id);
+      found.set(id, known);
+      return Promise.resolve(known);
+    }
+    let pending = inFlight.get(id);
+    if (pending === undefined) {
+      pending = lookup(id)
+        .then((value) => {
+          if (value !== undefined) {
+            found.set(id, value);
+            if (found.size > maxEntries) found.delete(found.keys().next().value as string);
+          }
+          return value;
+        })
+        .finally(() => inFlight.delete(id));
+      inFlight.set(id, pending);
+    }
+    return pending;
+  };
+}

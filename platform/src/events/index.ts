@@ -58,6 +58,7 @@ export { RejectedEventError, isRejection, type RejectionReason } from './rejecti
 export {
   internalLookup,
   OWNER_LOOKUP,
+  rememberFound,
   requireAggregate,
   serviceAuthorization,
   type AggregateLookup,
