@@ -4,6 +4,7 @@ import {
   countErrors,
   endToEndAims,
   formatEndToEnd,
+  lessIdle,
   LOAD_PROCESS,
   orderRunFigures,
   type EndToEndResult,
@@ -116,6 +117,7 @@ function result(
     warmupSeconds: 1,
     processes: { 'api-gateway': 11, 'order-service': 12, [LOAD_PROCESS]: 13 },
     rssMb: { idle, after: { 'api-gateway': 80, 'order-service': 95, [LOAD_PROCESS]: 120 } },
+    idleCpuShare: { 'api-gateway': 0.02, 'order-service': 0.015 },
     runs,
     notes: [],
   };
@@ -157,8 +159,20 @@ describe('endToEndAims', () => {
   });
 });
 
+describe('lessIdle', () => {
+  test('When a run settled for 4 s, then each process gives back 4 s of its idle rate and processes without one keep their CPU', () => {
+    expect(
+      lessIdle(
+        { 'order-service': 10_000_000, 'api-gateway': 5_000_000, [LOAD_PROCESS]: 700_000 },
+        { 'order-service': 20_000, 'api-gateway': 30_000 },
+        4,
+      ),
+    ).toEqual({ 'order-service': 9_920_000, 'api-gateway': 4_880_000, [LOAD_PROCESS]: 700_000 });
+  });
+});
+
 describe('formatEndToEnd', () => {
-  test('When printed, then each run has a row and each process its CPU per order per run and its memory, with the services summed', () => {
+  test('When printed, then each run has a row and each process its CPU per order per run, its idle CPU and its memory, with the services summed', () => {
     const text = formatEndToEnd(
       result([
         run({ name: 'single', concurrency: 1 }),
@@ -170,8 +184,8 @@ describe('formatEndToEnd', () => {
       'rate limits: raised by the bench; 50 customers, 8 products; runs of 10 s after a 1 s warm-up)',
     );
     expect(text).toMatch(/concurrency 32 \(saturation\) +3000 +300 +4\.00 +100\.0 +200 +10 +0/);
-    expect(text).toMatch(/order-service +900 +900 +75 +95/);
-    expect(text).toMatch(/all services +1300 +1300 +135 +175/);
-    expect(text).toMatch(/bench \(load generator\) +150 +150 +90 +120/);
+    expect(text).toMatch(/order-service +900 +900 +1\.5 +75 +95/);
+    expect(text).toMatch(/all services +1300 +1300 +3\.5 +135 +175/);
+    expect(text).toMatch(/bench \(load generator\) +150 +150 +n\/a +90 +120/);
   });
 });

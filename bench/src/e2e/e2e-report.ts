@@ -44,9 +44,35 @@ export interface EndToEndResult {
   processes: Record<string, number>;
   /** Resident memory (MB) of each process: idle after start, and after the last run. */
   rssMb: { idle: Record<string, number>; after: Record<string, number> };
+  /**
+   * Share of one core each process uses while idle (its polls and timers), measured before the runs. The CPU
+   * per order leaves it out of the settling after each run (it stays counted during the run).
+   */
+  idleCpuShare?: Record<string, number>;
   runs: OrderRunFigures[];
   /** Why some figure is missing (processes not found, no /proc). */
   notes: string[];
+}
+
+function percent(share: number | undefined): number | undefined {
+  return share === undefined ? undefined : share * 100;
+}
+
+/**
+ * The CPU of a run and the settling after it, less what each process uses idle over the settling time: the
+ * orders' cost, not that of the polls that would have run anyway. (During the run itself the idle rate stays
+ * counted.)
+ */
+export function lessIdle(
+  after: Record<string, number>,
+  idle: Record<string, number>,
+  settleSeconds: number,
+): Record<string, number> {
+  const adjusted: Record<string, number> = { ...after };
+  for (const [name, rate] of Object.entries(idle)) {
+    if (adjusted[name] !== undefined) adjusted[name] -= rate * settleSeconds;
+  }
+  return adjusted;
 }
 
 /** An order run's figures from its counts and each process's CPU time (µs) before and after it. */
@@ -202,12 +228,14 @@ export function formatEndToEnd(result: EndToEndResult): string {
     const header = [
       'process',
       ...result.runs.map((run) => `cpu µs/order ${run.name}`),
+      'idle CPU %',
       'idle RSS MB',
       'RSS after MB',
     ];
     const rows = processes.map((process) => [
       process,
       ...result.runs.map((run) => fixed(run.cpuMicrosPerOrder[process], 0)),
+      fixed(percent(result.idleCpuShare?.[process]), 1),
       fixed(result.rssMb.idle[process], 0),
       fixed(result.rssMb.after[process], 0),
     ]);
@@ -219,6 +247,7 @@ export function formatEndToEnd(result: EndToEndResult): string {
     rows.push([
       'all services',
       ...result.runs.map((run) => fixed(total(services.map((process) => run.cpuMicrosPerOrder[process])), 0)),
+      fixed(percent(total(services.map((process) => result.idleCpuShare?.[process]))), 1),
       fixed(total(services.map((process) => result.rssMb.idle[process])), 0),
       fixed(total(services.map((process) => result.rssMb.after[process])), 0),
     ]);
