@@ -43,6 +43,11 @@ export const settingsSchema = z.object({
     .describe(
       'e2e: orders per second of the paced run, where p50 and p99 are read (default 200, the rate of the p99 aim).',
     ),
+  BENCH_E2E_GATEWAY_WORKERS: env
+    .int(1, 1)
+    .describe(
+      "e2e: GATEWAY_WORKERS of the started stack's gateway (default 1: the seven services share the machine's cores, where docs/performance.md advises one gateway process).",
+    ),
   BENCH_E2E_CUSTOMERS: env
     .int(50, 1)
     .describe('e2e: customers the orders are spread over, signed up at setup (default 50).'),

@@ -100,7 +100,13 @@ export interface BenchReport {
     connections: number;
     moderateRate: number;
     moderateConnections: number;
-    endToEnd?: { durationSeconds: number; concurrency: number; rate: number; customers: number };
+    endToEnd?: {
+      durationSeconds: number;
+      concurrency: number;
+      rate: number;
+      customers: number;
+      gatewayWorkers: number;
+    };
   };
   targets: TargetResult[];
   comparison: Comparison;

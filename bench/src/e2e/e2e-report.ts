@@ -32,6 +32,8 @@ export interface EndToEndResult {
     gatewayUrl: string;
     /** The event transport of a started stack; unknown for an external one. */
     transport: string;
+    /** GATEWAY_WORKERS of a started stack. */
+    gatewayWorkers?: number;
     /** How the gateway's budgets were kept out of the way. */
     rateLimits: string;
   };
@@ -201,6 +203,7 @@ export function formatEndToEnd(result: EndToEndResult): string {
   const sections: string[] = [];
   sections.push(
     `End to end through the gateway (${result.stack.kind} stack ${result.stack.gatewayUrl}; events: ${result.stack.transport}; ` +
+      (result.stack.gatewayWorkers === undefined ? '' : `GATEWAY_WORKERS=${result.stack.gatewayWorkers}; `) +
       `rate limits: ${result.stack.rateLimits}; ${result.customers} customers, ${result.products} products; ` +
       `runs of ${result.durationSeconds} s after a ${result.warmupSeconds} s warm-up)`,
   );

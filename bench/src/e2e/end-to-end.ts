@@ -33,6 +33,8 @@ export interface EndToEndSettings {
   concurrency: number;
   rate: number;
   customers: number;
+  /** GATEWAY_WORKERS of a started stack. */
+  gatewayWorkers: number;
   gatewayUrl: string | undefined;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -47,6 +49,8 @@ interface Stack {
   kind: 'started' | 'external';
   gatewayUrl: string;
   transport: string;
+  /** GATEWAY_WORKERS of a started stack; unknown for an external one. */
+  gatewayWorkers?: number;
   rateLimits: string;
   admin: { email: string; password: string };
   processes: Map<string, number>;
@@ -55,10 +59,16 @@ interface Stack {
 }
 
 async function startedStack(settings: EndToEndSettings): Promise<Stack> {
-  settings.say(`e2e: starting the platform (${SERVICE_NAMES.length} processes, NODE_ENV=production)`);
+  settings.say(
+    `e2e: starting the platform (${SERVICE_NAMES.length} services, NODE_ENV=production, GATEWAY_WORKERS=${settings.gatewayWorkers})`,
+  );
   const platform: Platform = await startPlatform({
     rateLimits: 'relaxed',
-    env: { NODE_ENV: 'production', ...(settings.amqpUrl !== undefined && { AMQP_URL: settings.amqpUrl }) },
+    env: {
+      NODE_ENV: 'production',
+      GATEWAY_WORKERS: String(settings.gatewayWorkers),
+      ...(settings.amqpUrl !== undefined && { AMQP_URL: settings.amqpUrl }),
+    },
     ...(settings.cpuProfileDir !== undefined && {
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`],
     }),
@@ -72,6 +82,7 @@ async function startedStack(settings: EndToEndSettings): Promise<Stack> {
     kind: 'started',
     gatewayUrl: platform.gatewayUrl,
     transport: platform.amqpUrl === undefined ? 'embedded SQLite queue' : 'RabbitMQ (private vhost)',
+    gatewayWorkers: settings.gatewayWorkers,
     rateLimits: `raised by the bench (anonymous, auth and per-customer budgets ${Number(RELAXED_RATE_LIMITS.RATE_LIMIT_API_POINTS).toLocaleString('en-US')} per window)`,
     admin: { ...TEST_ADMIN },
     processes,
@@ -297,6 +308,7 @@ export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndR
         kind: stack.kind,
         gatewayUrl: stack.gatewayUrl,
         transport: stack.transport,
+        ...(stack.gatewayWorkers !== undefined && { gatewayWorkers: stack.gatewayWorkers }),
         rateLimits: stack.rateLimits,
       },
       customers: customers.length,
