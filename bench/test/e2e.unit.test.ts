@@ -159,6 +159,13 @@ describe('endToEndAims', () => {
   });
 });
 
+describe('settling time', () => {
+  test('When the services were still busy at the limit, then the run says more than 30 s', () => {
+    const text = formatEndToEnd(result([run({ name: 'single', concurrency: 1, settleSeconds: undefined })]));
+    expect(text).toMatch(/concurrency 1 +3000 .* +>30\n/);
+  });
+});
+
 describe('lessIdle', () => {
   test('When a run settled for 4 s, then each process gives back 4 s of its idle rate and processes without one keep their CPU', () => {
     expect(
@@ -176,14 +183,20 @@ describe('formatEndToEnd', () => {
     const text = formatEndToEnd(
       result([
         run({ name: 'single', concurrency: 1 }),
-        run({ name: 'saturation', concurrency: 32, statusCodes: { '201': 2990, '503': 10 } }),
+        run({
+          name: 'saturation',
+          concurrency: 32,
+          statusCodes: { '201': 2990, '503': 10 },
+          settleSeconds: 4,
+        }),
       ]),
     );
 
     expect(text).toContain(
       'rate limits: raised by the bench; 50 customers, 8 products; runs of 10 s after a 1 s warm-up)',
     );
-    expect(text).toMatch(/concurrency 32 \(saturation\) +3000 +300 +4\.00 +100\.0 +200 +10 +0/);
+    expect(text).toMatch(/concurrency 32 \(saturation\) +3000 +300 +4\.00 +100\.0 +200 +10 +0 +4\n/);
+    expect(text).toMatch(/concurrency 1 +3000 .* +n\/a\n/);
     expect(text).toMatch(/order-service +900 +900 +1\.5 +75 +95/);
     expect(text).toMatch(/all services +1300 +1300 +3\.5 +135 +175/);
     expect(text).toMatch(/bench \(load generator\) +150 +150 +n\/a +90 +120/);

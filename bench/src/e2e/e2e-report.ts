@@ -24,6 +24,11 @@ export interface OrderRunFigures extends LatencySummary {
   statusCodes: Record<string, number>;
   /** CPU time (µs) of each process per answered order; absent when the processes are unknown. */
   cpuMicrosPerOrder: Record<string, number>;
+  /**
+   * Seconds the services took after the run to finish the work its orders caused (shipments, notifications:
+   * the event backlog), at 1 s resolution; undefined when they were still busy at the bench's limit.
+   */
+  settleSeconds?: number;
 }
 
 export interface EndToEndResult {
@@ -54,6 +59,12 @@ export interface EndToEndResult {
   runs: OrderRunFigures[];
   /** Why some figure is missing (processes not found, no /proc). */
   notes: string[];
+}
+
+/** The settling time of a run: seconds, `>30` when the services were still busy at the bench's limit. */
+function settledAfter(run: OrderRunFigures): string {
+  if (!('settleSeconds' in run)) return 'n/a';
+  return run.settleSeconds === undefined ? `>${SETTLE_LIMIT_SECONDS}` : fixed(run.settleSeconds, 0);
 }
 
 function percent(share: number | undefined): number | undefined {
@@ -115,6 +126,9 @@ export function countErrors(statusCodes: Record<string, number>): number {
     .filter(([key]) => !/^\d+$/.test(key))
     .reduce((sum, [, count]) => sum + count, 0);
 }
+
+/** How long the bench waits for the services to settle after a run. */
+export const SETTLE_LIMIT_SECONDS = 30;
 
 /** Aims of issue 11 for the platform end to end (reported, never asserted). */
 const END_TO_END_AIMS = {
@@ -209,7 +223,17 @@ export function formatEndToEnd(result: EndToEndResult): string {
   );
   sections.push(
     formatTable(
-      ['run', 'orders', 'confirmed/s', 'p50 ms', 'p99 ms', 'max ms', 'not 201', 'not sent'],
+      [
+        'run',
+        'orders',
+        'confirmed/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'not 201',
+        'not sent',
+        'settled after s',
+      ],
       result.runs.map((run) => [
         RUN_LABELS[run.name](run),
         String(run.orders),
@@ -223,6 +247,7 @@ export function formatEndToEnd(result: EndToEndResult): string {
             .reduce((sum, [, n]) => sum + n, 0),
         ),
         String(run.notSent),
+        settledAfter(run),
       ]),
     ),
   );

@@ -15,6 +15,7 @@ import {
   endToEndAims,
   LOAD_PROCESS,
   lessIdle,
+  SETTLE_LIMIT_SECONDS,
   orderRunFigures,
   type EndToEndResult,
   type OrderRunFigures,
@@ -171,7 +172,7 @@ function rssSnapshot(processes: ReadonlyMap<string, number>): Record<string, num
 }
 
 /** How long the bench waits for the services to be quiet between runs. */
-const SETTLE_LIMIT_MS = 30_000;
+const SETTLE_LIMIT_MS = SETTLE_LIMIT_SECONDS * 1000;
 /** Quiet: the services together use less than their idle rate plus this share of one core over a second. */
 const QUIET_SHARE = 0.05;
 /** How long the idle rate of each process is measured, before the runs. */
@@ -290,7 +291,10 @@ export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndR
         stack.notes.push(`the services were still busy ${SETTLE_LIMIT_MS / 1000} s after the ${name} run`);
       const settleSeconds = (Date.now() - settleStarted) / 1000;
       const after = lessIdle(cpuSnapshot(stack.processes), idleCpu, settleSeconds);
-      runs.push(orderRunFigures(name, counts, before, after, shape));
+      runs.push({
+        ...orderRunFigures(name, counts, before, after, shape),
+        settleSeconds: settledAfter,
+      });
     };
     await measured('single', { concurrency: 1 }, () => closedLoopOrders(placer, 1, settings.durationSeconds));
     await measured('fixed-rate', { rate: settings.rate }, () =>
