@@ -3,8 +3,15 @@ import { env, parseConfig, z } from '@shop/platform/runtime';
 
 export const settingsSchema = z.object({
   BENCH_DURATION: env
+    .int(2, 1)
+    .describe(
+      'Seconds of each measured run: per round and target, saturation and moderate; and each product-cache run (default 2).',
+    ),
+  BENCH_ROUNDS: env
     .int(5, 1)
-    .describe('Seconds of each measured run, saturation and moderate (default 5).'),
+    .describe(
+      'Rounds of the proxy targets (direct to gateway-workers): each round runs every target once, in turn; their figures are the medians over the rounds (default 5).',
+    ),
   BENCH_WARMUP: env.int(1, 0).describe('Seconds of unmeasured warm-up per target (default 1).'),
   BENCH_CONNECTIONS: env.int(50, 1).describe('Connections of the saturation run (default 50).'),
   BENCH_MODERATE_RATE: env
@@ -20,7 +27,12 @@ export const settingsSchema = z.object({
       'direct,bare-proxy,koa-proxy,gateway,gateway-no-tracing,gateway-traced,gateway-workers,e2e,product-cache',
     )
     .describe(
-      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, gateway-no-tracing (the gateway with the tracing code stubbed out), gateway-traced (the gateway with OpenTelemetry tracing on), gateway-workers, e2e, product-cache (always run in that order; default all nine).',
+      'Comma-separated subset of the targets direct, bare-proxy, koa-proxy, gateway, gateway-no-tracing (the gateway with the tracing code stubbed out), gateway-traced (the gateway with OpenTelemetry tracing on), gateway-workers, e2e, product-cache (always run in that order; default all nine), and gateway-baseline (not by default: another build of the gateway, BENCH_GATEWAY_BASELINE, measured in the same rounds as gateway).',
+    ),
+  BENCH_GATEWAY_BASELINE: env
+    .optionalString()
+    .describe(
+      "gateway-baseline: the dist/src directory of another build of api-gateway (e.g. main's, before a change), measured like gateway in the same rounds.",
     ),
   BENCH_GATEWAY_WORKERS: env
     .int(availableParallelism(), 1)

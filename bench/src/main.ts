@@ -17,14 +17,8 @@ import {
   type ProductCacheResult,
 } from './product-cache/product-cache-bench.js';
 import { accessLogBenchmarks, jwtVerifyBenchmarks } from './micro.js';
-import {
-  aims,
-  compare,
-  formatReport,
-  type BenchReport,
-  type TargetName,
-  type TargetResult,
-} from './report.js';
+import { aims, formatReport, type BenchReport, type TargetName, type TargetResult } from './report.js';
+import { compareRounds, targetFromRuns, type TargetRuns } from './rounds.js';
 import { startGatewayMainProcess, startTargetProcess, type TargetProcess } from './target-process.js';
 import type { TargetSpec } from './target-spec.js';
 
@@ -33,6 +27,7 @@ const TARGETS: readonly TargetName[] = [
   'bare-proxy',
   'koa-proxy',
   'gateway',
+  'gateway-baseline',
   'gateway-no-tracing',
   'gateway-traced',
   'gateway-workers',
@@ -46,11 +41,12 @@ const USAGE = [
   '',
   'Measures what the API gateway costs on this machine: the same protected request sent (a) straight to',
   'a tiny upstream, (b) through a bare node:http proxy, (c) through a Koa pass-through and (d) through the',
-  'real api-gateway, each under saturation and under a moderate paced load. Then (e) e2e: the whole',
-  'platform, seven processes started here (or GATEWAY_URL), with orders placed through the gateway: one',
+  'real api-gateway, each under saturation and under a moderate paced load, in rounds (every target once',
+  'per round, in turn; medians over the rounds, so every ratio compares runs taken moments apart). Then',
+  '(e) e2e: the whole platform, seven processes started here (or GATEWAY_URL), with orders placed through the gateway: one',
   'at a time, at a paced rate and at saturation, with CPU per order and memory of every process. Then',
   '(f) product-cache: inventory-service product reads with the cache cold (off) and warm, side by side. Then',
-  'jsonwebtoken and access-log micro-benchmarks. About two minutes. Prints a report with the aims met or',
+  'jsonwebtoken and access-log micro-benchmarks. About five minutes. Prints a report with the aims met or',
   'NOT met (see bench/README.md) and writes the JSON results.',
   '',
   'Environment:',
@@ -150,6 +146,19 @@ function specFor(
   upstreamUrl: string,
 ): TargetSpec | string {
   if (name === 'bare-proxy' || name === 'koa-proxy') return { kind: name, upstreamUrl };
+  if (name === 'gateway-baseline') {
+    const baseline = config.BENCH_GATEWAY_BASELINE;
+    if (baseline === undefined) return 'BENCH_GATEWAY_BASELINE is not set';
+    if (!existsSync(join(baseline, 'service.js'))) return `no service.js in ${baseline}`;
+    return {
+      kind: 'gateway',
+      upstreamUrl,
+      gatewayDist: baseline,
+      jwtSecret,
+      dataDir: join(scratch, name),
+      logFile: join(scratch, name, 'api-gateway.log'),
+    };
+  }
   if (!existsSync(join(gatewayDist, 'service.js'))) {
     return 'api-gateway is not built (api-gateway/dist/src/service.js missing)';
   }
@@ -172,71 +181,104 @@ function firstErrorLine(message: string): string {
   return (lines.find((line) => /^\s*\w*Error: /.test(line)) ?? lines[0] ?? '').trim();
 }
 
-async function measure(name: TargetName, target: TargetProcess): Promise<TargetResult> {
-  const base: Omit<LoadOptions, 'connections' | 'durationSeconds'> = { url: `${target.url}${PATH}`, headers };
-  process.stdout.write(`${name}: warm-up ${config.BENCH_WARMUP} s, `);
-  if (config.BENCH_WARMUP > 0) {
-    await runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_WARMUP });
-  }
-  process.stdout.write(`saturation ${config.BENCH_DURATION} s, `);
-  const saturation = await withCpuPerRequest(
+type Base = Omit<LoadOptions, 'connections' | 'durationSeconds'>;
+
+const baseFor = (target: TargetProcess): Base => ({ url: `${target.url}${PATH}`, headers });
+
+/** One saturation run (closed loop, BENCH_CONNECTIONS), with the target's CPU per request. */
+function saturationRun(target: TargetProcess, seconds = config.BENCH_DURATION) {
+  return withCpuPerRequest(
     () => target.cpuMicros(),
-    () => runLoad({ ...base, connections: config.BENCH_CONNECTIONS, durationSeconds: config.BENCH_DURATION }),
+    () => runLoad({ ...baseFor(target), connections: config.BENCH_CONNECTIONS, durationSeconds: seconds }),
   );
-  process.stdout.write(`moderate ${config.BENCH_DURATION} s\n`);
-  const moderate = await withCpuPerRequest(
+}
+
+/** One moderate-load run (open loop, evenly paced), with the target's CPU per request. */
+function moderateRun(target: TargetProcess) {
+  return withCpuPerRequest(
     () => target.cpuMicros(),
     () =>
       runPacedLoad({
-        ...base,
+        ...baseFor(target),
         connections: config.BENCH_MODERATE_CONNECTIONS,
         durationSeconds: config.BENCH_DURATION,
         rate: config.BENCH_MODERATE_RATE,
       }),
   );
-  return { name, saturation, moderate };
 }
 
-/** Targets (a) to (d): each in its own process in front of one upstream process. */
-async function measureProxies(wanted: readonly TargetName[], targets: TargetResult[]): Promise<void> {
+/** What a target leaves running after a saturation run (a last flush, a collection) stays out of the next. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 250));
+
+interface Running {
+  name: TargetName;
+  target: TargetProcess;
+  runs: TargetRuns;
+}
+
+/**
+ * Targets (a) to (d4): each in its own process in front of one upstream process, all started first, then
+ * measured in BENCH_ROUNDS rounds. A round runs every target's saturation run in turn, then every
+ * target's moderate run, the order rotated by one target each round: the runs that a ratio compares are
+ * seconds apart, whatever else the machine does meanwhile (see rounds.ts).
+ */
+async function measureProxies(wanted: readonly TargetName[]): Promise<TargetResult[]> {
   const upstream = await startTargetProcess({ kind: 'upstream' });
+  const skipped = new Map<TargetName, string>();
+  const running: Running[] = [];
   try {
     for (const name of wanted) {
       if (name === 'direct') {
-        targets.push(await measure(name, upstream));
+        running.push({ name, target: upstream, runs: { saturation: [], moderate: [] } });
         continue;
       }
       const start = starterFor(name, upstream.url);
       if (typeof start === 'string') {
         process.stdout.write(`${name}: skipped, ${start}\n`);
-        targets.push({ name, skipped: start });
+        skipped.set(name, start);
         continue;
       }
-      let target: TargetProcess;
       try {
-        target = await start();
+        running.push({ name, target: await start(), runs: { saturation: [], moderate: [] } });
       } catch (error) {
         const reason = `could not start: ${firstErrorLine((error as Error).message)}`;
         process.stdout.write(`${name}: skipped, ${reason}\n`);
-        targets.push({ name, skipped: reason });
-        continue;
-      }
-      try {
-        targets.push(await measure(name, target));
-      } finally {
-        await target.stop();
+        skipped.set(name, reason);
       }
     }
+    if (config.BENCH_WARMUP > 0) {
+      process.stdout.write(
+        `warm-up ${config.BENCH_WARMUP} s each: ${running.map((each) => each.name).join(', ')}\n`,
+      );
+      for (const { target } of running) await saturationRun(target, config.BENCH_WARMUP);
+    }
+    for (let round = 0; round < config.BENCH_ROUNDS; round++) {
+      const order = running.map((_, index) => running[(index + round) % running.length] as Running);
+      process.stdout.write(
+        `round ${round + 1}/${config.BENCH_ROUNDS}: saturation then moderate ${config.BENCH_DURATION} s each, ` +
+          `${order.map((each) => each.name).join(', ')}\n`,
+      );
+      for (const each of order) {
+        each.runs.saturation.push(await saturationRun(each.target));
+        await settle();
+      }
+      for (const each of order) each.runs.moderate.push(await moderateRun(each.target));
+    }
   } finally {
+    for (const { name, target } of running) if (name !== 'direct') await target.stop();
     await upstream.stop();
   }
+  return wanted.map((name): TargetResult => {
+    const reason = skipped.get(name);
+    if (reason !== undefined) return { name, skipped: reason };
+    return targetFromRuns(name, (running.find((each) => each.name === name) as Running).runs);
+  });
 }
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg();
   const wanted = TARGETS.filter((name) => config.BENCH_TARGETS.includes(name));
-  const targets: TargetResult[] = [];
-  if (wanted.length > 0) await measureProxies(wanted, targets);
+  const targets = wanted.length > 0 ? await measureProxies(wanted) : [];
 
   let endToEnd: BenchReport['endToEnd'];
   if (config.BENCH_TARGETS.includes(END_TO_END)) {
@@ -279,7 +321,7 @@ async function main(): Promise<void> {
     micro.push(...jwtVerifyBenchmarks(1000), ...(await accessLogBenchmarks(20_000)));
   }
 
-  const comparison = compare(targets);
+  const comparison = compareRounds(targets);
   if (targets.some((target) => target.name === 'gateway-workers'))
     comparison.workers = config.BENCH_GATEWAY_WORKERS;
   const cpuList = cpus();
@@ -294,6 +336,7 @@ async function main(): Promise<void> {
     },
     settings: {
       durationSeconds: config.BENCH_DURATION,
+      rounds: config.BENCH_ROUNDS,
       warmupSeconds: config.BENCH_WARMUP,
       connections: config.BENCH_CONNECTIONS,
       moderateRate: config.BENCH_MODERATE_RATE,

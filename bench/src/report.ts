@@ -2,12 +2,14 @@ import type { LatencySummary } from '@shop/load-generator';
 import { formatEndToEnd, type EndToEndResult } from './e2e/e2e-report.js';
 import { formatTable } from '@shop/platform/tools';
 import type { ProductCacheResult } from './product-cache/product-cache-bench.js';
+import { median } from './stats.js';
 
 export type TargetName =
   | 'direct'
   | 'bare-proxy'
   | 'koa-proxy'
   | 'gateway'
+  | 'gateway-baseline'
   | 'gateway-no-tracing'
   | 'gateway-traced'
   | 'gateway-workers';
@@ -17,6 +19,7 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   'bare-proxy': '(b) node:http + undici Pool proxy',
   'koa-proxy': '(c) Koa + router + undici',
   gateway: '(d) api-gateway (full stack)',
+  'gateway-baseline': '(d0) api-gateway, baseline build',
   'gateway-no-tracing': '(d4) api-gateway, no tracing code',
   'gateway-traced': '(d3) api-gateway, tracing on',
   'gateway-workers': '(d2) api-gateway, N workers',
@@ -34,7 +37,14 @@ export interface LoadFigures extends LatencySummary {
 }
 
 export type TargetResult =
-  | { name: TargetName; saturation: LoadFigures; moderate: LoadFigures }
+  | {
+      name: TargetName;
+      /** Measured in rounds: the median of each figure over the runs (see rounds.ts). */
+      saturation: LoadFigures;
+      moderate: LoadFigures;
+      /** Each run, in round order. */
+      rounds?: { saturation: LoadFigures[]; moderate: LoadFigures[] };
+    }
   | { name: TargetName; skipped: string };
 
 export interface MicroResult {
@@ -64,6 +74,12 @@ export interface Comparison {
   koaCpuMicros?: number;
   /** The gateway's CPU per request at saturation over the Koa pass-through's. */
   gatewayCpuToKoa?: number;
+  /** CPU per request at saturation over the bare proxy's: the Koa pass-through's, the gateway's. */
+  koaCpuToBare?: number;
+  gatewayCpuToBare?: number;
+  /** (d) over (d0), another build of the gateway (BENCH_GATEWAY_BASELINE): throughput and CPU per request. */
+  gatewayToBaseline?: number;
+  gatewayCpuToBaseline?: number;
   /** The gateway's main.js with GATEWAY_WORKERS=N over the one-process gateway: req/s at saturation. */
   workersToOneWorker?: number;
   /** N of the workers run (d2). */
@@ -74,6 +90,14 @@ export interface Comparison {
   /** (d) over (d4): the gateway with tracing off over the same gateway with the tracing code stubbed out. */
   offToNoTracing?: number;
   offCpuToNoTracing?: number;
+  /**
+   * With targets measured in rounds (rounds.ts): how many, each round's own comparison, and the smallest and
+   * largest round of each figure above (`gatewayToBare`, `gatewayAddedAtModerate.p99Ms`, ...). The figures
+   * above are then the medians over the rounds.
+   */
+  rounds?: number;
+  perRound?: Comparison[];
+  spread?: Record<string, { min: number; max: number }>;
 }
 
 /** The aims of docs/architecture.md#performance, reported (never asserted): where the measured figures stand against them. */
@@ -96,6 +120,8 @@ export interface BenchReport {
   };
   settings: {
     durationSeconds: number;
+    /** Rounds of the proxy targets: each target runs once per round (absent: one run each). */
+    rounds?: number;
     warmupSeconds: number;
     connections: number;
     moderateRate: number;
@@ -138,6 +164,21 @@ function throughputRatio(a: Measured, b: Measured): number | undefined {
   return ratio(a.saturation.requestsPerSecond, b.saturation.requestsPerSecond);
 }
 
+/**
+ * a's saturation req/s over b's; for targets measured in the same rounds, the median of each round's ratio
+ * (the runs of one round were taken moments apart), as compareRounds() does for the comparison.
+ */
+function pairedThroughputRatio(a: Measured, b: Measured): number | undefined {
+  const aRuns = a.rounds?.saturation;
+  const bRuns = b.rounds?.saturation;
+  if (aRuns === undefined || bRuns === undefined || aRuns.length !== bRuns.length || aRuns.length === 0) {
+    return throughputRatio(a, b);
+  }
+  return median(
+    aRuns.map((run, index) => run.requestsPerSecond / (bRuns[index] as LoadFigures).requestsPerSecond),
+  );
+}
+
 /** a's CPU per request at saturation over b's, when both were measured. */
 function cpuRatio(a: Measured, b: Measured): number | undefined {
   const aCpu = a.saturation.cpuMicrosPerRequest;
@@ -157,6 +198,7 @@ export function compare(targets: readonly TargetResult[]): Comparison {
     comparison.gatewayAddedAtModerate = delta(gateway.moderate, bare.moderate);
     comparison.gatewayCpuMicros = gateway.saturation.cpuMicrosPerRequest;
     comparison.bareCpuMicros = bare.saturation.cpuMicrosPerRequest;
+    comparison.gatewayCpuToBare = cpuRatio(gateway, bare);
   }
   if (koa && gateway) {
     comparison.koaCpuMicros = koa.saturation.cpuMicrosPerRequest;
@@ -167,6 +209,11 @@ export function compare(targets: readonly TargetResult[]): Comparison {
     comparison.tracedToUntraced = throughputRatio(traced, gateway);
     comparison.tracedCpuToUntraced = cpuRatio(traced, gateway);
   }
+  const baseline = measured(targets, 'gateway-baseline');
+  if (baseline && gateway) {
+    comparison.gatewayToBaseline = throughputRatio(gateway, baseline);
+    comparison.gatewayCpuToBaseline = cpuRatio(gateway, baseline);
+  }
   const noTracing = measured(targets, 'gateway-no-tracing');
   if (noTracing && gateway) {
     comparison.offToNoTracing = throughputRatio(gateway, noTracing);
@@ -176,6 +223,7 @@ export function compare(targets: readonly TargetResult[]): Comparison {
   if (workers && gateway) comparison.workersToOneWorker = throughputRatio(workers, gateway);
   if (bare && koa) {
     comparison.koaToBare = throughputRatio(koa, bare);
+    comparison.koaCpuToBare = cpuRatio(koa, bare);
     comparison.koaAddedAtModerate = delta(koa.moderate, bare.moderate);
   }
   if (bare && direct) {
@@ -184,46 +232,56 @@ export function compare(targets: readonly TargetResult[]): Comparison {
   return comparison;
 }
 
-/** Issue 11's aims for the gateway's full chain, side by side in one run. */
-const GATEWAY_AIMS = { toBare: 0.6, cpuToKoa: 1.35, addedP50Ms: 0.4, addedP99Ms: 1 } as const;
-
-export function aims(comparison: Comparison): Aim[] {
-  const throughput = comparison.gatewayToBare;
-  const cpu = comparison.gatewayCpuToKoa;
-  const added = comparison.gatewayAddedAtModerate;
-  return [
-    {
-      name: 'gateway throughput / bare proxy',
-      aim: `>= ${GATEWAY_AIMS.toBare}`,
-      measured: throughput === undefined ? 'n/a' : throughput.toFixed(3),
-      met: throughput === undefined ? undefined : throughput >= GATEWAY_AIMS.toBare,
-    },
-    {
-      name: 'gateway CPU per request / Koa pass-through',
-      aim: `<= ${GATEWAY_AIMS.cpuToKoa}`,
-      measured: cpu === undefined ? 'n/a' : cpu.toFixed(2),
-      met: cpu === undefined ? undefined : cpu <= GATEWAY_AIMS.cpuToKoa,
-    },
-    {
-      name: 'gateway added p50 (moderate load)',
-      aim: '<= 0.40 ms',
-      measured: added ? `${added.p50Ms.toFixed(2)} ms` : 'n/a',
-      met: added ? added.p50Ms <= GATEWAY_AIMS.addedP50Ms : undefined,
-    },
-    {
-      name: 'gateway added p99 (moderate load)',
-      aim: '<= 1.00 ms',
-      measured: added ? `${added.p99Ms.toFixed(2)} ms` : 'n/a',
-      met: added ? added.p99Ms <= GATEWAY_AIMS.addedP99Ms : undefined,
-    },
-  ];
-}
-
 const loadFigures = (values: readonly number[]) => values.map((value) => value.toFixed(1)).join(' / ');
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : 'n/a');
 const signedMs = (value: number) => (value >= 0 ? '+' : '') + value.toFixed(2);
 const micros = (value: number | undefined) =>
   value !== undefined && Number.isFinite(value) ? value.toFixed(0) : 'n/a';
+
+/** Issue 11's aims for the gateway's full chain, side by side in one run. */
+const GATEWAY_AIMS = { toBare: 0.6, cpuToKoa: 1.35, addedP50Ms: 0.4, addedP99Ms: 1 } as const;
+
+/**
+ * Judged on the medians when the targets ran in rounds; `measured` then shows the smallest and largest
+ * round too, e.g. `0.62 (0.55-0.66)`.
+ */
+export function aims(comparison: Comparison): Aim[] {
+  const throughput = comparison.gatewayToBare;
+  const cpu = comparison.gatewayCpuToKoa;
+  const added = comparison.gatewayAddedAtModerate;
+  const spread = (key: string, format: (value: number) => string) => {
+    const range = comparison.spread?.[key];
+    return range === undefined ? '' : ` (${format(range.min)} to ${format(range.max)})`;
+  };
+  const times = (value: number) => value.toFixed(2);
+  const signed = (value: number) => `${signedMs(value)} ms`;
+  return [
+    {
+      name: 'gateway throughput / bare proxy',
+      aim: `>= ${GATEWAY_AIMS.toBare}`,
+      measured: throughput === undefined ? 'n/a' : `${times(throughput)}${spread('gatewayToBare', times)}`,
+      met: throughput === undefined ? undefined : throughput >= GATEWAY_AIMS.toBare,
+    },
+    {
+      name: 'gateway CPU per request / Koa pass-through',
+      aim: `<= ${GATEWAY_AIMS.cpuToKoa}`,
+      measured: cpu === undefined ? 'n/a' : `${times(cpu)}${spread('gatewayCpuToKoa', times)}`,
+      met: cpu === undefined ? undefined : cpu <= GATEWAY_AIMS.cpuToKoa,
+    },
+    {
+      name: 'gateway added p50 (moderate load)',
+      aim: '<= 0.40 ms',
+      measured: added ? `${signed(added.p50Ms)}${spread('gatewayAddedAtModerate.p50Ms', signed)}` : 'n/a',
+      met: added ? added.p50Ms <= GATEWAY_AIMS.addedP50Ms : undefined,
+    },
+    {
+      name: 'gateway added p99 (moderate load)',
+      aim: '<= 1.00 ms',
+      measured: added ? `${signed(added.p99Ms)}${spread('gatewayAddedAtModerate.p99Ms', signed)}` : 'n/a',
+      met: added ? added.p99Ms <= GATEWAY_AIMS.addedP99Ms : undefined,
+    },
+  ];
+}
 
 export function formatReport(report: BenchReport): string {
   const bare = measured(report.targets, 'bare-proxy');
@@ -234,7 +292,7 @@ export function formatReport(report: BenchReport): string {
     `Benchmarks on ${report.machine.cpus} CPU(s) ${report.machine.cpuModel}, Node ${report.machine.node}` +
       (report.targets.length === 0
         ? ''
-        : `; ${s.connections} connections, ${s.durationSeconds} s each after ${s.warmupSeconds} s warm-up; ` +
+        : `; ${s.rounds === undefined ? '' : `${s.rounds} rounds, `}${s.connections} connections, ${s.durationSeconds} s each after ${s.warmupSeconds} s warm-up; ` +
           `moderate load ${s.moderateRate} req/s over ${s.moderateConnections} connections`) +
       (load === undefined
         ? ''
@@ -262,9 +320,7 @@ export function formatReport(report: BenchReport): string {
               ? TARGET_LABELS[target.name].replace('N workers', `${report.comparison.workers} workers`)
               : TARGET_LABELS[target.name];
           if ('skipped' in target) return [label, 'skipped', '-', '-', '-', '-', '-', '-', '-', '-', '-'];
-          const vsBare = bare
-            ? ratio(target.saturation.requestsPerSecond, bare.saturation.requestsPerSecond)
-            : undefined;
+          const vsBare = bare ? pairedThroughputRatio(target, bare) : undefined;
           return [
             label,
             target.saturation.requestsPerSecond.toFixed(0),
@@ -287,51 +343,84 @@ export function formatReport(report: BenchReport): string {
   for (const target of report.targets) {
     if ('skipped' in target) lines.push(`${TARGET_LABELS[target.name]} skipped: ${target.skipped}`);
   }
+  if (c.rounds !== undefined) {
+    lines.push(
+      `Medians of ${c.rounds} rounds (each target once per round, in turn); in brackets the lowest and highest round:`,
+    );
+  }
+  // A ratio or difference, with its spread over the rounds when there is one.
+  const figure = (value: number, key: string, format: (value: number) => string) => {
+    const range = c.spread?.[key];
+    return range === undefined
+      ? format(value)
+      : `${format(value)} (${format(range.min)} to ${format(range.max)})`;
+  };
+  const times = (value: number) => value.toFixed(2);
+  const plain = (value: number) => micros(value);
   if (c.gatewayToBare !== undefined)
-    lines.push(`gateway / bare proxy throughput: ${c.gatewayToBare.toFixed(2)}`);
-  if (c.koaToBare !== undefined) lines.push(`koa / bare proxy throughput:     ${c.koaToBare.toFixed(2)}`);
+    lines.push(`gateway / bare proxy throughput: ${figure(c.gatewayToBare, 'gatewayToBare', times)}`);
+  if (c.koaToBare !== undefined)
+    lines.push(`koa / bare proxy throughput:     ${figure(c.koaToBare, 'koaToBare', times)}`);
   if (c.bareToDirect !== undefined)
-    lines.push(`bare proxy / direct throughput:  ${c.bareToDirect.toFixed(2)}`);
-  if (c.gatewayAddedAtModerate) {
+    lines.push(`bare proxy / direct throughput:  ${figure(c.bareToDirect, 'bareToDirect', times)}`);
+  const added = (
+    label: string,
+    key: 'gatewayAddedAtModerate' | 'gatewayAddedAtSaturation' | 'koaAddedAtModerate',
+  ) => {
+    const delta = c[key];
+    if (delta === undefined) return;
     lines.push(
-      `gateway added latency vs bare proxy, moderate load: p50 ${signedMs(c.gatewayAddedAtModerate.p50Ms)} ms, ` +
-        `p99 ${signedMs(c.gatewayAddedAtModerate.p99Ms)} ms`,
+      `${label} p50 ${figure(delta.p50Ms, `${key}.p50Ms`, signedMs)} ms, ` +
+        `p99 ${figure(delta.p99Ms, `${key}.p99Ms`, signedMs)} ms`,
     );
-  }
-  if (c.gatewayAddedAtSaturation) {
-    lines.push(
-      `gateway added latency vs bare proxy, saturation:    p50 ${signedMs(c.gatewayAddedAtSaturation.p50Ms)} ms, ` +
-        `p99 ${signedMs(c.gatewayAddedAtSaturation.p99Ms)} ms`,
-    );
-  }
-  if (c.koaAddedAtModerate) {
-    lines.push(
-      `koa added latency vs bare proxy, moderate load:     p50 ${signedMs(c.koaAddedAtModerate.p50Ms)} ms, ` +
-        `p99 ${signedMs(c.koaAddedAtModerate.p99Ms)} ms`,
-    );
-  }
+  };
+  added('gateway added latency vs bare proxy, moderate load:', 'gatewayAddedAtModerate');
+  added('gateway added latency vs bare proxy, saturation:   ', 'gatewayAddedAtSaturation');
+  added('koa added latency vs bare proxy, moderate load:    ', 'koaAddedAtModerate');
   if (c.gatewayCpuMicros !== undefined && c.bareCpuMicros !== undefined) {
     lines.push(
-      `CPU per request (target process, saturation): gateway ${micros(c.gatewayCpuMicros)} µs, ` +
-        `bare proxy ${micros(c.bareCpuMicros)} µs` +
-        (c.koaCpuMicros === undefined ? '' : `, Koa pass-through ${micros(c.koaCpuMicros)} µs`),
+      `CPU per request (target process, saturation): gateway ${figure(c.gatewayCpuMicros, 'gatewayCpuMicros', plain)} µs, ` +
+        `bare proxy ${figure(c.bareCpuMicros, 'bareCpuMicros', plain)} µs` +
+        (c.koaCpuMicros === undefined
+          ? ''
+          : `, Koa pass-through ${figure(c.koaCpuMicros, 'koaCpuMicros', plain)} µs`),
+    );
+  }
+  if (c.gatewayCpuToKoa !== undefined) {
+    lines.push(
+      `CPU per request, gateway / Koa pass-through: ${figure(c.gatewayCpuToKoa, 'gatewayCpuToKoa', times)}` +
+        (c.koaCpuToBare === undefined
+          ? ''
+          : `; Koa pass-through / bare proxy: ${figure(c.koaCpuToBare, 'koaCpuToBare', times)}`),
     );
   }
   if (c.tracedToUntraced !== undefined) {
     lines.push(
-      `gateway tracing on / off, throughput: ${c.tracedToUntraced.toFixed(2)}` +
-        (c.tracedCpuToUntraced === undefined ? '' : `, CPU per request: ${c.tracedCpuToUntraced.toFixed(2)}`),
+      `gateway tracing on / off, throughput: ${figure(c.tracedToUntraced, 'tracedToUntraced', times)}` +
+        (c.tracedCpuToUntraced === undefined
+          ? ''
+          : `, CPU per request: ${figure(c.tracedCpuToUntraced, 'tracedCpuToUntraced', times)}`),
+    );
+  }
+  if (c.gatewayToBaseline !== undefined) {
+    lines.push(
+      `gateway / baseline build, throughput: ${figure(c.gatewayToBaseline, 'gatewayToBaseline', times)}` +
+        (c.gatewayCpuToBaseline === undefined
+          ? ''
+          : `, CPU per request: ${figure(c.gatewayCpuToBaseline, 'gatewayCpuToBaseline', times)}`),
     );
   }
   if (c.offToNoTracing !== undefined) {
     lines.push(
-      `gateway tracing off / no tracing code, throughput: ${c.offToNoTracing.toFixed(2)}` +
-        (c.offCpuToNoTracing === undefined ? '' : `, CPU per request: ${c.offCpuToNoTracing.toFixed(2)}`),
+      `gateway tracing off / no tracing code, throughput: ${figure(c.offToNoTracing, 'offToNoTracing', times)}` +
+        (c.offCpuToNoTracing === undefined
+          ? ''
+          : `, CPU per request: ${figure(c.offCpuToNoTracing, 'offCpuToNoTracing', times)}`),
     );
   }
   if (c.workersToOneWorker !== undefined) {
     lines.push(
-      `gateway with ${c.workers ?? 'N'} workers / one process, throughput: ${c.workersToOneWorker.toFixed(2)} ` +
+      `gateway with ${c.workers ?? 'N'} workers / one process, throughput: ${figure(c.workersToOneWorker, 'workersToOneWorker', times)} ` +
         '(the load generator shares the same cores)',
     );
   }

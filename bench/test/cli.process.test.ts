@@ -23,7 +23,7 @@ describe('npm run bench, refusing', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'BENCH_TARGETS: no target named gatway; they are direct, bare-proxy, koa-proxy, gateway, gateway-no-tracing, gateway-traced, gateway-workers, e2e, product-cache',
+      'BENCH_TARGETS: no target named gatway; they are direct, bare-proxy, koa-proxy, gateway, gateway-baseline, gateway-no-tracing, gateway-traced, gateway-workers, e2e, product-cache',
     );
   });
 

@@ -1,17 +1,11 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  composeService,
-  createLogger,
-  createMetricsRegistry,
-  createTokenService,
-  startTracing,
-  stopTracing,
-  type ServiceConfig,
-  type ServiceDefinition,
-} from '@shop/platform/runtime';
+import type { ServiceConfig, ServiceDefinition } from '@shop/platform/runtime';
 import type { TargetSpec } from '../target-spec.js';
+
+type PlatformRuntime = typeof import('@shop/platform/runtime');
 
 // The slice of api-gateway's compiled modules the bench drives; loaded at run time so the bench builds
 // (and skips this target) while the gateway is absent.
@@ -36,10 +30,19 @@ async function load<T>(file: string, exportName: string): Promise<T> {
 export async function createGatewayTarget(
   spec: Extract<TargetSpec, { kind: 'gateway' }>,
 ): Promise<{ server: Server; close(): Promise<void> }> {
-  const { gatewayService } = await load<GatewayServiceModule>(
-    join(spec.gatewayDist, 'service.js'),
-    'gatewayService',
-  );
+  const serviceFile = join(spec.gatewayDist, 'service.js');
+  const { gatewayService } = await load<GatewayServiceModule>(serviceFile, 'gatewayService');
+  // The platform that gateway build imports, not necessarily the bench's own (BENCH_GATEWAY_BASELINE): a
+  // logger or context made by another copy of the platform would miss its fast paths.
+  const platformFile = createRequire(serviceFile).resolve('@shop/platform/runtime');
+  const {
+    composeService,
+    createLogger,
+    createMetricsRegistry,
+    createTokenService,
+    startTracing,
+    stopTracing,
+  } = (await import(pathToFileURL(platformFile).href)) as PlatformRuntime;
   const issuer = 'shop-platform';
   const audience = 'shop-api';
   const config = gatewayService.loadConfig({
