@@ -75,3 +75,33 @@ describe('createTokenService', () => {
     }
   });
 });
+
+describe('signClientAddress', () => {
+  const expected = (address: string, secret = TEST_JWT.secret) =>
+    `${address};${createHmac('sha256', secret).update(`client-address:${address}`).digest('base64url')}`;
+
+  test('When an address is vouched for again, then the value is the same HMAC under the key, and verifies', () => {
+    const first = tokens.signClientAddress('198.51.100.7');
+    const again = tokens.signClientAddress('198.51.100.7');
+
+    expect(first).toBe(expected('198.51.100.7'));
+    expect(again).toBe(first);
+    expect(tokens.clientAddressFrom(again)).toBe('198.51.100.7');
+    const otherKey = createTokenService({ ...TEST_JWT, secret: `${TEST_JWT.secret}-other` });
+    expect(otherKey.signClientAddress('198.51.100.7')).not.toBe(first);
+    expect(otherKey.clientAddressFrom(first)).toBeUndefined();
+  });
+
+  test('When more addresses were vouched for than are remembered, then each still gets its own value', () => {
+    const service = createTokenService(TEST_JWT);
+    const addresses = Array.from(
+      { length: 10_050 },
+      (_, index) => `10.${index >> 16}.${(index >> 8) & 255}.${index & 255}`,
+    );
+    for (const address of addresses) service.signClientAddress(address);
+
+    for (const address of [addresses[0] as string, addresses[5000] as string, addresses[10_049] as string]) {
+      expect(service.signClientAddress(address)).toBe(expected(address));
+    }
+  });
+});
