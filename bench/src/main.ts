@@ -46,7 +46,7 @@ const USAGE = [
   '(e) e2e: the whole platform, seven processes started here (or GATEWAY_URL), with orders placed through the gateway: one',
   'at a time, at a paced rate and at saturation, with CPU per order and memory of every process. Then',
   '(f) product-cache: inventory-service product reads with the cache cold (off) and warm, side by side. Then',
-  'jsonwebtoken and access-log micro-benchmarks. About five minutes. Prints a report with the aims met or',
+  'jsonwebtoken and access-log micro-benchmarks. About six minutes. Prints a report with the aims met or',
   'NOT met (see bench/README.md) and writes the JSON results.',
   '',
   'Environment:',
