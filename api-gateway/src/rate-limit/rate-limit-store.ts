@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import {
   closeRedis,
   redactCredentials,
@@ -26,6 +27,17 @@ export interface RateLimitStore {
 
 const FALLBACK_LOG_INTERVAL_MS = 10_000;
 
+const require = createRequire(import.meta.url);
+
+/**
+ * ioredis, loaded only when REDIS_URL is set (decision 0067): a gateway keeping its counters in memory or in
+ * its cluster's primary never needs it. It is CommonJS, so a synchronous require keeps this factory sync.
+ */
+function redisClient(url: string, options: ReturnType<typeof redisOptions>): Redis {
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  return new RedisClient(url, options);
+}
+
 export function createRateLimitStore(
   redisUrl: string | undefined,
   logger: Logger,
@@ -47,7 +59,7 @@ export function createRateLimitStore(
 
   // No offline queue and a short command timeout: while Redis is away, requests must not wait for it;
   // the limiters then answer from the in-memory insurance limiter instead.
-  const redis = new Redis(redisUrl, redisOptions({ commandTimeoutMs: 500, maxRetriesPerRequest: 1 }));
+  const redis = redisClient(redisUrl, redisOptions({ commandTimeoutMs: 500, maxRetriesPerRequest: 1 }));
   let state: 'connecting' | 'ready' | 'down' | 'closed' = 'connecting';
   let fallbacks = 0;
   let lastFallbackLog = 0;
