@@ -89,6 +89,16 @@ export const settingsSchema = z.object({
     .describe(
       'e2e: a directory where each service of the started stack writes a V8 CPU profile (node --cpu-prof) when it stops.',
     ),
+  BENCH_E2E_IDLE_SECONDS: env
+    .int(120, 0)
+    .describe(
+      'e2e: seconds the started stack stays untouched before its idle RSS is read (default 120: V8 returns its young generation only when its memory reducer runs, up to 100 s after start); 0 reads it at start only.',
+    ),
+  BENCH_NODE_ARGS: env
+    .optionalString()
+    .describe(
+      'e2e: Node options for every service of the started stack, space-separated (e.g. --max-semi-space-size=1), to compare a flag side by side.',
+    ),
   BENCH_RESULTS: env
     .optionalString()
     .describe('Where the JSON results go (default bench/results/latest.json).'),

@@ -296,6 +296,8 @@ async function main(): Promise<void> {
         dataDir: config.DATA_DIR,
         amqpUrl: config.AMQP_URL,
         cpuProfileDir: config.BENCH_CPU_PROF,
+        idleSeconds: config.BENCH_E2E_IDLE_SECONDS,
+        nodeArgs: config.BENCH_NODE_ARGS?.split(/\s+/).filter((arg) => arg !== '') ?? [],
         say: (line) => process.stdout.write(`${line}\n`),
       });
     } catch (error) {
@@ -347,6 +349,8 @@ async function main(): Promise<void> {
         rate: config.BENCH_E2E_RATE,
         customers: config.BENCH_E2E_CUSTOMERS,
         gatewayWorkers: config.BENCH_E2E_GATEWAY_WORKERS,
+        idleSeconds: config.BENCH_E2E_IDLE_SECONDS,
+        nodeArgs: config.BENCH_NODE_ARGS ?? '',
       },
     },
     targets,

@@ -132,6 +132,8 @@ export interface BenchReport {
       rate: number;
       customers: number;
       gatewayWorkers: number;
+      idleSeconds: number;
+      nodeArgs: string;
     };
   };
   targets: TargetResult[];

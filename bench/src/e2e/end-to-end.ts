@@ -22,7 +22,14 @@ import {
   type OrderRunName,
 } from './e2e-report.js';
 import { closedLoopOrders, OrderPlacer, pacedOrders, type OrderRunCounts } from './order-load.js';
-import { childPids, childServices, cpuMicrosOf, procAvailable, rssBytesOf } from './process-stats.js';
+import {
+  childPids,
+  childServices,
+  cpuMicrosOf,
+  procAvailable,
+  rssBytesOf,
+  rssFileBytesOf,
+} from './process-stats.js';
 
 export { endToEndAims };
 
@@ -43,6 +50,10 @@ export interface EndToEndSettings {
   amqpUrl: string | undefined;
   /** A started stack's services write a V8 CPU profile each (node --cpu-prof) into this directory. */
   cpuProfileDir: string | undefined;
+  /** Seconds the stack is left untouched after start before its idle RSS is read (0: read at start only). */
+  idleSeconds: number;
+  /** Node options for every service of a started stack (before the entry point). */
+  nodeArgs: string[];
   say(line: string): void;
 }
 
@@ -61,7 +72,9 @@ interface Stack {
 
 async function startedStack(settings: EndToEndSettings): Promise<Stack> {
   settings.say(
-    `e2e: starting the platform (${SERVICE_NAMES.length} services, NODE_ENV=production, GATEWAY_WORKERS=${settings.gatewayWorkers})`,
+    `e2e: starting the platform (${SERVICE_NAMES.length} services, NODE_ENV=production, GATEWAY_WORKERS=${settings.gatewayWorkers}` +
+      (settings.nodeArgs.length > 0 ? `, node ${settings.nodeArgs.join(' ')}` : '') +
+      ')',
   );
   const platform: Platform = await startPlatform({
     rateLimits: 'relaxed',
@@ -70,9 +83,12 @@ async function startedStack(settings: EndToEndSettings): Promise<Stack> {
       GATEWAY_WORKERS: String(settings.gatewayWorkers),
       ...(settings.amqpUrl !== undefined && { AMQP_URL: settings.amqpUrl }),
     },
-    ...(settings.cpuProfileDir !== undefined && {
-      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`],
-    }),
+    nodeArgs: [
+      ...settings.nodeArgs,
+      ...(settings.cpuProfileDir === undefined
+        ? []
+        : ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`]),
+    ],
   });
   const processes = new Map<string, number>();
   for (const name of platform.services) {
@@ -171,6 +187,16 @@ function rssSnapshot(processes: ReadonlyMap<string, number>): Record<string, num
   return snapshot;
 }
 
+/** The file-backed part of each process's RSS (MB): the node binary's and the libraries' shared pages. */
+function rssFileSnapshot(processes: ReadonlyMap<string, number>): Record<string, number> {
+  const snapshot: Record<string, number> = {};
+  for (const [name, pid] of [...processes, [LOAD_PROCESS, process.pid] as const]) {
+    const bytes = rssFileBytesOf(pid);
+    if (bytes !== undefined) snapshot[name] = bytes / (1024 * 1024);
+  }
+  return snapshot;
+}
+
 /** How long the bench waits for the services to be quiet between runs. */
 const SETTLE_LIMIT_MS = SETTLE_LIMIT_SECONDS * 1000;
 /** Quiet: the services together use less than their idle rate plus this share of one core over a second. */
@@ -248,8 +274,19 @@ export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndR
     // and its workers: each is measured as a process of its own.
     stack.processes = withChildProcesses(stack.processes);
     await settle(stack.processes);
-    const idle = rssSnapshot(stack.processes);
+    const start = rssSnapshot(stack.processes);
     const idleCpu = await idleCpuRates(stack.processes);
+    // "Idles at": V8 keeps the young generation it grew while starting (about 15 MB a process) until its
+    // memory reducer runs, which can be up to 100 s after the last full collection; so idle RSS is read
+    // after the stack was left alone that long, and the figure at start is kept beside it.
+    if (settings.idleSeconds > 0) {
+      settings.say(`e2e: idle ${settings.idleSeconds} s before reading idle RSS`);
+      await sleep(settings.idleSeconds * 1000);
+    } else {
+      stack.notes.push('BENCH_E2E_IDLE_SECONDS=0: idle RSS is the RSS at start');
+    }
+    const idle = settings.idleSeconds > 0 ? rssSnapshot(stack.processes) : start;
+    const idleFile = rssFileSnapshot(stack.processes);
 
     settings.say(`e2e: setup: ${LOAD_PRODUCTS} load products, ${settings.customers} customers`);
     const admin = await adminLogin(client, stack.admin, {
@@ -320,7 +357,7 @@ export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndR
       durationSeconds: settings.durationSeconds,
       warmupSeconds: settings.warmupSeconds,
       processes,
-      rssMb: { idle, after },
+      rssMb: { start, idle, idleFile, after },
       idleCpuShare: Object.fromEntries(Object.entries(idleCpu).map(([name, rate]) => [name, rate / 1e6])),
       runs,
       notes: stack.notes,

@@ -32,6 +32,15 @@ export function parseRssBytes(statusText: string): number | undefined {
   return match ? Number(match[1]) * 1024 : undefined;
 }
 
+/**
+ * The file-backed part of the resident memory in bytes (`RssFile:` of /proc/<pid>/status): pages of the node
+ * binary and the shared libraries, shared with every other process that maps them.
+ */
+export function parseRssFileBytes(statusText: string): number | undefined {
+  const match = /^RssFile:\s+(\d+)\s+kB$/m.exec(statusText);
+  return match ? Number(match[1]) * 1024 : undefined;
+}
+
 function read(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
@@ -76,6 +85,10 @@ export function childPids(pid: number): number[] {
 
 export function rssBytesOf(pid: number): number | undefined {
   return parseRssBytes(read(`/proc/${pid}/status`) ?? '');
+}
+
+export function rssFileBytesOf(pid: number): number | undefined {
+  return parseRssFileBytes(read(`/proc/${pid}/status`) ?? '');
 }
 
 /**
