@@ -57,6 +57,22 @@ describe('/proc parsing', () => {
 });
 
 describe('orderRunFigures', () => {
+  test('When leaving the idle rate out of the settling takes a quiet process below its CPU before the run, then its CPU per order is 0, not negative', () => {
+    const figures = orderRunFigures(
+      'fixed-rate',
+      counts([1, 2, 3, 4]),
+      { 'customer-service': 1_000_000, 'order-service': 1_000_000 },
+      lessIdle(
+        { 'customer-service': 1_050_000, 'order-service': 1_400_000 },
+        { 'customer-service': 10_000 },
+        8,
+      ),
+      { rate: 200 },
+    );
+
+    expect(figures.cpuMicrosPerOrder).toEqual({ 'customer-service': 0, 'order-service': 100_000 });
+  });
+
   test('When a run answered 1000 orders, then each process gets its CPU time divided by them, and confirmed/s is over the elapsed time', () => {
     const figures = orderRunFigures(
       'saturation',

@@ -109,7 +109,8 @@ export function orderRunFigures(
   for (const [process, after] of Object.entries(cpuAfter)) {
     const before = cpuBefore[process];
     if (before === undefined || counts.orders === 0) continue;
-    cpuMicrosPerOrder[process] = (after - before) / counts.orders;
+    // Never below zero: the idle rate left out of the settling is an estimate from a 3 s sample.
+    cpuMicrosPerOrder[process] = Math.max(0, after - before) / counts.orders;
   }
   const elapsed = Math.max(counts.elapsedSeconds, 1e-9);
   return {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   adminLogin,
@@ -201,6 +202,11 @@ function rssFileSnapshot(processes: ReadonlyMap<string, number>): Record<string,
 const SETTLE_LIMIT_MS = SETTLE_LIMIT_SECONDS * 1000;
 /** Quiet: the services together use less than their idle rate plus this share of one core over a second. */
 const QUIET_SHARE = 0.05;
+/**
+ * What a process may use idle before its own rate is known (the start-up settling): the most any service
+ * used idle on the development machine (0.7-2.5 % of a core).
+ */
+const STARTUP_IDLE_SHARE = 0.025;
 /** How long the idle rate of each process is measured, before the runs. */
 const IDLE_SAMPLE_MS = 3_000;
 
@@ -210,25 +216,28 @@ const IDLE_SAMPLE_MS = 3_000;
  */
 async function idleCpuRates(processes: ReadonlyMap<string, number>): Promise<Record<string, number>> {
   const before = cpuSnapshot(processes);
+  const started = performance.now();
   await sleep(IDLE_SAMPLE_MS);
   const after = cpuSnapshot(processes);
+  const elapsedMs = performance.now() - started;
   const rates: Record<string, number> = {};
   for (const name of processes.keys()) {
     const start = before[name];
     const end = after[name];
-    if (start !== undefined && end !== undefined) rates[name] = ((end - start) * 1000) / IDLE_SAMPLE_MS;
+    if (start !== undefined && end !== undefined) rates[name] = ((end - start) * 1000) / elapsedMs;
   }
   return rates;
 }
 
 /**
- * Waits until the services are quiet: over a second they use no more than their idle rate (`idle`, µs/s)
- * plus QUIET_SHARE of a core; at most SETTLE_LIMIT_MS. Resolves with the seconds it took, or undefined when
- * they never were. Without the processes it waits two seconds.
+ * Waits until the services are quiet: over a second they use no more than their idle rate (`idle`, µs/s;
+ * before it is measured, STARTUP_IDLE_SHARE of a core each) plus QUIET_SHARE of a core; at most
+ * SETTLE_LIMIT_MS. Resolves with the seconds it took, or undefined when they never were. Without the
+ * processes it waits two seconds.
  */
 async function settle(
   processes: ReadonlyMap<string, number>,
-  idle: Record<string, number> = {},
+  idle?: Record<string, number>,
 ): Promise<number | undefined> {
   if (processes.size === 0) {
     await sleep(2000);
@@ -237,7 +246,7 @@ async function settle(
   const started = Date.now();
   const busy = (snapshot: Record<string, number>) =>
     [...processes.keys()].reduce((sum, name) => sum + (snapshot[name] ?? 0), 0);
-  const idleTotal = busy(idle);
+  const idleTotal = idle === undefined ? processes.size * STARTUP_IDLE_SHARE * 1_000_000 : busy(idle);
   let previous = busy(cpuSnapshot(processes));
   while (Date.now() - started < SETTLE_LIMIT_MS) {
     await sleep(1000);
@@ -275,7 +284,6 @@ export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndR
     stack.processes = withChildProcesses(stack.processes);
     await settle(stack.processes);
     const start = rssSnapshot(stack.processes);
-    const idleCpu = await idleCpuRates(stack.processes);
     // "Idles at": V8 keeps the young generation it grew while starting (about 15 MB a process) until its
     // memory reducer runs, which can be up to 100 s after the last full collection; so idle RSS is read
     // after the stack was left alone that long, and the figure at start is kept beside it.
@@ -287,6 +295,7 @@ export async function runEndToEnd(settings: EndToEndSettings): Promise<EndToEndR
     }
     const idle = settings.idleSeconds > 0 ? rssSnapshot(stack.processes) : start;
     const idleFile = rssFileSnapshot(stack.processes);
+    const idleCpu = await idleCpuRates(stack.processes);
 
     settings.say(`e2e: setup: ${LOAD_PRODUCTS} load products, ${settings.customers} customers`);
     const admin = await adminLogin(client, stack.admin, {
