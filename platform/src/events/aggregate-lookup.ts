@@ -84,7 +84,7 @@ export function requireAggregate<T>(found: T | undefined, what: string, id: stri
 /**
  * `lookup`, remembering what it found: for owners whose answer can never change once the aggregate exists (an
  * order's id and customer: orders are never deleted and never change hands). A consumer then asks the owner
- * once per aggregate, not once per event about it (an order's confirmation, capture and shipment each reach
+ * once per aggregate, not once per event about it (an order's confirmation and shipment each reach
  * notification-service twice: its notifier and its analytics). Only what was found is remembered: an
  * aggregate the owner did not know, or could not answer about, is asked again next time. Concurrent lookups
  * of one id share one call. Keeps the `maxEntries` most recently used.
