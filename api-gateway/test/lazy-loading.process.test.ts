@@ -1,6 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { buildForProcessTest } from '@shop/platform/tools/testing';
+import { buildForProcessTest, packagesLoadedAfter } from '@shop/platform/tools/testing';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,25 +12,12 @@ const gatewayDist = `${root}api-gateway/dist/src`;
  */
 function loadedAfter(script: string, packages: string[]): string[] {
   const program = `
-    import { createRequire } from 'node:module';
     await import(${JSON.stringify(`${gatewayDist}/service.js`)});
     const { createRateLimitStore } = await import(${JSON.stringify(`${gatewayDist}/rate-limit/rate-limit-store.js`)});
     const { createLogger } = await import('@shop/platform/runtime');
     ${script}
-    const require = createRequire(import.meta.url);
-    const files = Object.keys(require.cache);
-    const loaded = ${JSON.stringify(packages)}.filter((name) =>
-      files.some((file) => file.includes('/node_modules/' + name + '/')));
-    process.stdout.write(JSON.stringify(loaded));
-    process.exit(0);
   `;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
-    cwd: `${root}api-gateway`,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (run.status !== 0) throw new Error(`node exited ${run.status}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as string[];
+  return packagesLoadedAfter(program, packages, `${root}api-gateway`);
 }
 
 describe('The gateway loads ioredis only with REDIS_URL', () => {

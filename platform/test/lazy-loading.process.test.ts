@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { buildForProcessTest } from '../src/testing/index.js';
+import { buildForProcessTest, packagesLoadedAfter } from '../src/testing/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = `${root}platform/dist/src/runtime/index.js`;
@@ -12,23 +11,10 @@ const entry = `${root}platform/dist/src/runtime/index.js`;
  */
 function loadedAfter(script: string, packages: string[]): string[] {
   const program = `
-    import { createRequire } from 'node:module';
     const platform = await import(${JSON.stringify(entry)});
     ${script}
-    const require = createRequire(import.meta.url);
-    const files = Object.keys(require.cache);
-    const loaded = ${JSON.stringify(packages)}.filter((name) =>
-      files.some((file) => file.includes('/node_modules/' + name + '/')));
-    process.stdout.write(JSON.stringify(loaded));
-    process.exit(0);
   `;
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
-  if (run.status !== 0) throw new Error(`node exited ${run.status}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as string[];
+  return packagesLoadedAfter(program, packages, root);
 }
 
 const OPTIONAL = [

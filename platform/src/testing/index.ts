@@ -5,4 +5,4 @@ export { holdWriteLock, type HeldWriteLock } from './write-lock.js';
 export * from './start-service.js';
 export * from './contract.js';
 export { rawExchange, startProbeService } from './probe-service.js';
-export { buildForProcessTest, runCommand, type FinishedCommand } from './run-command.js';
+export { buildForProcessTest, packagesLoadedAfter, runCommand, type FinishedCommand } from './run-command.js';

@@ -56,3 +56,28 @@ export function buildForProcessTest(repoRoot: string, project: string, entry: st
   });
   if (!existsSync(entry)) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
 }
+
+/**
+ * Which of `packages` (names under node_modules) a fresh Node process has loaded by `require` after running
+ * `program`, an ES module body run from `cwd`. The lazy-loading tests use it to show what a configuration
+ * does not load. ES-only packages never appear in require.cache: check those with an import hook instead.
+ */
+export function packagesLoadedAfter(program: string, packages: readonly string[], cwd: string): string[] {
+  const source = `
+    import { createRequire } from 'node:module';
+    ${program}
+    const require = createRequire(import.meta.url);
+    const files = Object.keys(require.cache);
+    const loaded = ${JSON.stringify(packages)}.filter((name) =>
+      files.some((file) => file.includes('/node_modules/' + name + '/')));
+    process.stdout.write(JSON.stringify(loaded));
+    process.exit(0);
+  `;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', source], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (run.status !== 0) throw new Error(`node exited ${run.status}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as string[];
+}
