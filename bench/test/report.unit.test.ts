@@ -1,12 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import {
-  aims,
-  compare,
-  formatReport,
-  type BenchReport,
-  type LoadFigures,
-  type TargetResult,
-} from '../src/report.js';
+import { aims, compare, formatReport, type LoadFigures, type TargetResult } from '../src/report.js';
+import { testReport } from './support/report-fixture.js';
 
 function figures(requestsPerSecond: number, p50Ms: number, p99Ms: number): LoadFigures {
   return {
@@ -99,21 +93,11 @@ describe('formatReport', () => {
       { name: 'gateway', skipped: 'api-gateway is not built' },
     ];
     const comparison = compare(targets);
-    const report: BenchReport = {
-      startedAt: '2026-01-01T00:00:00.000Z',
-      machine: { cpus: 2, cpuModel: 'Test CPU', node: '20.0.0', platform: 'linux-x64' },
-      settings: {
-        durationSeconds: 5,
-        warmupSeconds: 1,
-        connections: 50,
-        moderateRate: 1000,
-        moderateConnections: 10,
-      },
+    const report = testReport({
       targets,
       comparison,
-      aims: aims(comparison),
       micro: [{ name: 'jsonwebtoken verify', variant: 'KeyObject', operations: 1000, microsPerOp: 6.25 }],
-    };
+    });
 
     const text = formatReport(report);
 
@@ -138,21 +122,7 @@ describe('CPU per request', () => {
     expect(comparison.gatewayCpuMicros).toBeCloseTo(150.2);
     expect(comparison.bareCpuMicros).toBeCloseTo(70.4);
 
-    const text = formatReport({
-      startedAt: '2026-01-01T00:00:00.000Z',
-      machine: { cpus: 2, cpuModel: 'Test CPU', node: '20.0.0', platform: 'linux-x64' },
-      settings: {
-        durationSeconds: 5,
-        warmupSeconds: 1,
-        connections: 50,
-        moderateRate: 1000,
-        moderateConnections: 10,
-      },
-      targets: [bare, gateway],
-      comparison,
-      aims: aims(comparison),
-      micro: [],
-    });
+    const text = formatReport(testReport({ targets: [bare, gateway], comparison }));
 
     expect(text).toMatch(/\(d\) api-gateway \(full stack\)\s+9000\s+0\.45(\s+\S+){6}\s+150\s+181/);
     expect(text).toMatch(/\(b\) node:http \+ undici Pool proxy\s+20000(\s+\S+){7}\s+70\s+n\/a/);
@@ -162,28 +132,22 @@ describe('CPU per request', () => {
 
 describe('formatReport with the end-to-end target', () => {
   test('When only e2e ran, then there is no proxy table, the header says how loaded the machine was, and the e2e aims are in the aims table', () => {
-    const text = formatReport({
-      startedAt: '2026-01-01T00:00:00.000Z',
-      machine: {
-        cpus: 2,
-        cpuModel: 'Test CPU',
-        node: '20.0.0',
-        platform: 'linux-x64',
-        loadAverage: { atStart: [1.25, 1.5, 2], atEnd: [2, 1.75, 2] },
-      },
-      settings: {
-        durationSeconds: 5,
-        warmupSeconds: 1,
-        connections: 50,
-        moderateRate: 1000,
-        moderateConnections: 10,
-      },
-      targets: [],
-      comparison: {},
-      endToEnd: { skipped: 'GATEWAY_URL http://10.0.0.1 is not on this machine' },
-      aims: [{ name: 'e2e confirmed orders/s at saturation', aim: '>= 300', measured: '310', met: true }],
-      micro: [],
-    });
+    const text = formatReport(
+      testReport({
+        machine: {
+          cpus: 2,
+          cpuModel: 'Test CPU',
+          node: '20.0.0',
+          platform: 'linux-x64',
+          loadAverage: { atStart: [1.25, 1.5, 2], atEnd: [2, 1.75, 2] },
+        },
+        targets: [],
+        comparison: {},
+        endToEnd: { skipped: 'GATEWAY_URL http://10.0.0.1 is not on this machine' },
+        aims: [{ name: 'e2e confirmed orders/s at saturation', aim: '>= 300', measured: '310', met: true }],
+        micro: [],
+      }),
+    );
 
     expect(text).toContain(
       'Node 20.0.0; load average 1.3 / 1.5 / 2.0 at the start, 2.0 / 1.8 / 2.0 at the end',

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { aims, formatReport, type BenchReport, type LoadFigures, type TargetResult } from '../src/report.js';
+import { aims, formatReport, type LoadFigures, type TargetResult } from '../src/report.js';
 import { compareRounds, summarizeRuns, targetFromRuns } from '../src/rounds.js';
 import { median } from '../src/stats.js';
+import { testReport } from './support/report-fixture.js';
 
 function run(
   requestsPerSecond: number,
@@ -104,9 +105,7 @@ describe('compareRounds', () => {
 
   test('When printed, then the table has the medians, vs bare is the paired ratio, and the ratios say how many rounds', () => {
     const comparison = compareRounds(targets);
-    const report: BenchReport = {
-      startedAt: '2026-01-01T00:00:00.000Z',
-      machine: { cpus: 2, cpuModel: 'Test CPU', node: '20.0.0', platform: 'linux-x64' },
+    const report = testReport({
       settings: {
         durationSeconds: 2,
         rounds: 3,
@@ -117,9 +116,7 @@ describe('compareRounds', () => {
       },
       targets,
       comparison,
-      aims: aims(comparison),
-      micro: [],
-    };
+    });
 
     const text = formatReport(report);
 
