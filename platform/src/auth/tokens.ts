@@ -2,6 +2,7 @@ import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObjec
 import jwt from 'jsonwebtoken';
 import { AppError, unauthorized } from '../errors/app-error.js';
 import { ConfigError } from '../config/config.js';
+import { BoundedMap } from '../collections/bounded-map.js';
 import { RevocationList } from './revocations.js';
 
 export type Role = 'customer' | 'admin' | 'service';
@@ -86,16 +87,13 @@ export function createTokenService(settings: TokenSettings): TokenService {
   // The gateway vouches for the address of every request it relays: an HMAC each time measured at ~3 % of its
   // CPU per request. The value depends only on the address (the key is fixed for the process), so it is
   // remembered for the most recent SIGNED_ADDRESSES_KEPT addresses.
-  const signedAddresses = new Map<string, string>();
+  const signedAddresses = new BoundedMap<string, string>(SIGNED_ADDRESSES_KEPT);
 
   return {
     signClientAddress(address) {
       const known = signedAddresses.get(address);
       if (known !== undefined) return known;
       const signed = `${address};${addressMac(address).toString('base64url')}`;
-      if (signedAddresses.size >= SIGNED_ADDRESSES_KEPT) {
-        signedAddresses.delete(signedAddresses.keys().next().value as string);
-      }
       signedAddresses.set(address, signed);
       return signed;
     },

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { TokenService } from '../auth/tokens.js';
 import type { UpstreamClient } from '../http-client/index.js';
+import { BoundedMap } from '../collections/bounded-map.js';
 import { RejectedEventError } from './rejection.js';
 
 /**
@@ -90,23 +91,16 @@ export function requireAggregate<T>(found: T | undefined, what: string, id: stri
  * of one id share one call. Keeps the `maxEntries` most recently used.
  */
 export function rememberFound<T>(lookup: AggregateLookup<T>, maxEntries = 10_000): AggregateLookup<T> {
-  const found = new Map<string, T>();
+  const found = new BoundedMap<string, T>(maxEntries);
   const inFlight = new Map<string, Promise<T | undefined>>();
   return (id) => {
-    const known = found.get(id);
-    if (known !== undefined) {
-      found.delete(id);
-      found.set(id, known);
-      return Promise.resolve(known);
-    }
+    const known = found.use(id);
+    if (known !== undefined) return Promise.resolve(known);
     let pending = inFlight.get(id);
     if (pending === undefined) {
       pending = lookup(id)
         .then((value) => {
-          if (value !== undefined) {
-            found.set(id, value);
-            if (found.size > maxEntries) found.delete(found.keys().next().value as string);
-          }
+          if (value !== undefined) found.set(id, value);
           return value;
         })
         .finally(() => inFlight.delete(id));

@@ -1,4 +1,5 @@
 import { bearerToken, type AuthUser, type TokenService } from '../auth/tokens.js';
+import { BoundedMap } from '../collections/bounded-map.js';
 
 interface CachedCaller {
   user: AuthUser;
@@ -21,7 +22,7 @@ export function createVerifiedTokenCache(
   tokens: TokenService,
   maxEntries = DEFAULT_VERIFIED_TOKEN_CACHE_SIZE,
 ): (authorization: string) => AuthUser | undefined {
-  const cache = new Map<string, CachedCaller>();
+  const cache = new BoundedMap<string, CachedCaller>(maxEntries);
   return function callerOf(authorization) {
     const cached = cache.get(authorization);
     if (cached !== undefined) {
@@ -33,7 +34,6 @@ export function createVerifiedTokenCache(
     const user = Object.freeze(tokens.verifyAccessToken(token));
     const expiresAtMs = expiryOf(token);
     if (expiresAtMs !== undefined && expiresAtMs > Date.now()) {
-      if (cache.size >= maxEntries) cache.delete(cache.keys().next().value as string);
       cache.set(authorization, { user, expiresAtMs });
     }
     return user;
