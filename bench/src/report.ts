@@ -435,15 +435,17 @@ export function formatReport(report: BenchReport): string {
     );
   }
   sections.push(
-    formatTable(
-      ['aim', 'target', 'measured', 'status'],
-      report.aims.map((a) => [
-        a.name,
-        a.aim,
-        a.measured,
-        a.met === undefined ? 'n/a' : a.met ? 'met' : 'NOT met',
-      ]),
-    ),
+    report.aims.length === 0
+      ? 'aims: none measured in this run (every target that reports one was skipped or not chosen)'
+      : formatTable(
+          ['aim', 'target', 'measured', 'status'],
+          report.aims.map((a) => [
+            a.name,
+            a.aim,
+            a.measured,
+            a.met === undefined ? 'n/a' : a.met ? 'met' : 'NOT met',
+          ]),
+        ),
   );
   if (report.micro.length) {
     sections.push(

@@ -131,6 +131,20 @@ describe('CPU per request', () => {
 });
 
 describe('formatReport with the end-to-end target', () => {
+  test('When the only target was skipped, then the report says no aim was measured instead of an empty table', () => {
+    const text = formatReport(
+      testReport({
+        targets: [],
+        comparison: {},
+        endToEnd: { skipped: 'the admin login was refused' },
+        aims: [],
+      }),
+    );
+
+    expect(text).toContain('aims: none measured in this run');
+    expect(text).not.toMatch(/^aim +target/m);
+  });
+
   test('When only e2e ran, then there is no proxy table, the header says how loaded the machine was, and the e2e aims are in the aims table', () => {
     const text = formatReport(
       testReport({
