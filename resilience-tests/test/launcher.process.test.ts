@@ -20,13 +20,16 @@ const portFree = (port: number) =>
   });
 
 /**
- * An offset whose seven ports are all free now, away from `taken`. Its ports stay below the kernel's ephemeral
- * range (32768 and up by default): there, any process's outgoing connection may take a port between this
- * check and the service's listen (an inventory-service once failed EADDRINUSE on port 34864 that way).
+ * An offset whose seven ports are all free now, away from `taken`. Its ports (10001..14999) stay below the
+ * kernel's ephemeral range (32768 and up by default), where any process's outgoing connection may take a port
+ * between this check and the service's listen (an inventory-service once failed EADDRINUSE on port 34864 that
+ * way), and below the band `freePorts` picks from (15000 up), where the platforms other test files start at
+ * the same time take theirs (an api-gateway of live-prometheus.test.ts failed EADDRINUSE in a CI run when
+ * this test's offsets reached into that band).
  */
 async function freeOffsetBesides(taken: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const candidate = 10_000 + Math.floor(Math.random() * 14_000); // ports 15001..32079
+    const candidate = 5_000 + Math.floor(Math.random() * 1_900); // ports 10001..14979
     if (Math.abs(candidate - taken) < 10) continue;
     const ports = [8080, 5001, 5002, 5003, 5004, 5005, 5006].map((port) => port + candidate);
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) return candidate;

@@ -23,7 +23,8 @@ function listenOn(port: number): Promise<Server | undefined> {
  * Finds `count` distinct free ports on 127.0.0.1 for services to listen on later. They are chosen below the
  * kernel's ephemeral range: a port from that range (what listen(0) hands out) can be taken, between this call
  * and the service's own listen (or while a killed service is down before its restart), by any process's
- * outgoing connection, and the service then fails with EADDRINUSE. Every candidate stays bound until all ports
+ * outgoing connection, and the service then fails with EADDRINUSE. They are chosen from 15000 up: tests that
+ * start a stack at a fixed port offset keep their ports below that. Every candidate stays bound until all ports
  * are known, so no two are the same.
  */
 export async function freePorts(count: number): Promise<number[]> {
